@@ -1,0 +1,150 @@
+// Package shardlock splits a keyspace into Redis Cluster's 16384 hash slots
+// per database, each slot guarded by its own RWMutex and holding its own map.
+//
+// Slots are numbered globally as db*Slots + HashSlot(key), so one Table serves
+// every database and a single ascending order exists across all of them.
+//
+// # Concurrency contract
+//
+// A slot's map and every value reachable from it may be read only while that
+// slot's read or write lock is held, and changed only under its write lock.
+// Code that needs more than one slot must take them through Lock or RLockAll
+// style helpers here, which sort and de-duplicate the slots and acquire them
+// in ascending order, so two multi-slot callers can never deadlock. Nothing in
+// this package blocks on I/O; callers must not either while holding a lock.
+//
+// # Memory
+//
+// Map keys are Go strings and therefore owned by the table; callers must not
+// keep byte slices that alias request buffers as keys.
+package shardlock
+
+import (
+	"slices"
+	"sync"
+)
+
+// Slots is the number of hash slots per database, as in Redis Cluster.
+const Slots = 16384
+
+// HashSlot returns the Redis Cluster slot of key: CRC16 (XMODEM) of the key,
+// or of the part between the first '{' and the next '}' when that part is
+// non-empty, modulo 16384.
+func HashSlot(key []byte) int {
+	for i, c := range key {
+		if c == '{' {
+			for j := i + 1; j < len(key); j++ {
+				if key[j] == '}' {
+					if j > i+1 {
+						key = key[i+1 : j]
+					}
+					return int(crc16(key)) & (Slots - 1)
+				}
+			}
+			break
+		}
+	}
+	return int(crc16(key)) & (Slots - 1)
+}
+
+// crc16 is CRC-16/XMODEM (poly 0x1021, init 0), the checksum Redis Cluster
+// uses for key slots.
+func crc16(b []byte) uint16 {
+	var crc uint16
+	for _, c := range b {
+		crc = crc<<8 ^ crc16tab[byte(crc>>8)^c]
+	}
+	return crc
+}
+
+var crc16tab = func() (t [256]uint16) {
+	for i := range t {
+		c := uint16(i) << 8
+		for j := 0; j < 8; j++ {
+			if c&0x8000 != 0 {
+				c = c<<1 ^ 0x1021
+			} else {
+				c <<= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
+
+// Shard is one slot: its lock and its map. The map is created on first use.
+type Shard[V any] struct {
+	sync.RWMutex
+	M map[string]V
+}
+
+// Table holds dbs*Slots shards.
+type Table[V any] struct {
+	shards []Shard[V]
+	dbs    int
+}
+
+// New returns a table for dbs databases.
+func New[V any](dbs int) *Table[V] {
+	return &Table[V]{shards: make([]Shard[V], dbs*Slots), dbs: dbs}
+}
+
+// DBs returns the number of databases.
+func (t *Table[V]) DBs() int { return t.dbs }
+
+// Index returns the global shard index of key in database db.
+func (t *Table[V]) Index(db int, key []byte) int { return db*Slots + HashSlot(key) }
+
+// Shard returns shard i. Its fields may be used only under its lock.
+func (t *Table[V]) Shard(i int) *Shard[V] { return &t.shards[i] }
+
+// Len returns the number of shards.
+func (t *Table[V]) Len() int { return len(t.shards) }
+
+// Set is a sorted, de-duplicated set of shard indexes, locked together.
+type Set []int
+
+// NewSet sorts and de-duplicates idx in place and returns it as a Set.
+func NewSet(idx []int) Set {
+	slices.Sort(idx)
+	return Set(slices.Compact(idx))
+}
+
+// Lock takes the shards of s in ascending order, for writing when write is
+// true and for reading otherwise.
+func (t *Table[V]) Lock(s Set, write bool) {
+	for _, i := range s {
+		if write {
+			t.shards[i].Lock()
+		} else {
+			t.shards[i].RLock()
+		}
+	}
+}
+
+// Unlock releases what Lock took.
+func (t *Table[V]) Unlock(s Set, write bool) {
+	for k := len(s) - 1; k >= 0; k-- {
+		if write {
+			t.shards[s[k]].Unlock()
+		} else {
+			t.shards[s[k]].RUnlock()
+		}
+	}
+}
+
+// LockAll takes every shard for writing in ascending order. It is for the
+// rare whole-keyspace operations (the snapshot cut, FLUSHALL, SWAPDB); it
+// waits for every in-flight command to leave its shard.
+func (t *Table[V]) LockAll() {
+	for i := range t.shards {
+		t.shards[i].Lock()
+	}
+}
+
+// UnlockAll releases what LockAll took.
+func (t *Table[V]) UnlockAll() {
+	for i := len(t.shards) - 1; i >= 0; i-- {
+		t.shards[i].Unlock()
+	}
+}

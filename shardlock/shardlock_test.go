@@ -1,0 +1,107 @@
+package shardlock
+
+import (
+	"math/rand"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Known slots from the Redis Cluster specification and redis-cli CLUSTER
+// KEYSLOT.
+func TestHashSlot(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		slot int
+	}{
+		{"", 0},
+		{"123456789", 0x31c3 & (Slots - 1)}, // CRC16/XMODEM check value
+		{"foo", 12182},
+		{"bar", 5061},
+		{"{user1000}.following", 3443},
+		{"{user1000}.followers", 3443},
+		{"user1000", 3443},
+		{"foo{}{bar}", HashSlot([]byte("foo{}{bar}"))},
+		{"{}foo", 9500},
+		{"foo{{bar}}zap", HashSlot([]byte("{bar"))},
+		{"foo{bar}{zap}", HashSlot([]byte("bar"))},
+		{"{", HashSlot([]byte("{"))},
+	} {
+		if got := HashSlot([]byte(c.key)); got != c.slot {
+			t.Errorf("HashSlot(%q) = %d, want %d", c.key, got, c.slot)
+		}
+	}
+	if HashSlot([]byte("foo{}{bar}")) == HashSlot([]byte("bar")) {
+		t.Error("an empty {} must not make the next tag count")
+	}
+}
+
+func TestNewSet(t *testing.T) {
+	s := NewSet([]int{5, 1, 5, 3, 1})
+	if len(s) != 3 || s[0] != 1 || s[1] != 3 || s[2] != 5 {
+		t.Fatalf("NewSet = %v", s)
+	}
+}
+
+// Random overlapping multi-shard lockers, readers and writers, plus an
+// occasional LockAll, must never deadlock; the deadline is the detector. A
+// counter per shard checks mutual exclusion under -race.
+func TestNoDeadlock(t *testing.T) {
+	tab := New[int](2)
+	const workers = 16
+	iters := 3000
+	if testing.Short() {
+		iters = 500
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(seed int64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(seed))
+			for i := 0; i < iters; i++ {
+				if rng.Intn(500) == 0 {
+					tab.LockAll()
+					tab.UnlockAll()
+					continue
+				}
+				n := 1 + rng.Intn(4)
+				idx := make([]int, n)
+				for k := range idx {
+					// A few hot shards make overlaps common.
+					idx[k] = rng.Intn(8) * 4099 % tab.Len()
+				}
+				s := NewSet(idx)
+				write := rng.Intn(2) == 0
+				tab.Lock(s, write)
+				for _, j := range s {
+					sh := tab.Shard(j)
+					if write {
+						if sh.M == nil {
+							sh.M = map[string]int{}
+						}
+						sh.M["n"]++
+					} else {
+						_ = sh.M["n"]
+					}
+				}
+				tab.Unlock(s, write)
+			}
+		}(int64(w))
+	}
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("deadlock: lockers did not finish")
+	}
+}
+
+func BenchmarkHashSlot(b *testing.B) {
+	key := []byte("user:1000:embedding")
+	b.SetBytes(int64(len(key)))
+	for i := 0; i < b.N; i++ {
+		HashSlot(key)
+	}
+}
