@@ -1,0 +1,52 @@
+package commands
+
+import (
+	"net"
+	"time"
+)
+
+// client is one connection's state. Only its own goroutine touches it,
+// except the fields CLIENT LIST reads, which are guarded by Server.mu
+// where noted.
+type client struct {
+	s      *Server
+	id     int64
+	nc     net.Conn
+	rd     *reader
+	out    []byte
+	idx    []int // scratch for lock sets
+	db     int
+	proto  int
+	authed bool
+
+	name, libName, libVer string // guarded by Server.mu for CLIENT LIST
+	createdAt, lastCmdAt  time.Time
+	errs                  int64
+	closeAfterReply       bool
+	multi                 *multiState
+	watched               []watchKey
+}
+
+func newClient(s *Server, nc net.Conn, id int64) *client {
+	c := &client{s: s, id: id, nc: nc, proto: 2, createdAt: time.Now()}
+	c.lastCmdAt = c.createdAt
+	c.authed = s.cfg.RequirePass == ""
+	c.rd = newReader(nc, s.maxBulk, s.maxQuery, func() bool { return c.authed })
+	return c
+}
+
+// flush writes the pending replies. A large buffer is dropped afterwards
+// so an idle connection does not pin the memory of one big reply.
+func (c *client) flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	n, err := c.nc.Write(c.out)
+	c.s.netOut.Add(int64(n))
+	if cap(c.out) > 1<<20 {
+		c.out = nil
+	} else {
+		c.out = c.out[:0]
+	}
+	return err
+}

@@ -1,0 +1,310 @@
+package commands
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is numkv's own version; redisVersion is the Redis release whose
+// behaviour it reproduces, reported where clients look for Redis's version.
+const (
+	Version      = "0.1.0"
+	redisVersion = "7.0.15"
+)
+
+func cmdPing(s *Server, c *client, args [][]byte) {
+	switch len(args) {
+	case 1:
+		c.simple("PONG")
+	case 2:
+		c.bulk(args[1])
+	default:
+		c.err(fmt.Sprintf(msgWrongArgs, "ping"))
+	}
+}
+
+func cmdEcho(s *Server, c *client, args [][]byte) { c.bulk(args[1]) }
+
+func (s *Server) checkPass(user, pass []byte) bool {
+	if user != nil && string(user) != "default" {
+		return false
+	}
+	return subtle.ConstantTimeCompare(pass, []byte(s.cfg.RequirePass)) == 1
+}
+
+func cmdAuth(s *Server, c *client, args [][]byte) {
+	if len(args) > 3 {
+		c.err(msgSyntax)
+		return
+	}
+	if s.cfg.RequirePass == "" && len(args) == 2 {
+		c.err(msgAuthNotSet)
+		return
+	}
+	var user []byte
+	if len(args) == 3 {
+		user = args[1]
+	}
+	if s.cfg.RequirePass == "" {
+		// No password configured: the default user takes any password.
+		if string(user) == "default" {
+			c.ok()
+			return
+		}
+		c.err(msgWrongPass)
+		return
+	}
+	if !s.checkPass(user, args[len(args)-1]) {
+		c.err(msgWrongPass)
+		return
+	}
+	c.authed = true
+	c.ok()
+}
+
+// cmdHello switches protocol and answers the server's identity as a map.
+func cmdHello(s *Server, c *client, args [][]byte) {
+	proto := c.proto
+	if len(args) >= 2 {
+		v, err := strconv.ParseInt(string(args[1]), 10, 64)
+		if err != nil {
+			c.err("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v < 2 || v > 3 {
+			c.err(msgNoProto)
+			return
+		}
+		proto = int(v)
+	}
+	authed := c.authed
+	var name []byte
+	setName := false
+	for i := 2; i < len(args); i++ {
+		more := len(args) - i - 1
+		switch opt := strings.ToLower(string(args[i])); {
+		case opt == "auth" && more >= 2:
+			if s.cfg.RequirePass == "" {
+				if string(args[i+1]) != "default" {
+					c.err(msgWrongPass)
+					return
+				}
+			} else if !s.checkPass(args[i+1], args[i+2]) {
+				c.err(msgWrongPass)
+				return
+			}
+			authed = true
+			i += 2
+		case opt == "setname" && more >= 1:
+			name, setName = args[i+1], true
+			i++
+		default:
+			c.err(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
+			return
+		}
+	}
+	if !authed {
+		c.err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if setName {
+		if !validClientText(name) {
+			c.err(msgClientName)
+			return
+		}
+		s.mu.Lock()
+		c.name = string(name)
+		s.mu.Unlock()
+	}
+	c.authed = authed
+	c.proto = proto
+	c.mapHeader(7)
+	c.bulkStr("server")
+	c.bulkStr("redis")
+	c.bulkStr("version")
+	c.bulkStr(redisVersion)
+	c.bulkStr("proto")
+	c.int(int64(proto))
+	c.bulkStr("id")
+	c.int(c.id)
+	c.bulkStr("mode")
+	c.bulkStr("standalone")
+	c.bulkStr("role")
+	c.bulkStr("master")
+	c.bulkStr("modules")
+	c.emptyArray()
+}
+
+func cmdSelect(s *Server, c *client, args [][]byte) {
+	n, err := strconv.ParseInt(string(args[1]), 10, 64)
+	if err != nil {
+		c.err(msgNotInt)
+		return
+	}
+	if n < 0 || n >= int64(s.cfg.Databases) {
+		c.err(msgDBIndex)
+		return
+	}
+	c.db = int(n)
+	c.ok()
+}
+
+func cmdQuit(s *Server, c *client, args [][]byte) {
+	c.ok()
+	c.closeAfterReply = true
+}
+
+func cmdReset(s *Server, c *client, args [][]byte) {
+	c.multi = nil
+	c.unwatchAll()
+	c.db = 0
+	c.proto = 2
+	s.mu.Lock()
+	c.name = ""
+	s.mu.Unlock()
+	c.authed = s.cfg.RequirePass == ""
+	c.simple("RESET")
+}
+
+// validClientText reports whether b may be a client name or library name:
+// printable ASCII without spaces, as Redis requires.
+func validClientText(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func cmdClientID(s *Server, c *client, args [][]byte) { c.int(c.id) }
+
+func cmdClientSetname(s *Server, c *client, args [][]byte) {
+	if !validClientText(args[2]) {
+		c.err(msgClientName)
+		return
+	}
+	s.mu.Lock()
+	c.name = string(args[2])
+	s.mu.Unlock()
+	c.ok()
+}
+
+func cmdClientGetname(s *Server, c *client, args [][]byte) {
+	s.mu.Lock()
+	name := c.name
+	s.mu.Unlock()
+	if name == "" {
+		c.null()
+		return
+	}
+	c.bulkStr(name)
+}
+
+// cmdClientSetinfo follows Redis 7.2, which go-redis and redis-py call on
+// connect: lib-name and lib-ver only.
+func cmdClientSetinfo(s *Server, c *client, args [][]byte) {
+	attr := strings.ToLower(string(args[2]))
+	if attr != "lib-name" && attr != "lib-ver" {
+		c.err(fmt.Sprintf("ERR Unrecognized option '%s'", args[2]))
+		return
+	}
+	if !validClientText(args[3]) {
+		c.err(fmt.Sprintf(msgClientInfo, attr))
+		return
+	}
+	s.mu.Lock()
+	if attr == "lib-name" {
+		c.libName = string(args[3])
+	} else {
+		c.libVer = string(args[3])
+	}
+	s.mu.Unlock()
+	c.ok()
+}
+
+// cmdClientOnOff accepts ON or OFF and does nothing: numkv never evicts and
+// keeps no access times.
+func cmdClientOnOff(s *Server, c *client, args [][]byte) {
+	switch strings.ToLower(string(args[2])) {
+	case "on", "off":
+		c.ok()
+	default:
+		c.err(msgSyntax)
+	}
+}
+
+// infoLine is one client's CLIENT LIST line; the caller holds s.mu.
+func (s *Server) infoLine(c *client, self *client) string {
+	now := time.Now()
+	cmd := "NULL"
+	if c == self {
+		cmd = "client|info"
+	}
+	multi := -1
+	if c.multi != nil {
+		multi = len(c.multi.cmds)
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=N db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
+		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), c.name, int(now.Sub(c.createdAt).Seconds()), int(now.Sub(c.lastCmdAt).Seconds()),
+		c.db, multi, cmd, c.proto, c.libName, c.libVer)
+}
+
+func cmdClientInfo(s *Server, c *client, args [][]byte) {
+	s.mu.Lock()
+	line := s.infoLine(c, c)
+	s.mu.Unlock()
+	c.bulkStr(line)
+}
+
+func cmdClientList(s *Server, c *client, args [][]byte) {
+	var ids map[int64]bool
+	if len(args) > 2 {
+		switch strings.ToLower(string(args[2])) {
+		case "type":
+			if len(args) != 4 {
+				c.err(msgSyntax)
+				return
+			}
+			switch strings.ToLower(string(args[3])) {
+			case "normal", "master", "replica", "pubsub":
+			default:
+				c.err(fmt.Sprintf("ERR Unknown client type '%s'", args[3]))
+				return
+			}
+			if strings.ToLower(string(args[3])) != "normal" {
+				c.bulkStr("")
+				return
+			}
+		case "id":
+			if len(args) < 4 {
+				c.err(msgSyntax)
+				return
+			}
+			ids = map[int64]bool{}
+			for _, a := range args[3:] {
+				n, err := strconv.ParseInt(string(a), 10, 64)
+				if err != nil || n <= 0 {
+					c.err("ERR Invalid client ID")
+					return
+				}
+				ids[n] = true
+			}
+		default:
+			c.err(msgSyntax)
+			return
+		}
+	}
+	var b strings.Builder
+	s.mu.Lock()
+	for _, id := range sortedClientIDs(s.clients) {
+		if ids == nil || ids[id] {
+			b.WriteString(s.infoLine(s.clients[id], c))
+		}
+	}
+	s.mu.Unlock()
+	c.bulkStr(b.String())
+}

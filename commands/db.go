@@ -1,0 +1,131 @@
+package commands
+
+import (
+	"time"
+)
+
+// Keyspace access. Every function here expects the caller to hold the lock
+// of the key's slot: dispatch takes it from the command table's key
+// positions. Keys are copied into the map, never aliased.
+
+func nowMs() int64 { return time.Now().UnixMilli() }
+
+// lookup returns the live variable at key in db, or nil. An expired key is
+// reported missing; it is deleted when write is true (the caller holds the
+// write lock), and otherwise left for a writer or the expiry cycle.
+func (s *Server) lookup(db int, key []byte, write bool) *variable {
+	sh := s.tab.Shard(s.tab.Index(db, key))
+	v := sh.M[string(key)]
+	if v == nil {
+		return nil
+	}
+	if v.expireAt != 0 && v.expireAt <= nowMs() {
+		if write {
+			s.removeKey(db, key)
+			s.expired.Add(1)
+		}
+		return nil
+	}
+	return v
+}
+
+// lookupRead is lookup for read commands, counting keyspace hits and misses.
+func (s *Server) lookupRead(c *client, key []byte) *variable {
+	v := s.lookup(c.db, key, false)
+	if v == nil {
+		s.misses.Add(1)
+	} else {
+		s.hits.Add(1)
+	}
+	return v
+}
+
+// put stores v at key, replacing whatever was there.
+func (s *Server) put(db int, key []byte, v *variable) {
+	sh := s.tab.Shard(s.tab.Index(db, key))
+	if sh.M == nil {
+		sh.M = make(map[string]*variable)
+	}
+	old, had := sh.M[string(key)]
+	sh.M[string(key)] = v
+	if !had {
+		s.keys[db].Add(1)
+	} else if old.expireAt != 0 {
+		s.vols[db].Add(-1)
+	}
+	if v.expireAt != 0 {
+		s.vols[db].Add(1)
+	}
+	s.touched(db, key)
+}
+
+// removeKey deletes key and reports whether it existed (expired or not).
+func (s *Server) removeKey(db int, key []byte) bool {
+	sh := s.tab.Shard(s.tab.Index(db, key))
+	v, ok := sh.M[string(key)]
+	if !ok {
+		return false
+	}
+	delete(sh.M, string(key))
+	s.keys[db].Add(-1)
+	if v.expireAt != 0 {
+		s.vols[db].Add(-1)
+	}
+	s.touched(db, key)
+	return true
+}
+
+// setExpire changes v's expiry, keeping the volatile-key count right.
+func (s *Server) setExpire(db int, v *variable, at int64) {
+	if (v.expireAt != 0) != (at != 0) {
+		if at != 0 {
+			s.vols[db].Add(1)
+		} else {
+			s.vols[db].Add(-1)
+		}
+	}
+	v.expireAt = at
+}
+
+// modified records a change to key for WATCH and the save rules.
+func (s *Server) modified(db int, key []byte, n int64) {
+	s.persist.dirty.Add(n)
+	s.touched(db, key)
+}
+
+// writeVar returns the variable at key for writing, creating an empty one of
+// type t when missing and create is true.
+func (s *Server) writeVar(db int, key []byte, t elemType, create bool) *variable {
+	v := s.lookup(db, key, true)
+	if v == nil && create {
+		v = newVariable(t)
+		s.put(db, key, v)
+	}
+	return v
+}
+
+// eachShard calls fn for every slot of db in turn, each under its own lock;
+// it never holds two. It is for commands over the whole keyspace.
+func (s *Server) eachShard(db int, write bool, fn func(m map[string]*variable) bool) {
+	base := db * shardSlots
+	for i := base; i < base+shardSlots; i++ {
+		sh := s.tab.Shard(i)
+		if write {
+			sh.Lock()
+		} else {
+			sh.RLock()
+		}
+		cont := true
+		if len(sh.M) > 0 {
+			cont = fn(sh.M)
+		}
+		if write {
+			sh.Unlock()
+		} else {
+			sh.RUnlock()
+		}
+		if !cont {
+			return
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package commands
+
+import (
+	"fmt"
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"numkv/shardlock"
+)
+
+const shardSlots = shardlock.Slots
+
+// persistence holds the save state the INFO persistence section reports.
+type persistence struct {
+	dirty      atomic.Int64 // changes since the last successful save
+	lastSave   atomic.Int64 // unix seconds of the last successful save
+	saves      atomic.Int64
+	inProgress atomic.Bool
+	lastStatus atomic.Bool // true when the last background save failed
+}
+
+// saveRule is one "seconds changes" pair of --save.
+type saveRule struct{ secs, changes int64 }
+
+// parseSaveRules parses Redis's save syntax: pairs of integers, or "" for
+// none.
+func parseSaveRules(s string) ([]saveRule, error) {
+	f := strings.Fields(s)
+	if len(f)%2 != 0 {
+		return nil, fmt.Errorf("commands: invalid save %q: it takes pairs of seconds and changes", s)
+	}
+	var rules []saveRule
+	for i := 0; i < len(f); i += 2 {
+		a, err1 := strconv.ParseInt(f[i], 10, 64)
+		b, err2 := strconv.ParseInt(f[i+1], 10, 64)
+		if err1 != nil || err2 != nil || a < 1 || b < 0 {
+			return nil, fmt.Errorf("commands: invalid save %q", s)
+		}
+		rules = append(rules, saveRule{a, b})
+	}
+	return rules, nil
+}
+
+// usedMemory is the heap the Go runtime holds for objects, the closest
+// equivalent of Redis's used_memory.
+func usedMemory() int64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return int64(sample[0].Value.Uint64())
+}
+
+// cron runs the periodic work: active expiry.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.expireCycle()
+		}
+	}
+}
+
+// expireCycle deletes expired keys in databases that have volatile keys,
+// one slot at a time, so an idle expired key does not hold memory forever.
+func (s *Server) expireCycle() {
+	now := nowMs()
+	for db := range s.vols {
+		if s.vols[db].Load() == 0 {
+			continue
+		}
+		s.eachShard(db, true, func(m map[string]*variable) bool {
+			for k, v := range m {
+				if v.expireAt != 0 && v.expireAt <= now {
+					s.removeKey(db, []byte(k))
+					s.expired.Add(1)
+				}
+			}
+			return true
+		})
+	}
+}
+
+// waitShutdown blocks until a signal or SHUTDOWN, then stops the server.
+func (s *Server) waitShutdown(sig chan os.Signal) int {
+	select {
+	case <-sig:
+	case <-s.done:
+	}
+	s.Close()
+	return 0
+}

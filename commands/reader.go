@@ -1,0 +1,375 @@
+package commands
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// Limits Redis applies while parsing, independent of configuration.
+const (
+	inlineMax     = 64 * 1024 // PROTO_INLINE_MAX_SIZE: an inline line, or a count line
+	maxPreArgs    = 1024      // never trust a multibulk count for preallocation
+	unauthMBulk   = 10        // before AUTH, as Redis: at most 10 arguments...
+	unauthBulkLen = 16384     // ...of at most 16 KiB each
+)
+
+// protoError is a protocol error: its text is replied and the connection is
+// then closed, as Redis does.
+type protoError struct{ msg string }
+
+func (e *protoError) Error() string { return e.msg }
+
+// errQueryLimit means the client exceeded client-query-buffer-limit; Redis
+// closes such a client without a reply.
+var errQueryLimit = errors.New("commands: client query buffer limit reached")
+
+// reader parses RESP multibulk and inline commands from a connection. The
+// argument slices it returns alias its buffer and are valid only until the
+// next call to next; callers copy what they keep.
+type reader struct {
+	rd    io.Reader
+	buf   []byte
+	r, w  int // unparsed data is buf[r:w]
+	args  [][]byte
+	authd func() bool // reports whether the client may send large requests
+
+	maxBulk  int64 // proto-max-bulk-len
+	maxQuery int64 // client-query-buffer-limit
+	need     int   // bytes the current partial command needs at least, to size buf once
+}
+
+func newReader(rd io.Reader, maxBulk, maxQuery int64, authd func() bool) *reader {
+	return &reader{rd: rd, buf: make([]byte, 16*1024), maxBulk: maxBulk, maxQuery: maxQuery, authd: authd}
+}
+
+// buffered reports whether unparsed bytes are waiting.
+func (r *reader) buffered() bool { return r.w > r.r }
+
+// next returns the next complete command from the buffer, or (nil, nil) if
+// the buffer does not hold one yet. An empty command (a blank inline line or
+// a multibulk of count <= 0) is skipped.
+func (r *reader) next() ([][]byte, error) {
+	for {
+		if r.r == r.w {
+			return nil, nil
+		}
+		var args [][]byte
+		var n int
+		var err error
+		if r.buf[r.r] == '*' {
+			args, n, err = r.parseMultibulk(r.buf[r.r:r.w])
+		} else {
+			args, n, err = r.parseInline(r.buf[r.r:r.w])
+		}
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		r.r += n
+		if len(args) > 0 {
+			return args, nil
+		}
+	}
+}
+
+// fill reads more data from the connection, growing the buffer to the size
+// the pending command is known to need, at once rather than by doubling.
+func (r *reader) fill() error {
+	if r.r == r.w {
+		r.r, r.w = 0, 0
+		if cap(r.buf) > 1<<20 { // give back the memory of a huge request
+			r.buf = make([]byte, 16*1024)
+		}
+	}
+	if int64(r.w-r.r) >= r.maxQuery {
+		return errQueryLimit
+	}
+	want := max(r.need, r.w-r.r+4096)
+	if want > len(r.buf)-r.r {
+		if want <= len(r.buf) {
+			r.w = copy(r.buf, r.buf[r.r:r.w])
+			r.r = 0
+		} else {
+			nb := make([]byte, max(want, 2*len(r.buf)))
+			r.w = copy(nb, r.buf[r.r:r.w])
+			r.r = 0
+			r.buf = nb
+		}
+	}
+	n, err := r.rd.Read(r.buf[r.w:])
+	r.w += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// parseInt parses a RESP count as Redis's string2ll does: an optional '-',
+// no '+', no leading zeros, no spaces, within int64.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	neg := false
+	if b[0] == '-' {
+		neg = true
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	if b[0] == '0' {
+		return 0, len(b) == 1 && !neg
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// line returns the bytes before the first '\r' in b and the offset just past
+// "\r\n", or ok=false when no complete line is buffered yet.
+func line(b []byte) (ln []byte, next int, ok bool) {
+	i := bytes.IndexByte(b, '\r')
+	if i < 0 || i+1 >= len(b) {
+		return nil, 0, false
+	}
+	return b[:i], i + 2, true
+}
+
+func (r *reader) parseMultibulk(b []byte) ([][]byte, int, error) {
+	ln, pos, ok := line(b)
+	if !ok {
+		if len(b) > inlineMax {
+			return nil, 0, &protoError{msgProtoBigMBulkCount}
+		}
+		return nil, 0, nil
+	}
+	count, ok := parseInt(ln[1:])
+	if !ok || count > math.MaxInt32 {
+		return nil, 0, &protoError{msgProtoInvalidMBulk}
+	}
+	if count > unauthMBulk && !r.authd() {
+		return nil, 0, &protoError{msgProtoUnauthMBulk}
+	}
+	if count <= 0 {
+		return r.args[:0], pos, nil
+	}
+	args := r.args[:0]
+	if cap(args) < int(min(count, maxPreArgs)) {
+		args = make([][]byte, 0, min(count, maxPreArgs))
+	}
+	for i := int64(0); i < count; i++ {
+		rest := b[pos:]
+		if len(rest) == 0 {
+			r.need = 0
+			return nil, 0, nil
+		}
+		if rest[0] != '$' {
+			// Redis reports the byte only once the whole line is in.
+			if _, _, ok := line(rest); !ok {
+				if len(rest) > inlineMax {
+					return nil, 0, &protoError{msgProtoBigBulkCount}
+				}
+				return nil, 0, nil
+			}
+			return nil, 0, &protoError{fmt.Sprintf(msgProtoExpectedBulk, rest[0])}
+		}
+		ln, n, ok := line(rest)
+		if !ok {
+			if len(rest) > inlineMax {
+				return nil, 0, &protoError{msgProtoBigBulkCount}
+			}
+			return nil, 0, nil
+		}
+		size, ok := parseInt(ln[1:])
+		if !ok || size < 0 || size > r.maxBulk {
+			return nil, 0, &protoError{msgProtoInvalidBulk}
+		}
+		if size > unauthBulkLen && !r.authd() {
+			return nil, 0, &protoError{msgProtoUnauthBulk}
+		}
+		if int64(len(rest)-n) < size+2 {
+			// Known size: let fill grow the buffer once to hold it.
+			r.need = int(int64(pos+n)+size+2) + 1024
+			return nil, 0, nil
+		}
+		args = append(args, rest[n:n+int(size)])
+		pos += n + int(size) + 2 // like Redis, the two bytes after a bulk are not checked
+	}
+	r.args = args
+	r.need = 0
+	return args, pos, nil
+}
+
+func (r *reader) parseInline(b []byte) ([][]byte, int, error) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		if len(b) > inlineMax {
+			return nil, 0, &protoError{msgProtoBigInline}
+		}
+		return nil, 0, nil
+	}
+	ln := b[:i]
+	if len(ln) > 0 && ln[len(ln)-1] == '\r' {
+		ln = ln[:len(ln)-1]
+	}
+	args, ok := splitArgs(ln, r.args[:0])
+	if !ok {
+		return nil, 0, &protoError{msgProtoUnbalanced}
+	}
+	r.args = args
+	return args, i + 1, nil
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// splitArgs splits an inline command line the way Redis's sdssplitargs
+// does: blanks separate arguments; "double quotes" understand \n \r \t \b \a
+// \\ \" and \xHH; 'single quotes' understand only \'; a closing quote must be
+// followed by a blank or the end of the line. Quoted arguments are new
+// allocations; plain ones alias line.
+func splitArgs(line []byte, args [][]byte) ([][]byte, bool) {
+	p := 0
+	for {
+		for p < len(line) && isBlank(line[p]) {
+			p++
+		}
+		if p >= len(line) {
+			return args, true
+		}
+		if line[p] != '"' && line[p] != '\'' {
+			s := p
+			for p < len(line) && !isBlank(line[p]) && line[p] != '"' && line[p] != '\'' {
+				p++
+			}
+			if p < len(line) && (line[p] == '"' || line[p] == '\'') {
+				// A quote inside a word starts a quoted part, as in Redis.
+				cur := append([]byte(nil), line[s:p]...)
+				var ok bool
+				cur, p, ok = quotedTail(line, p, cur)
+				if !ok {
+					return nil, false
+				}
+				args = append(args, cur)
+				continue
+			}
+			args = append(args, line[s:p])
+			continue
+		}
+		cur, np, ok := quotedTail(line, p, []byte{})
+		if !ok {
+			return nil, false
+		}
+		p = np
+		args = append(args, cur)
+	}
+}
+
+// quotedTail continues an argument at line[p], which opens a quote, and
+// returns it with the position after the argument.
+func quotedTail(line []byte, p int, cur []byte) ([]byte, int, bool) {
+	for p < len(line) {
+		c := line[p]
+		switch {
+		case c == '"':
+			p++
+			for {
+				if p >= len(line) {
+					return nil, 0, false
+				}
+				if line[p] == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]) {
+					cur = append(cur, hexVal(line[p+2])<<4|hexVal(line[p+3]))
+					p += 4
+				} else if line[p] == '\\' && p+1 < len(line) {
+					e := line[p+1]
+					switch e {
+					case 'n':
+						e = '\n'
+					case 'r':
+						e = '\r'
+					case 't':
+						e = '\t'
+					case 'b':
+						e = '\b'
+					case 'a':
+						e = '\a'
+					}
+					cur = append(cur, e)
+					p += 2
+				} else if line[p] == '"' {
+					p++
+					if p < len(line) && !isBlank(line[p]) {
+						return nil, 0, false
+					}
+					return cur, p, true
+				} else {
+					cur = append(cur, line[p])
+					p++
+				}
+			}
+		case c == '\'':
+			p++
+			for {
+				if p >= len(line) {
+					return nil, 0, false
+				}
+				if line[p] == '\\' && p+1 < len(line) && line[p+1] == '\'' {
+					cur = append(cur, '\'')
+					p += 2
+				} else if line[p] == '\'' {
+					p++
+					if p < len(line) && !isBlank(line[p]) {
+						return nil, 0, false
+					}
+					return cur, p, true
+				} else {
+					cur = append(cur, line[p])
+					p++
+				}
+			}
+		default:
+			cur = append(cur, c)
+			p++
+		}
+	}
+	return cur, p, true
+}
+
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
+}

@@ -1,0 +1,173 @@
+package commands
+
+import (
+	"slices"
+	"strings"
+)
+
+type cmdFlag uint32
+
+const (
+	flagWrite cmdFlag = 1 << iota
+	flagReadonly
+	flagDenyOOM
+	flagAdmin
+	flagFast
+	flagNoAuth
+	flagLoading
+	flagNoMulti // runs at once even inside MULTI (MULTI, EXEC, WATCH, ...)
+)
+
+// flagNames maps Redis's COMMAND flag names to the bits dispatch uses. Flags
+// without a bit are still replied by COMMAND.
+var flagNames = map[string]cmdFlag{
+	"write": flagWrite, "readonly": flagReadonly, "denyoom": flagDenyOOM,
+	"admin": flagAdmin, "fast": flagFast, "no_auth": flagNoAuth, "loading": flagLoading,
+}
+
+type handler func(s *Server, c *client, args [][]byte)
+
+// command is one row of the command table, the single source of truth for
+// dispatch, arity errors, locking, COMMAND and redis-compat.md.
+type command struct {
+	name     string // lower case
+	arity    int    // n: exactly n arguments with the name; -n: at least n
+	flagText string // Redis's flags, space separated, as COMMAND replies them
+	first    int    // first key argument, 0 for none
+	last     int    // last key argument; negative counts from the end
+	step     int
+	acl      string // ACL categories, space separated, without '@'
+	group    string // COMMAND DOCS group
+	since    string
+	summary  string
+	handler  handler
+	// keys, when set, replaces first/last/step for locking: for commands
+	// whose keys are not a plain range (or live in another database).
+	keys func(s *Server, c *client, args [][]byte, idx []int) []int
+	sub  []*command // subcommands of a container command
+
+	flags    cmdFlag
+	fullName string // "client|setname" for subcommands
+	parent   *command
+	subs     map[string]*command
+}
+
+// The table. Rows are grouped as COMMAND DOCS groups them. Flags, arity and
+// key positions follow Redis 7.0 so that cluster clients route correctly and
+// redis-cli's hints work.
+var commandTable = []*command{
+	// connection
+	{name: "ping", arity: -1, flagText: "fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Replies PONG, or echoes the argument.", handler: cmdPing},
+	{name: "echo", arity: 2, flagText: "loading stale fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Replies the argument.", handler: cmdEcho},
+	{name: "hello", arity: -1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "6.0.0", summary: "Switches the protocol (2 or 3), optionally authenticates and names the connection.", handler: cmdHello},
+	{name: "auth", arity: -2, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Authenticates the connection.", handler: cmdAuth},
+	{name: "select", arity: 2, flagText: "loading stale fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Changes the selected database.", handler: cmdSelect},
+	{name: "quit", arity: -1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Closes the connection after replying OK.", handler: cmdQuit},
+	{name: "reset", arity: 1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "6.2.0", summary: "Resets the connection's state.", handler: cmdReset},
+	{name: "client", arity: -2, acl: "slow", group: "connection", since: "2.4.0", summary: "A container for client connection commands.", sub: []*command{
+		{name: "id", arity: 2, flagText: "noscript loading stale", acl: "slow connection", since: "5.0.0", summary: "Returns the connection's unique id.", handler: cmdClientID},
+		{name: "setname", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "2.6.9", summary: "Names the connection.", handler: cmdClientSetname},
+		{name: "getname", arity: 2, flagText: "noscript loading stale", acl: "slow connection", since: "2.6.9", summary: "Returns the connection's name.", handler: cmdClientGetname},
+		{name: "setinfo", arity: 4, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Records the client library's name or version.", handler: cmdClientSetinfo},
+		{name: "info", arity: 2, flagText: "noscript loading stale", acl: "slow connection", since: "6.2.0", summary: "Returns information about this connection.", handler: cmdClientInfo},
+		{name: "list", arity: -2, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.4.0", summary: "Lists open connections.", handler: cmdClientList},
+		{name: "no-evict", arity: 3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "7.0.0", summary: "Accepted for compatibility; numkv never evicts.", handler: cmdClientOnOff},
+		{name: "no-touch", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Accepted for compatibility; numkv keeps no access times.", handler: cmdClientOnOff},
+	}},
+
+	// server
+	{name: "info", arity: -1, flagText: "loading stale", acl: "slow dangerous", group: "server", since: "1.0.0", summary: "Returns information and statistics about the server.", handler: cmdInfo},
+	{name: "command", arity: -1, flagText: "loading stale", acl: "slow connection", group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand, sub: []*command{
+		{name: "count", arity: 2, flagText: "loading stale", acl: "slow connection", since: "2.8.13", summary: "Returns the number of commands.", handler: cmdCommandCount},
+		{name: "list", arity: -2, flagText: "loading stale", acl: "slow connection", since: "7.0.0", summary: "Returns a list of command names.", handler: cmdCommandList},
+		{name: "info", arity: -2, flagText: "loading stale", acl: "slow connection", since: "2.8.13", summary: "Returns information about one, multiple or all commands.", handler: cmdCommandInfo},
+		{name: "docs", arity: -2, flagText: "loading stale", acl: "slow connection", since: "7.0.0", summary: "Returns documentary information about one, multiple or all commands.", handler: cmdCommandDocs},
+		{name: "getkeys", arity: -4, flagText: "loading stale", acl: "slow connection", since: "2.8.13", summary: "Extracts the key names from an arbitrary command.", handler: cmdCommandGetkeys},
+	}},
+	{name: "time", arity: 1, flagText: "loading stale fast", acl: "fast", group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime},
+	{name: "dbsize", arity: 1, flagText: "readonly fast", acl: "keyspace read fast", group: "server", since: "1.0.0", summary: "Returns the number of keys in the database.", handler: cmdDbsize},
+	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb},
+	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall},
+
+	// string
+	{name: "get", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read string fast", group: "string", since: "1.0.0", summary: "Returns the bytes of a variable.", handler: cmdGet},
+	{name: "set", arity: -3, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write string slow", group: "string", since: "1.0.0", summary: "Sets a key to a u8 variable holding the bytes given.", handler: cmdSet},
+	{name: "mget", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "read string fast", group: "string", since: "1.0.0", summary: "Returns the bytes of several variables.", handler: cmdMget},
+	{name: "mset", arity: -3, flagText: "write denyoom", first: 1, last: -1, step: 2, acl: "write string slow", group: "string", since: "1.0.1", summary: "Sets several keys at once.", handler: cmdMset},
+	{name: "append", arity: 3, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "2.0.0", summary: "Appends bytes to a variable, creating a u8 one if missing.", handler: cmdAppend},
+	{name: "strlen", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read string fast", group: "string", since: "2.2.0", summary: "Returns a variable's length in bytes.", handler: cmdStrlen},
+	{name: "getrange", arity: 4, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read string slow", group: "string", since: "2.4.0", summary: "Returns a byte range of a variable.", handler: cmdGetrange},
+	{name: "setrange", arity: 4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write string slow", group: "string", since: "2.2.0", summary: "Overwrites bytes from an offset on, zero-filling any gap.", handler: cmdSetrange},
+
+	// generic (keyspace)
+	{name: "del", arity: -2, flagText: "write", first: 1, last: -1, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Deletes keys.", handler: cmdDel},
+	{name: "unlink", arity: -2, flagText: "write fast", first: 1, last: -1, step: 1, acl: "keyspace write fast", group: "generic", since: "4.0.0", summary: "Deletes keys; memory is reclaimed in the background.", handler: cmdDel},
+	{name: "exists", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Counts how many of the keys exist.", handler: cmdExists},
+	{name: "type", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Returns string for every variable, none for a missing key.", handler: cmdType},
+	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys},
+	// numkv's array commands. Key positions are ordinary, so cluster clients
+	// route them like any single-key Redis command.
+	{name: "num.create", arity: -3, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Creates an empty variable of a dtype and optional row shape.", handler: cmdNumCreate},
+	{name: "num.read", arity: -2, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read slow", group: "numkv", since: "0.1.0", summary: "Reads the elements a Python slice selects, as bytes or VALUES.", handler: cmdNumRead},
+	{name: "num.write", arity: -4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Overwrites elements from an index on, or exactly those a slice selects.", handler: cmdNumWrite},
+	{name: "num.insert", arity: -4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Inserts elements before an index.", handler: cmdNumInsert},
+	{name: "num.append", arity: -3, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Appends elements.", handler: cmdNumAppend},
+	{name: "num.remove", arity: 3, flagText: "write", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Deletes the elements a slice or index selects.", handler: cmdNumRemove},
+	{name: "num.len", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read fast", group: "numkv", since: "0.1.0", summary: "Returns the length in elements.", handler: cmdNumLen},
+	{name: "num.info", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read fast", group: "numkv", since: "0.1.0", summary: "Returns a variable's dtype, shape, length and sizes.", handler: cmdNumInfo},
+	{name: "num.gather", arity: -3, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read slow", group: "numkv", since: "0.1.0", summary: "Reads the elements at the given indexes, in that order.", handler: cmdNumGather},
+}
+
+var (
+	commandIndex   = map[string]*command{}
+	sortedCommands []*command
+)
+
+func init() {
+	for _, cmd := range commandTable {
+		finishCommand(cmd, nil)
+		commandIndex[cmd.name] = cmd
+	}
+	sortedCommands = slices.Clone(commandTable)
+	slices.SortFunc(sortedCommands, func(a, b *command) int { return strings.Compare(a.name, b.name) })
+}
+
+func finishCommand(cmd, parent *command) {
+	cmd.fullName = cmd.name
+	cmd.parent = parent
+	if parent != nil {
+		cmd.fullName = parent.name + "|" + cmd.name
+		cmd.group = parent.group
+	}
+	for _, f := range strings.Fields(cmd.flagText) {
+		cmd.flags |= flagNames[f]
+	}
+	switch cmd.name {
+	case "multi", "exec", "discard", "watch", "unwatch", "quit", "reset":
+		if parent == nil {
+			cmd.flags |= flagNoMulti
+		}
+	}
+	if len(cmd.sub) > 0 {
+		cmd.subs = map[string]*command{}
+		for _, sc := range cmd.sub {
+			finishCommand(sc, cmd)
+			cmd.subs[sc.name] = sc
+		}
+	}
+}
+
+// lookupCommand finds a command by name in any case without allocating.
+func lookupCommand(name []byte) *command {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	n := copy(buf[:], name)
+	for i := 0; i < n; i++ {
+		if c := buf[i]; c >= 'A' && c <= 'Z' {
+			buf[i] = c + 32
+		}
+	}
+	return commandIndex[string(buf[:n])]
+}
