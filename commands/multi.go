@@ -27,5 +27,5 @@ type watchKey struct {
 	key string
 }
 
-func (c *client) unwatchAll()                  {}
+func (c *client) unwatchAll()                {}
 func (s *Server) touched(db int, key []byte) {}

@@ -13,18 +13,18 @@ import (
 // client's output buffer, which the connection loop flushes once per
 // pipeline batch.
 
-func (c *client) ok()                { c.out = append(c.out, "+OK\r\n"...) }
-func (c *client) simple(s string)    { c.out = redcon.AppendString(c.out, s) }
-func (c *client) err(s string)       { c.out = redcon.AppendError(c.out, sanitizeErr(s)); c.errs++ }
-func (c *client) int(n int64)        { c.out = redcon.AppendInt(c.out, n) }
-func (c *client) bulk(b []byte)      { c.out = redcon.AppendBulk(c.out, b) }
-func (c *client) bulkStr(s string)   { c.out = redcon.AppendBulkString(c.out, s) }
-func (c *client) array(n int)        { c.out = redcon.AppendArray(c.out, n) }
-func (c *client) bulkInt(n int64)    { c.out = redcon.AppendBulkInt(c.out, n) }
-func (c *client) queued()            { c.out = append(c.out, "+QUEUED\r\n"...) }
-func (c *client) emptyArray()        { c.out = append(c.out, "*0\r\n"...) }
-func (c *client) emptyMapOrArray()   { c.mapHeader(0) }
-func (c *client) resp3() bool        { return c.proto == 3 }
+func (c *client) ok()              { c.out = append(c.out, "+OK\r\n"...) }
+func (c *client) simple(s string)  { c.out = redcon.AppendString(c.out, s) }
+func (c *client) err(s string)     { c.out = redcon.AppendError(c.out, sanitizeErr(s)); c.errs++ }
+func (c *client) int(n int64)      { c.out = redcon.AppendInt(c.out, n) }
+func (c *client) bulk(b []byte)    { c.out = redcon.AppendBulk(c.out, b) }
+func (c *client) bulkStr(s string) { c.out = redcon.AppendBulkString(c.out, s) }
+func (c *client) array(n int)      { c.out = redcon.AppendArray(c.out, n) }
+func (c *client) bulkInt(n int64)  { c.out = redcon.AppendBulkInt(c.out, n) }
+func (c *client) queued()          { c.out = append(c.out, "+QUEUED\r\n"...) }
+func (c *client) emptyArray()      { c.out = append(c.out, "*0\r\n"...) }
+func (c *client) emptyMapOrArray() { c.mapHeader(0) }
+func (c *client) resp3() bool      { return c.proto == 3 }
 func (c *client) bulkOrNull(b []byte, ok bool) {
 	if ok {
 		c.bulk(b)
