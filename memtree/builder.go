@@ -1,0 +1,73 @@
+package memtree
+
+// Builder builds a tree from a stream of bytes in O(n): it fills whole
+// leaves, then builds the inner levels bottom up, with no rebalancing along
+// the way. Snapshot loading uses it. The zero value is ready to use; a
+// Builder is not safe for concurrent use.
+type Builder struct {
+	leaves []*node
+	cur    []byte
+	n      int
+	id     uint64
+}
+
+// Write appends a copy of p to the tree being built. It never fails.
+func (b *Builder) Write(p []byte) (int, error) {
+	n := len(p)
+	if b.id == 0 {
+		b.id = newID()
+	}
+	for len(p) > 0 {
+		if b.cur == nil {
+			b.cur = make([]byte, 0, leafMax)
+		}
+		k := min(len(p), cap(b.cur)-len(b.cur))
+		b.cur = append(b.cur, p[:k]...)
+		p = p[k:]
+		if len(b.cur) == cap(b.cur) {
+			b.leaves = append(b.leaves, &node{cow: b.id, data: b.cur})
+			b.cur = nil
+		}
+	}
+	b.n += n
+	return n, nil
+}
+
+// Tree returns the tree built so far and resets b to empty.
+func (b *Builder) Tree() *Tree {
+	t := &Tree{n: b.n}
+	if b.id == 0 {
+		b.id = newID()
+	}
+	t.cow.Store(b.id)
+	if len(b.cur) > 0 {
+		b.leaves = append(b.leaves, &node{cow: b.id, data: concat(b.cur)})
+	}
+	leaves, id := b.leaves, b.id
+	*b = Builder{}
+	if len(leaves) == 0 {
+		return t
+	}
+	// Only the last leaf can be short; share with its full neighbour so
+	// both are at least half full.
+	if k := len(leaves); k >= 2 && len(leaves[k-1].data) < leafMin() {
+		s := segs{leaves[k-2].data, leaves[k-1].data}
+		T := len(s[0]) + len(s[1])
+		a := max(leafMin(), T/2/allocUnit*allocUnit)
+		leaves[k-2].data = s.chunk(0, a)
+		leaves[k-1].data = s.chunk(a, T-a)
+	}
+	level := leaves
+	for len(level) > 1 {
+		// Spread kids evenly so that every node is at least half full.
+		g := (len(level) + nodeMax - 1) / nodeMax
+		next := make([]*node, g)
+		for j := range next {
+			next[j] = newInner(id, level[j*len(level)/g:(j+1)*len(level)/g])
+		}
+		level = next
+		t.height++
+	}
+	t.root = level[0]
+	return t
+}

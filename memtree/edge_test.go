@@ -1,0 +1,242 @@
+package memtree
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func mustCheck(t *testing.T, tr *Tree, want []byte) {
+	t.Helper()
+	if err := tr.check(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tr.AppendRange(nil, 0, tr.Len())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("contents differ: got %d bytes, want %d", len(got), len(want))
+	}
+}
+
+func mustRange(t *testing.T, op string, err error) {
+	t.Helper()
+	if !errors.Is(err, ErrRange) {
+		t.Fatalf("%s: got %v, want ErrRange", op, err)
+	}
+	if !strings.HasPrefix(err.Error(), "memtree: ") {
+		t.Fatalf("%s: error %q lacks the package prefix", op, err)
+	}
+}
+
+func mustOK(t *testing.T, op string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", op, err)
+	}
+}
+
+func pattern(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(i*13 + i>>9)
+	}
+	return p
+}
+
+func TestEmpty(t *testing.T) {
+	tr := New()
+	mustCheck(t, tr, nil)
+	mustOK(t, "ReadAt", tr.ReadAt(nil, 0))
+	mustRange(t, "ReadAt", tr.ReadAt(make([]byte, 1), 0))
+	mustRange(t, "ReadAt", tr.ReadAt(nil, 1))
+	mustRange(t, "ReadAt", tr.ReadAt(nil, -1))
+	if b, err := tr.AppendRange([]byte("x"), 0, 0); err != nil || string(b) != "x" {
+		t.Fatalf("AppendRange = %q, %v", b, err)
+	}
+	if b, err := tr.Gather(nil, 4, 0, 1, 0); err != nil || len(b) != 0 {
+		t.Fatalf("Gather of nothing = %q, %v", b, err)
+	}
+	_, err := tr.Gather(nil, 4, 0, 1, 1)
+	mustRange(t, "Gather", err)
+	_, err = tr.Gather(nil, 0, 0, 1, 0)
+	mustRange(t, "Gather elem 0", err)
+	mustOK(t, "Chunks", tr.Chunks(0, 0, func([]byte) bool { t.Fatal("called"); return true }))
+	mustRange(t, "Chunks", tr.Chunks(0, 1, func([]byte) bool { return true }))
+	mustOK(t, "Remove", tr.Remove(0, 0))
+	mustRange(t, "Remove", tr.Remove(0, 1))
+	mustOK(t, "Insert", tr.Insert(0, nil))
+	mustRange(t, "Insert", tr.Insert(1, []byte("a")))
+	mustOK(t, "WriteAt", tr.WriteAt(nil, 5))
+	mustRange(t, "WriteAt", tr.WriteAt([]byte("a"), -1))
+	mustOK(t, "Scatter", tr.Scatter(nil, 1, 0, 1, 0))
+	mustRange(t, "Scatter", tr.Scatter([]byte("a"), 1, 0, 1, 1))
+	mustOK(t, "RemoveStrided", tr.RemoveStrided(1, 0, 1, 0))
+	mustRange(t, "RemoveStrided", tr.RemoveStrided(1, 0, 1, 1))
+	tr.Append(nil)
+	mustCheck(t, tr, nil)
+	mustCheck(t, tr.Clone(), nil)
+	var b Builder
+	mustCheck(t, b.Tree(), nil)
+	b.Write(nil)
+	mustCheck(t, b.Tree(), nil)
+}
+
+func TestZeroLengthAndEnds(t *testing.T) {
+	tr := New()
+	want := pattern(3*leafMax + 5)
+	tr.Append(want)
+	n := tr.Len()
+	for _, off := range []int{0, 1, leafMax, n - 1, n} {
+		mustOK(t, "ReadAt", tr.ReadAt(nil, off))
+		mustOK(t, "Insert", tr.Insert(off, nil))
+		mustOK(t, "Remove", tr.Remove(off, 0))
+		mustOK(t, "WriteAt", tr.WriteAt(nil, off))
+		mustOK(t, "Chunks", tr.Chunks(off, 0, func([]byte) bool { t.Fatal("called"); return true }))
+	}
+	mustCheck(t, tr, want)
+	mustRange(t, "ReadAt", tr.ReadAt(make([]byte, 2), n-1))
+	mustRange(t, "Remove", tr.Remove(n, 1))
+	mustRange(t, "Remove", tr.Remove(-1, 1))
+	mustRange(t, "Insert", tr.Insert(n+1, []byte("a")))
+	// Offsets 0 and Len.
+	mustOK(t, "Insert", tr.Insert(0, []byte("head")))
+	mustOK(t, "Insert", tr.Insert(tr.Len(), []byte("tail")))
+	want = append(append([]byte("head"), want...), "tail"...)
+	mustCheck(t, tr, want)
+	mustOK(t, "WriteAt", tr.WriteAt([]byte("end"), tr.Len()))
+	want = append(want, "end"...)
+	mustOK(t, "WriteAt", tr.WriteAt([]byte("gap"), tr.Len()+10))
+	want = append(append(want, make([]byte, 10)...), "gap"...)
+	mustCheck(t, tr, want)
+	mustOK(t, "Remove", tr.Remove(0, 4))
+	mustOK(t, "Remove", tr.Remove(tr.Len()-1, 1))
+	mustCheck(t, tr, want[4:len(want)-1])
+}
+
+// TestChunkBoundaries works at the production leaf size with lengths and
+// offsets exactly on chunk and page boundaries.
+func TestChunkBoundaries(t *testing.T) {
+	for _, k := range []int{1, 2, 3, nodeMax, nodeMax + 1} {
+		want := pattern(k * leafMax)
+		var b Builder
+		b.Write(want)
+		bt := b.Tree()
+		mustCheck(t, bt, want)
+		at := New()
+		at.Append(want)
+		mustCheck(t, at, want)
+		for _, tr := range []*Tree{bt, at} {
+			m := append([]byte(nil), want...)
+			for _, off := range []int{leafMax, leafMax - allocUnit, 0} {
+				if off > tr.Len() {
+					continue
+				}
+				mustOK(t, "Insert", tr.Insert(off, pattern(leafMax)))
+				m = append(m[:off:off], append(pattern(leafMax), m[off:]...)...)
+				mustCheck(t, tr, m)
+			}
+			mustOK(t, "Remove", tr.Remove(leafMax, leafMax))
+			m = append(m[:leafMax:leafMax], m[2*leafMax:]...)
+			mustCheck(t, tr, m)
+			mustOK(t, "Remove", tr.Remove(0, allocUnit))
+			m = m[allocUnit:]
+			mustCheck(t, tr, m)
+		}
+	}
+}
+
+// TestLargeOps moves many chunks' worth in one call.
+func TestLargeOps(t *testing.T) {
+	setSizes(t, 1024, 64, 4)
+	tr := New()
+	m := pattern(50 * leafMax)
+	tr.Append(m)
+	big := bytes.Repeat([]byte("0123456789"), 3*leafMax+7)
+	mustOK(t, "Insert", tr.Insert(777, big))
+	m = append(m[:777:777], append(big, m[777:]...)...)
+	mustCheck(t, tr, m)
+	mustOK(t, "Remove", tr.Remove(333, 17*leafMax+3))
+	m = append(m[:333:333], m[333+17*leafMax+3:]...)
+	mustCheck(t, tr, m)
+	w := pattern(9*leafMax + 1)
+	mustOK(t, "WriteAt", tr.WriteAt(w, 5*leafMax-3))
+	copy(m[5*leafMax-3:], w)
+	mustCheck(t, tr, m)
+	mustOK(t, "WriteAt", tr.WriteAt(w, len(m)+4*leafMax))
+	m = append(append(m, make([]byte, 4*leafMax)...), w...)
+	mustCheck(t, tr, m)
+	// Elements of 7 bytes straddle leaves; negative step from the end.
+	cnt := len(m) / 7
+	got, err := tr.Gather(nil, 7, cnt-1, -3, cnt/3)
+	mustOK(t, "Gather", err)
+	for j := 0; j < cnt/3; j++ {
+		i := (cnt - 1 - 3*j) * 7
+		if !bytes.Equal(got[7*j:7*j+7], m[i:i+7]) {
+			t.Fatalf("Gather element %d differs", j)
+		}
+	}
+	mustOK(t, "Scatter", tr.Scatter(bytes.Repeat([]byte("abcdefg"), cnt/3), 7, cnt-1, -3, cnt/3))
+	for j := 0; j < cnt/3; j++ {
+		i := (cnt - 1 - 3*j) * 7
+		copy(m[i:], "abcdefg")
+	}
+	mustCheck(t, tr, m)
+	mustOK(t, "Remove all", tr.Remove(0, tr.Len()))
+	mustCheck(t, tr, nil)
+}
+
+// TestSpill drives the paths where an insert into a full leaf overflows
+// into a neighbour's spare room, at every insert position.
+func TestSpill(t *testing.T) {
+	setSizes(t, 64, 8, 4)
+	for _, left := range []bool{true, false} {
+		for x := 0; x <= 40; x++ {
+			for n := 1; n <= 12; n++ {
+				tr := New()
+				id := tr.cow.Load()
+				a, b := pattern(40), pattern(40)
+				for i := range b {
+					b[i] += 100
+				}
+				la := &node{cow: id, data: append(make([]byte, 0, 56), a...)}
+				lb := &node{cow: id, data: append(make([]byte, 0, 40), b...)}
+				if !left {
+					la.data = append(make([]byte, 0, 40), a...)
+					lb.data = append(make([]byte, 0, 56), b...)
+				}
+				tr.root = newInner(id, []*node{la, lb})
+				tr.height, tr.n = 1, 80
+				p := bytes.Repeat([]byte{0xee}, n)
+				off := x
+				if left {
+					off += 40
+				}
+				mustOK(t, "Insert", tr.Insert(off, p))
+				want := append(append(append([]byte(nil), a...), b...)[:off:off], append(p, append(append([]byte(nil), a...), b...)[off:]...)...)
+				mustCheck(t, tr, want)
+				if len(tr.root.kids) != 2 || cap(tr.root.kids[0].data) != cap(la.data) && cap(tr.root.kids[1].data) != cap(lb.data) {
+					t.Fatalf("left %v x %d n %d: expected a spill, got a reallocation", left, x, n)
+				}
+			}
+		}
+	}
+}
+
+func TestErrorsWrap(t *testing.T) {
+	tr := New()
+	tr.Append([]byte("abc"))
+	err := tr.Remove(2, 5)
+	mustRange(t, "Remove", err)
+	if !strings.Contains(err.Error(), "offset 2") {
+		t.Fatalf("error %q lacks detail", err)
+	}
+	_, err = tr.Gather(nil, 1, 0, 0, 2)
+	mustRange(t, "Gather step 0", err)
+	_, err = tr.Gather(nil, 1, 2, 1<<62, 2)
+	mustRange(t, "Gather huge step", err)
+	_, err = tr.Gather(nil, 1, 0, 1, 1<<62)
+	mustRange(t, "Gather huge n", err)
+}

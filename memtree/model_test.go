@@ -1,0 +1,458 @@
+package memtree
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+)
+
+var seedFlag = flag.Int64("seed", 0, "seed for the randomized model test (0: time-based)")
+
+// setSizes shrinks the tree's sizes for a test and restores them after.
+func setSizes(tb testing.TB, leaf, unit, fan int) {
+	tb.Helper()
+	l, u, f := leafMax, allocUnit, nodeMax
+	leafMax, allocUnit, nodeMax = leaf, unit, fan
+	tb.Cleanup(func() { leafMax, allocUnit, nodeMax = l, u, f })
+}
+
+func testSeed(t *testing.T) int64 {
+	s := *seedFlag
+	if s == 0 {
+		s = time.Now().UnixNano()
+	}
+	t.Logf("seed %d (rerun with -seed %d)", s, s)
+	return s
+}
+
+// src yields the numbers that drive the operations: a math/rand source in
+// the model test, the fuzz input in FuzzOps.
+type src interface {
+	intn(n int) int
+	done() bool
+}
+
+type randSrc struct{ r *rand.Rand }
+
+func (s randSrc) intn(n int) int { return s.r.Intn(n) }
+func (s randSrc) done() bool     { return false }
+
+type byteSrc struct{ b []byte }
+
+func (s *byteSrc) intn(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	v := 0
+	for k := 0; k < 3 && len(s.b) > 0; k++ {
+		v = v<<8 | int(s.b[0])
+		s.b = s.b[1:]
+	}
+	return v % n
+}
+func (s *byteSrc) done() bool { return len(s.b) == 0 }
+
+// pair is a tree and the plain byte slice it must always equal.
+type pair struct {
+	t *Tree
+	m []byte
+}
+
+type harness struct {
+	tb     testing.TB
+	r      src
+	pairs  []*pair
+	maxLen int // removes dominate above this length
+	steps  int
+	fill   byte
+	log    []string // recent ops, printed on failure
+}
+
+func newHarness(tb testing.TB, r src, maxLen int) *harness {
+	return &harness{tb: tb, r: r, maxLen: maxLen, pairs: []*pair{{t: New()}}}
+}
+
+func (h *harness) logf(format string, args ...any) {
+	if len(h.log) >= 12 {
+		h.log = h.log[1:]
+	}
+	h.log = append(h.log, fmt.Sprintf(format, args...))
+}
+
+func (h *harness) failf(format string, args ...any) {
+	h.tb.Helper()
+	h.tb.Fatalf("step %d: %s\nrecent ops:\n  %s", h.steps, fmt.Sprintf(format, args...), joinLines(h.log))
+}
+
+func joinLines(l []string) string {
+	var b bytes.Buffer
+	for i, s := range l {
+		if i > 0 {
+			b.WriteString("\n  ")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func (h *harness) payload(n int) []byte {
+	p := make([]byte, n)
+	h.fill++
+	for i := range p {
+		p[i] = h.fill + byte(i*7) + byte(i>>8)
+	}
+	return p
+}
+
+// off picks an offset for a tree of l bytes, favouring the edges: 0, l,
+// leaf boundaries, and now and then one out of range.
+func (h *harness) off(l int) int {
+	switch h.r.intn(8) {
+	case 0:
+		return 0
+	case 1:
+		return l
+	case 2:
+		b := h.r.intn(l/leafMax+2) * leafMax
+		return b + h.r.intn(3) - 1
+	case 3:
+		return l + 1 + h.r.intn(2*leafMax)
+	case 4:
+		if h.r.intn(4) == 0 {
+			return -1 - h.r.intn(3)
+		}
+	}
+	return h.r.intn(l + 1)
+}
+
+// size picks a length: small, exact multiples of a leaf, or large.
+func (h *harness) size() int {
+	switch h.r.intn(8) {
+	case 0:
+		return 0
+	case 1:
+		return (1 + h.r.intn(4)) * leafMax
+	case 2:
+		return h.r.intn(12 * leafMax)
+	case 3:
+		return 1 + h.r.intn(8)
+	}
+	return h.r.intn(2 * leafMax)
+}
+
+// stride picks elem, start, step and n, mostly valid for a model of l
+// bytes, with negative steps as often as positive ones.
+func (h *harness) stride(l int) (elem, start, step, n int) {
+	elem = 1 + h.r.intn(9)
+	if h.r.intn(10) == 0 {
+		elem = h.r.intn(3) - 1
+	}
+	cnt := 0
+	if elem > 0 {
+		cnt = l / elem
+	}
+	if cnt == 0 || h.r.intn(12) == 0 {
+		return elem, h.r.intn(3) - 1, h.r.intn(5) - 2, h.r.intn(3)
+	}
+	start = h.r.intn(cnt)
+	step = 1 + h.r.intn(max(1, min(cnt, 3*leafMax)))
+	if h.r.intn(4) == 0 {
+		step = 1 + h.r.intn(3)
+	}
+	room := (cnt - 1 - start) / step
+	if h.r.intn(2) == 0 {
+		step = -step
+		room = start / -step
+	}
+	n = h.r.intn(room + 2)
+	if h.r.intn(8) == 0 {
+		n = room + 1 + h.r.intn(3) // maybe out of range
+	}
+	return
+}
+
+// Model semantics, written as plainly as possible.
+
+func modelStrided(l, elem, start, step, n int) bool {
+	if elem <= 0 || n < 0 {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	if n > 1 && step == 0 {
+		return false
+	}
+	cnt := l / elem
+	for j := 0; j < n; j++ {
+		i := start + j*step
+		if i < 0 || i >= cnt {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *harness) checkErr(op string, err error, wantOK bool) {
+	h.tb.Helper()
+	if wantOK && err != nil {
+		h.failf("%s: unexpected error %v", op, err)
+	}
+	if !wantOK && !errors.Is(err, ErrRange) {
+		h.failf("%s: got error %v, want ErrRange", op, err)
+	}
+}
+
+// step applies one random operation to a random pair.
+func (h *harness) step() {
+	h.tb.Helper()
+	h.steps++
+	pi := h.r.intn(len(h.pairs))
+	pr := h.pairs[pi]
+	t, m := pr.t, pr.m
+	l := len(m)
+	op := h.r.intn(14)
+	if l > h.maxLen && h.r.intn(2) == 0 {
+		op = 7
+	}
+	switch op {
+	case 0: // ReadAt
+		off, n := h.off(l), h.size()
+		h.logf("[%d] ReadAt(%d bytes, %d) len %d", pi, n, off, l)
+		p := make([]byte, n)
+		err := t.ReadAt(p, off)
+		ok := off >= 0 && off+n <= l
+		h.checkErr("ReadAt", err, ok)
+		if ok && !bytes.Equal(p, m[off:off+n]) {
+			h.failf("ReadAt(%d, %d): wrong bytes", n, off)
+		}
+	case 1: // AppendRange
+		off, n := h.off(l), h.size()
+		if h.r.intn(6) == 0 {
+			n = -1
+		}
+		h.logf("[%d] AppendRange(%d, %d) len %d", pi, off, n, l)
+		dst := []byte("xyz")
+		got, err := t.AppendRange(dst, off, n)
+		ok := off >= 0 && n >= 0 && off+n <= l
+		h.checkErr("AppendRange", err, ok)
+		want := dst
+		if ok {
+			want = append([]byte("xyz"), m[off:off+n]...)
+		}
+		if !bytes.Equal(got, want) {
+			h.failf("AppendRange(%d, %d): wrong bytes", off, n)
+		}
+	case 2: // Gather
+		elem, start, step, n := h.stride(l)
+		h.logf("[%d] Gather(%d, %d, %d, %d) len %d", pi, elem, start, step, n, l)
+		got, err := t.Gather([]byte("ab"), elem, start, step, n)
+		ok := modelStrided(l, elem, start, step, n)
+		h.checkErr("Gather", err, ok)
+		want := []byte("ab")
+		if ok {
+			for j := 0; j < n; j++ {
+				i := (start + j*step) * elem
+				want = append(want, m[i:i+elem]...)
+			}
+		}
+		if !bytes.Equal(got, want) {
+			h.failf("Gather(%d, %d, %d, %d): wrong bytes", elem, start, step, n)
+		}
+	case 3: // WriteAt
+		off, n := h.off(l), h.size()
+		h.logf("[%d] WriteAt(%d bytes, %d) len %d", pi, n, off, l)
+		p := h.payload(n)
+		err := t.WriteAt(p, off)
+		ok := off >= 0
+		h.checkErr("WriteAt", err, ok)
+		if ok && n > 0 {
+			if off+n > l {
+				m = append(m, make([]byte, off+n-l)...)
+			}
+			copy(m[off:], p)
+		}
+	case 4: // Scatter
+		elem, start, step, n := h.stride(l)
+		pn := max(0, n*max(elem, 0))
+		if h.r.intn(10) == 0 {
+			pn++
+		}
+		h.logf("[%d] Scatter(%d bytes, %d, %d, %d, %d) len %d", pi, pn, elem, start, step, n, l)
+		p := h.payload(pn)
+		err := t.Scatter(p, elem, start, step, n)
+		ok := modelStrided(l, elem, start, step, n) && pn == n*elem
+		h.checkErr("Scatter", err, ok)
+		if ok {
+			for j := 0; j < n; j++ {
+				i := (start + j*step) * elem
+				copy(m[i:i+elem], p[j*elem:])
+			}
+		}
+	case 5: // Insert
+		off, n := h.off(l), h.size()
+		h.logf("[%d] Insert(%d, %d bytes) len %d", pi, off, n, l)
+		p := h.payload(n)
+		err := t.Insert(off, p)
+		ok := off >= 0 && off <= l
+		h.checkErr("Insert", err, ok)
+		if ok {
+			m = append(m[:off:off], append(p, m[off:]...)...)
+		}
+	case 6: // Append
+		n := h.size()
+		h.logf("[%d] Append(%d bytes) len %d", pi, n, l)
+		p := h.payload(n)
+		t.Append(p)
+		m = append(m, p...)
+	case 7: // Remove
+		off, n := h.off(l), h.size()
+		if l > h.maxLen {
+			off, n = h.r.intn(l/2), l/4+h.r.intn(l/4)
+		}
+		h.logf("[%d] Remove(%d, %d) len %d", pi, off, n, l)
+		err := t.Remove(off, n)
+		ok := off >= 0 && n >= 0 && off+n <= l
+		h.checkErr("Remove", err, ok)
+		if ok {
+			m = append(m[:off:off], m[off+n:]...)
+		}
+	case 8: // RemoveStrided
+		elem, start, step, n := h.stride(l)
+		h.logf("[%d] RemoveStrided(%d, %d, %d, %d) len %d", pi, elem, start, step, n, l)
+		err := t.RemoveStrided(elem, start, step, n)
+		ok := modelStrided(l, elem, start, step, n)
+		h.checkErr("RemoveStrided", err, ok)
+		if ok && n > 0 {
+			cnt := l / elem
+			del := make([]bool, cnt)
+			for j := 0; j < n; j++ {
+				del[start+j*step] = true
+			}
+			var nm []byte
+			for i := 0; i < cnt; i++ {
+				if !del[i] {
+					nm = append(nm, m[i*elem:(i+1)*elem]...)
+				}
+			}
+			m = append(nm, m[cnt*elem:]...)
+		}
+	case 9: // Chunks, stopping early now and then
+		off, n := h.off(l), h.size()
+		stop := h.r.intn(4)
+		h.logf("[%d] Chunks(%d, %d) stop %d len %d", pi, off, n, stop, l)
+		var got []byte
+		calls := 0
+		err := t.Chunks(off, n, func(b []byte) bool {
+			if len(b) == 0 {
+				h.failf("Chunks: empty chunk")
+			}
+			calls++
+			got = append(got, b...)
+			return calls != stop
+		})
+		ok := off >= 0 && n >= 0 && off+n <= l
+		h.checkErr("Chunks", err, ok)
+		if ok {
+			want := m[off : off+n]
+			if stop > 0 && calls == stop {
+				if !bytes.HasPrefix(want, got) {
+					h.failf("Chunks(%d, %d): wrong prefix", off, n)
+				}
+			} else if !bytes.Equal(got, want) {
+				h.failf("Chunks(%d, %d): wrong bytes", off, n)
+			}
+		}
+	case 10: // Builder: rebuild this pair from random-sized writes
+		h.logf("[%d] Builder len %d", pi, l)
+		var b Builder
+		for rest := m; len(rest) > 0; {
+			k := min(len(rest), h.r.intn(3*leafMax)+1)
+			if n, err := b.Write(rest[:k]); n != k || err != nil {
+				h.failf("Builder.Write = %d, %v", n, err)
+			}
+			rest = rest[k:]
+		}
+		t = b.Tree()
+	case 11, 12: // Clone, then both sides go on with their own models
+		h.logf("[%d] Clone len %d", pi, l)
+		c := &pair{t: t.Clone(), m: append([]byte(nil), m...)}
+		if len(h.pairs) < 4 {
+			h.pairs = append(h.pairs, c)
+		} else {
+			h.pairs[h.r.intn(len(h.pairs))] = c
+		}
+	case 13: // drop a clone, or zero-length operations
+		if len(h.pairs) > 1 {
+			h.logf("[%d] drop", pi)
+			h.pairs = append(h.pairs[:pi], h.pairs[pi+1:]...)
+			return
+		}
+		off := h.r.intn(l + 1)
+		h.logf("[%d] zero-length ops at %d len %d", pi, off, l)
+		h.checkErr("ReadAt", t.ReadAt(nil, off), true)
+		h.checkErr("Insert", t.Insert(off, nil), true)
+		h.checkErr("Remove", t.Remove(off, 0), true)
+		h.checkErr("WriteAt", t.WriteAt(nil, off+l+5), true)
+		t.Append(nil)
+	}
+	pr.t, pr.m = t, m
+}
+
+// verify checks every pair's invariants and contents.
+func (h *harness) verify() {
+	h.tb.Helper()
+	for i, p := range h.pairs {
+		if err := p.t.check(); err != nil {
+			h.failf("pair %d: %v", i, err)
+		}
+		if p.t.Len() != len(p.m) {
+			h.failf("pair %d: Len %d, model %d", i, p.t.Len(), len(p.m))
+		}
+		got, err := p.t.AppendRange(nil, 0, p.t.Len())
+		if err != nil || !bytes.Equal(got, p.m) {
+			h.failf("pair %d: contents differ from the model (err %v)", i, err)
+		}
+	}
+}
+
+func runModel(t *testing.T, seed int64, steps, maxLen int) {
+	h := newHarness(t, randSrc{rand.New(rand.NewSource(seed))}, maxLen)
+	maxH, maxL := 0, 0
+	for i := 0; i < steps; i++ {
+		h.step()
+		h.verify()
+		for _, p := range h.pairs {
+			maxH, maxL = max(maxH, p.t.height), max(maxL, p.t.Len())
+		}
+	}
+	t.Logf("%d steps, up to height %d and %d bytes", steps, maxH, maxL)
+}
+
+func TestModel(t *testing.T) {
+	seed := testSeed(t)
+	steps := 20000
+	if testing.Short() {
+		steps = 3000
+	}
+	configs := []struct {
+		name              string
+		leaf, unit, fan   int
+		stepDiv, maxLenKB int
+	}{
+		{"leaf64_fan4", 64, 8, 4, 1, 8},
+		{"leaf256_unit1_fan6", 256, 1, 6, 2, 32},
+		{"leaf4K_fan8", 4096, 512, 8, 4, 256},
+		{"production", leafMax, allocUnit, nodeMax, 50, 3 << 10},
+	}
+	for i, c := range configs {
+		t.Run(c.name, func(t *testing.T) {
+			setSizes(t, c.leaf, c.unit, c.fan)
+			runModel(t, seed+int64(i), steps/c.stepDiv, c.maxLenKB<<10)
+		})
+	}
+}
