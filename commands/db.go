@@ -107,6 +107,9 @@ func (s *Server) writeVar(db int, key []byte, t elemType, create bool) *variable
 // eachShard calls fn for every slot of db in turn, each under its own lock;
 // it never holds two. It is for commands over the whole keyspace.
 func (s *Server) eachShard(db int, write bool, fn func(m map[string]*variable) bool) {
+	if !s.tab.Allocated(db) {
+		return // a database never used holds no keys
+	}
 	base := db * shardSlots
 	for i := base; i < base+shardSlots; i++ {
 		sh := s.tab.Shard(i)

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"fmt"
-	"os"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -20,7 +19,14 @@ type persistence struct {
 	lastSave   atomic.Int64 // unix seconds of the last successful save
 	saves      atomic.Int64
 	inProgress atomic.Bool
-	lastStatus atomic.Bool // true when the last background save failed
+	lastStatus atomic.Bool // true when the last save failed
+	lastTry    atomic.Int64
+	scheduled  atomic.Bool
+
+	lastBgFailed   atomic.Bool
+	lastBgDuration atomic.Int64 // milliseconds
+	bgStart        atomic.Int64 // unix nanoseconds
+	lastPauseUs    atomic.Int64
 }
 
 // saveRule is one "seconds changes" pair of --save.
@@ -62,8 +68,9 @@ func (s *Server) cron() {
 		select {
 		case <-s.done:
 			return
-		case <-t.C:
+		case now := <-t.C:
 			s.expireCycle()
+			s.saveCron(now)
 		}
 	}
 }
@@ -86,14 +93,4 @@ func (s *Server) expireCycle() {
 			return true
 		})
 	}
-}
-
-// waitShutdown blocks until a signal or SHUTDOWN, then stops the server.
-func (s *Server) waitShutdown(sig chan os.Signal) int {
-	select {
-	case <-sig:
-	case <-s.done:
-	}
-	s.Close()
-	return 0
 }

@@ -2,10 +2,10 @@ package commands
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Run starts a server with cfg and serves until SIGTERM, SIGINT or
@@ -22,16 +22,20 @@ func Run(cfg Config) int {
 	}
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	// Listen first and load while clients get LOADING, as Redis does,
+	// rather than refusing connections.
+	s.loading.Store(true)
 	s.Serve()
+	if err := s.load(); err != nil {
+		s.log.warn("Fatal error loading the snapshot: %v", err)
+		fmt.Fprintf(os.Stderr, "numkv: refusing to start: %v\n", err)
+		s.Close()
+		return 1
+	}
+	s.persist.lastSave.Store(time.Now().Unix())
+	s.loading.Store(false)
 	if a := s.Addr(); a != nil {
 		s.log.notice("numkv %s ready to accept connections on %s", Version, a)
 	}
 	return s.waitShutdown(sig)
-}
-
-// CheckFile verifies a snapshot file offline and prints a summary to w. It
-// returns the process exit code.
-func CheckFile(path string, w io.Writer) int {
-	fmt.Fprintf(w, "numkv check: not implemented yet for %s\n", path)
-	return 1
 }

@@ -123,12 +123,23 @@ type Server struct {
 	rejected    atomic.Int64
 	errorsTotal atomic.Int64
 
-	persist persistence
+	persist    persistence
+	shutdownMu sync.Mutex
+	exit       chan struct{} // closed when SHUTDOWN or a signal asks Run to stop
+	exitOnce   sync.Once
+	cfgMu      sync.Mutex // guards the settings CONFIG SET may change
+}
+
+// saveRules returns the current --save rules.
+func (s *Server) saveRules() string {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	return s.cfg.Save
 }
 
 // NewServer validates cfg and returns a server that is not yet listening.
 func NewServer(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, clients: map[int64]*client{}, done: make(chan struct{}), startAt: time.Now()}
+	s := &Server{cfg: cfg, clients: map[int64]*client{}, done: make(chan struct{}), exit: make(chan struct{}), startAt: time.Now()}
 	var err error
 	if s.maxBulk, err = parseMemory(cfg.ProtoMaxBulkLen); err != nil || s.maxBulk < 1 {
 		return nil, fmt.Errorf("commands: invalid proto-max-bulk-len %q", cfg.ProtoMaxBulkLen)

@@ -88,6 +88,10 @@ var commandTable = []*command{
 	{name: "dbsize", arity: 1, flagText: "readonly fast", acl: "keyspace read fast", group: "server", since: "1.0.0", summary: "Returns the number of keys in the database.", handler: cmdDbsize},
 	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb},
 	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall},
+	{name: "save", arity: 1, flagText: "admin noscript no_async_loading no_multi", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot and replies when it is on disk.", handler: cmdSave},
+	{name: "bgsave", arity: -1, flagText: "admin noscript no_async_loading", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot in the background from copy-on-write clones.", handler: cmdBgsave},
+	{name: "lastsave", arity: 1, flagText: "loading stale fast", acl: "admin fast dangerous", group: "server", since: "1.0.0", summary: "Returns the unix time of the last successful save.", handler: cmdLastsave},
+	{name: "shutdown", arity: -1, flagText: "admin noscript loading stale no_multi allow_busy", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Saves (unless NOSAVE) and stops the server.", handler: cmdShutdown},
 
 	// string
 	{name: "get", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read string fast", group: "string", since: "1.0.0", summary: "Returns the bytes of a variable.", handler: cmdGet},

@@ -22,6 +22,7 @@ package shardlock
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Slots is the number of hash slots per database, as in Redis Cluster.
@@ -78,28 +79,52 @@ type Shard[V any] struct {
 	M map[string]V
 }
 
-// Table holds dbs*Slots shards.
+// Table holds dbs*Slots shards. A database's shards are allocated on first
+// use, so that whole-keyspace work (the snapshot cut above all) only pays
+// for the databases that have ever been touched.
 type Table[V any] struct {
-	shards []Shard[V]
-	dbs    int
+	grow sync.Mutex // guards allocation of databases; LockAll holds it
+	dbs  []atomic.Pointer[[Slots]Shard[V]]
 }
 
 // New returns a table for dbs databases.
 func New[V any](dbs int) *Table[V] {
-	return &Table[V]{shards: make([]Shard[V], dbs*Slots), dbs: dbs}
+	return &Table[V]{dbs: make([]atomic.Pointer[[Slots]Shard[V]], dbs)}
 }
 
 // DBs returns the number of databases.
-func (t *Table[V]) DBs() int { return t.dbs }
+func (t *Table[V]) DBs() int { return len(t.dbs) }
 
 // Index returns the global shard index of key in database db.
 func (t *Table[V]) Index(db int, key []byte) int { return db*Slots + HashSlot(key) }
 
-// Shard returns shard i. Its fields may be used only under its lock.
-func (t *Table[V]) Shard(i int) *Shard[V] { return &t.shards[i] }
+// Shard returns shard i, allocating its database on first use. Its fields
+// may be used only under its lock.
+func (t *Table[V]) Shard(i int) *Shard[V] {
+	p := t.dbs[i/Slots].Load()
+	if p == nil {
+		p = t.alloc(i / Slots)
+	}
+	return &p[i%Slots]
+}
+
+func (t *Table[V]) alloc(db int) *[Slots]Shard[V] {
+	t.grow.Lock()
+	defer t.grow.Unlock()
+	if p := t.dbs[db].Load(); p != nil {
+		return p
+	}
+	p := new([Slots]Shard[V])
+	t.dbs[db].Store(p)
+	return p
+}
+
+// Allocated reports whether database db has ever been used. A database that
+// has not holds no keys.
+func (t *Table[V]) Allocated(db int) bool { return t.dbs[db].Load() != nil }
 
 // Len returns the number of shards.
-func (t *Table[V]) Len() int { return len(t.shards) }
+func (t *Table[V]) Len() int { return len(t.dbs) * Slots }
 
 // Set is a sorted, de-duplicated set of shard indexes, locked together.
 type Set []int
@@ -115,9 +140,9 @@ func NewSet(idx []int) Set {
 func (t *Table[V]) Lock(s Set, write bool) {
 	for _, i := range s {
 		if write {
-			t.shards[i].Lock()
+			t.Shard(i).Lock()
 		} else {
-			t.shards[i].RLock()
+			t.Shard(i).RLock()
 		}
 	}
 }
@@ -126,25 +151,48 @@ func (t *Table[V]) Lock(s Set, write bool) {
 func (t *Table[V]) Unlock(s Set, write bool) {
 	for k := len(s) - 1; k >= 0; k-- {
 		if write {
-			t.shards[s[k]].Unlock()
+			t.Shard(s[k]).Unlock()
 		} else {
-			t.shards[s[k]].RUnlock()
+			t.Shard(s[k]).RUnlock()
 		}
 	}
 }
 
-// LockAll takes every shard for writing in ascending order. It is for the
-// rare whole-keyspace operations (the snapshot cut, FLUSHALL, SWAPDB); it
-// waits for every in-flight command to leave its shard.
+// LockAll takes every shard of every allocated database for writing, in
+// ascending order, and stops new databases from being allocated until
+// UnlockAll. It is for the rare whole-keyspace operations (the snapshot cut,
+// SWAPDB); it waits for every in-flight command to leave its shard.
 func (t *Table[V]) LockAll() {
-	for i := range t.shards {
-		t.shards[i].Lock()
+	t.grow.Lock()
+	for db := range t.dbs {
+		if p := t.dbs[db].Load(); p != nil {
+			for i := range p {
+				p[i].Lock()
+			}
+		}
 	}
 }
 
 // UnlockAll releases what LockAll took.
 func (t *Table[V]) UnlockAll() {
-	for i := len(t.shards) - 1; i >= 0; i-- {
-		t.shards[i].Unlock()
+	for db := len(t.dbs) - 1; db >= 0; db-- {
+		if p := t.dbs[db].Load(); p != nil {
+			for i := len(p) - 1; i >= 0; i-- {
+				p[i].Unlock()
+			}
+		}
+	}
+	t.grow.Unlock()
+}
+
+// Each calls fn with every shard of every allocated database, in ascending
+// order, taking no locks: the caller holds LockAll.
+func (t *Table[V]) Each(fn func(i int, sh *Shard[V])) {
+	for db := range t.dbs {
+		if p := t.dbs[db].Load(); p != nil {
+			for i := range p {
+				fn(db*Slots+i, &p[i])
+			}
+		}
 	}
 }

@@ -1,0 +1,30 @@
+GO ?= go
+
+.PHONY: help run build test test-deps vet bench fuzz
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+run: ## start the server with the embedded defaults (127.0.0.1:6379, ./dump.numkv)
+	$(GO) run .
+
+build: ## build ./numkv
+	$(GO) build -o numkv .
+
+test-deps: ## install the apt packages the tests need, where missing
+	./scripts/install-test-deps.sh
+
+vet: ## go vet and gofmt
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l . | tee /dev/stderr)"
+
+test: test-deps vet ## run every test (installs what is missing first)
+	$(GO) test -race -short ./shardlock ./memtree ./snapshotio
+	$(GO) test -timeout 15m ./...
+
+bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
+	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./snapshotio ./shardlock
+
+fuzz: ## run each fuzz target for a minute
+	$(GO) test -run '^$$' -fuzz FuzzOps -fuzztime 60s ./memtree
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./snapshotio

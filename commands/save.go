@@ -1,0 +1,405 @@
+package commands
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"numkv/memtree"
+	"numkv/shardlock"
+	"numkv/snapshotio"
+)
+
+// Persistence. A save captures one point in time: it takes every slot lock
+// in ascending order, takes an O(1) copy-on-write Clone of every tree,
+// releases the locks, and only then writes the file from the clones, so
+// clients keep reading and writing while the disk works. snapshotio writes
+// a temporary file and renames it over the snapshot, so a crash leaves the
+// old file or the new one, never a mix.
+
+// snapItem is one variable as it was at the cut.
+type snapItem struct {
+	db   int
+	key  string
+	typ  elemType
+	exp  int64
+	tree *memtree.Tree
+}
+
+// saveMu serializes whole saves (SAVE, BGSAVE, shutdown) so that two never
+// write the file at once.
+var saveMu sync.Mutex
+
+// cut captures every live variable. It holds all slot locks only while it
+// clones, and returns how long that pause was.
+func (s *Server) cut() (items []snapItem, dirty int64, pause time.Duration) {
+	var total int64
+	for db := range s.keys {
+		total += s.keys[db].Load()
+	}
+	items = make([]snapItem, 0, total+16)
+	start := time.Now()
+	s.tab.LockAll()
+	now := nowMs()
+	s.tab.Each(func(i int, sh *shardlock.Shard[*variable]) {
+		for k, v := range sh.M {
+			if v.expireAt != 0 && v.expireAt <= now {
+				continue
+			}
+			items = append(items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: v.tree.Clone()})
+		}
+	})
+	dirty = s.persist.dirty.Load()
+	s.tab.UnlockAll()
+	return items, dirty, time.Since(start)
+}
+
+// snapshotOptions returns the writer options from the configuration.
+func (s *Server) snapshotOptions() (snapshotio.Options, error) {
+	codec, err := snapshotio.ParseCodec(s.cfg.Compression)
+	if err != nil {
+		return snapshotio.Options{}, err
+	}
+	return snapshotio.Options{Codec: codec}, nil
+}
+
+// writeItems writes the captured variables to the snapshot file.
+func (s *Server) writeItems(items []snapItem) (int64, error) {
+	opt, err := s.snapshotOptions()
+	if err != nil {
+		return 0, err
+	}
+	return snapshotio.WriteFile(s.cfg.Dir, s.cfg.DBFilename, opt, func(w *snapshotio.Writer) error {
+		for _, it := range items {
+			rec := snapshotio.Record{
+				DB: it.db, Key: []byte(it.key), Dtype: it.typ.dt.name, Itemsize: it.typ.dt.size,
+				Shape: it.typ.shape, ExpireAtMs: it.exp, Length: int64(it.tree.Len()),
+			}
+			if it.typ.dt.kind == kindOpaque {
+				rec.Itemsize = 1
+			}
+			if err := w.BeginRecord(&rec); err != nil {
+				return err
+			}
+			var werr error
+			it.tree.Chunks(0, it.tree.Len(), func(b []byte) bool {
+				_, werr = w.Write(b)
+				return werr == nil
+			})
+			if werr != nil {
+				return werr
+			}
+			if err := w.EndRecord(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// save runs one whole save in the calling goroutine.
+func (s *Server) save(why string) error {
+	if s.cfg.DBFilename == "" {
+		return errors.New("persistence is off (--dbfilename \"\")")
+	}
+	saveMu.Lock()
+	defer saveMu.Unlock()
+	items, dirty, pause := s.cut()
+	return s.finishSave(items, dirty, pause, why)
+}
+
+func (s *Server) finishSave(items []snapItem, dirty int64, pause time.Duration, why string) error {
+	start := time.Now()
+	n, err := s.writeItems(items)
+	if err != nil {
+		s.log.warn("%s failed: %v", why, err)
+		s.persist.lastStatus.Store(true)
+		return err
+	}
+	s.persist.dirty.Add(-dirty)
+	s.persist.lastSave.Store(time.Now().Unix())
+	s.persist.saves.Add(1)
+	s.persist.lastStatus.Store(false)
+	s.persist.lastPauseUs.Store(pause.Microseconds())
+	d := time.Since(start)
+	s.log.notice("%s: %d keys, %d bytes written in %v (%.0f MB/s), cut paused writers for %v",
+		why, len(items), n, d.Round(time.Millisecond), float64(n)/1e6/max(d.Seconds(), 1e-9), pause)
+	return nil
+}
+
+// bgsave starts a background save. It returns false if one is running.
+func (s *Server) bgsave(why string) bool {
+	if !s.persist.inProgress.CompareAndSwap(false, true) {
+		return false
+	}
+	saveMu.Lock()
+	items, dirty, pause := s.cut()
+	s.persist.bgStart.Store(time.Now().UnixNano())
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer saveMu.Unlock()
+		defer s.persist.inProgress.Store(false)
+		err := s.finishSave(items, dirty, pause, why)
+		s.persist.lastBgFailed.Store(err != nil)
+		s.persist.lastBgDuration.Store(time.Since(time.Unix(0, s.persist.bgStart.Load())).Milliseconds())
+	}()
+	return true
+}
+
+func cmdSave(s *Server, c *client, args [][]byte) {
+	if s.persist.inProgress.Load() {
+		c.err(msgBgsaveInProgress)
+		return
+	}
+	if err := s.save("DB saved on disk"); err != nil {
+		c.err("ERR")
+		return
+	}
+	c.ok()
+}
+
+func cmdBgsave(s *Server, c *client, args [][]byte) {
+	schedule := false
+	if len(args) == 2 {
+		if strings.ToLower(string(args[1])) != "schedule" {
+			c.err(msgSyntax)
+			return
+		}
+		schedule = true
+	} else if len(args) > 2 {
+		c.err(msgSyntax)
+		return
+	}
+	if s.cfg.DBFilename == "" {
+		c.err("ERR persistence is off (--dbfilename \"\")")
+		return
+	}
+	if !s.bgsave("Background saving terminated with success") {
+		if schedule {
+			s.persist.scheduled.Store(true)
+			c.simple("Background saving scheduled")
+			return
+		}
+		c.err(msgBgsaveInProgress)
+		return
+	}
+	c.simple("Background saving started")
+}
+
+func cmdLastsave(s *Server, c *client, args [][]byte) { c.int(s.persist.lastSave.Load()) }
+
+// cmdShutdown saves (unless NOSAVE) and stops the server. A failed save
+// keeps the server running, as in Redis.
+func cmdShutdown(s *Server, c *client, args [][]byte) {
+	save, nosave := false, false
+	for _, a := range args[1:] {
+		switch strings.ToLower(string(a)) {
+		case "save":
+			save = true
+		case "nosave":
+			nosave = true
+		case "now", "force":
+		case "abort":
+			c.err("ERR No shutdown in progress.")
+			return
+		default:
+			c.err(msgSyntax)
+			return
+		}
+	}
+	if save && nosave {
+		c.err(msgSyntax)
+		return
+	}
+	if err := s.shutdown(!nosave); err != nil {
+		c.err(msgShutdownErr)
+		return
+	}
+	// Like Redis, the client sees the connection close, not a reply.
+	c.closeAfterReply = true
+}
+
+// shutdown saves when asked and persistence is on, then asks Run to stop.
+func (s *Server) shutdown(save bool) error {
+	s.shutdownMu.Lock()
+	defer s.shutdownMu.Unlock()
+	if s.closing.Load() {
+		return nil
+	}
+	if s.persist.inProgress.Load() {
+		// Wait for the background save; the final save below supersedes it.
+		saveMu.Lock()
+		saveMu.Unlock()
+	}
+	if save && s.cfg.DBFilename != "" {
+		s.log.notice("Saving the final snapshot before exiting.")
+		if err := s.save("DB saved on disk"); err != nil {
+			s.log.warn("Error trying to save the DB, can't exit.")
+			return err
+		}
+	}
+	s.log.notice("numkv is now ready to exit, bye bye...")
+	s.exitOnce.Do(func() { close(s.exit) })
+	return nil
+}
+
+// waitShutdown blocks until SIGTERM/SIGINT or SHUTDOWN, then stops the
+// server. A signal whose save fails leaves the server running.
+func (s *Server) waitShutdown(sig chan os.Signal) int {
+	for {
+		select {
+		case <-sig:
+			s.log.notice("Received a signal, scheduling shutdown...")
+			if err := s.shutdown(true); err != nil {
+				continue
+			}
+		case <-s.exit:
+		}
+		s.Close()
+		return 0
+	}
+}
+
+// saveRulesDue reports whether a --save rule asks for a save now.
+func (s *Server) saveRulesDue(now time.Time) bool {
+	rules, _ := parseSaveRules(s.saveRules())
+	dirty := s.persist.dirty.Load()
+	since := now.Unix() - s.persist.lastSave.Load()
+	if s.persist.lastStatus.Load() && now.Unix()-s.persist.lastTry.Load() < 5 {
+		return false // after a failure, retry no sooner than Redis does
+	}
+	for _, r := range rules {
+		if dirty >= r.changes && since >= r.secs && dirty > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// saveCron runs the periodic save rules and scheduled BGSAVEs.
+func (s *Server) saveCron(now time.Time) {
+	if s.cfg.DBFilename == "" || s.loading.Load() || s.persist.inProgress.Load() {
+		return
+	}
+	if s.persist.scheduled.Swap(false) || s.saveRulesDue(now) {
+		s.persist.lastTry.Store(now.Unix())
+		s.bgsave("Background saving terminated with success")
+	}
+}
+
+// load reads the snapshot at start-up into the empty keyspace. A damaged
+// file is an error naming the file, offset, record and reason; the caller
+// exits without serving anything loaded half-way.
+func (s *Server) load() error {
+	if s.cfg.DBFilename == "" {
+		return nil
+	}
+	path := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.log.notice("No snapshot at %s: starting empty.", path)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("opening snapshot: %w", err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	size := st.Size()
+	start := time.Now()
+	pr := &progressReader{r: f, size: size, log: s.log, start: start, next: start.Add(time.Second)}
+	rd, err := snapshotio.NewReader(bufio.NewReaderSize(pr, 1<<20), snapshotio.ReaderOptions{Path: path})
+	if err != nil {
+		return err
+	}
+	var n int64
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		typ, err := recordType(rec)
+		if err != nil {
+			return fmt.Errorf("%s: record %d at offset %d: %w", path, n, rd.Offset(), err)
+		}
+		if rec.DB >= s.cfg.Databases {
+			return fmt.Errorf("%s: record %d: database %d, but --databases is %d", path, n, rec.DB, s.cfg.Databases)
+		}
+		var b memtree.Builder
+		if _, err := rd.WriteTo(&b); err != nil {
+			return err
+		}
+		v := &variable{typ: typ, tree: b.Tree(), expireAt: rec.ExpireAtMs}
+		sh := s.tab.Shard(s.tab.Index(rec.DB, rec.Key))
+		sh.Lock()
+		if v.expireAt == 0 || v.expireAt > nowMs() {
+			s.put(rec.DB, rec.Key, v)
+		}
+		sh.Unlock()
+		n++
+	}
+	s.persist.dirty.Store(0)
+	d := time.Since(start)
+	s.log.notice("DB loaded from disk: %d keys, %d bytes in %v (%.0f MB/s)", n, size, d.Round(time.Millisecond), float64(size)/1e6/max(d.Seconds(), 1e-9))
+	return nil
+}
+
+// recordType rebuilds a variable's element type from a record.
+func recordType(rec *snapshotio.Record) (elemType, error) {
+	dt, ok := parseDtype([]byte(rec.Dtype))
+	if !ok {
+		return elemType{}, fmt.Errorf("unknown dtype %q", rec.Dtype)
+	}
+	for _, d := range rec.Shape {
+		if d < 1 {
+			return elemType{}, fmt.Errorf("invalid shape %v", rec.Shape)
+		}
+	}
+	t := newElemType(dt, rec.Shape)
+	if t.size > 0 && rec.Length%int64(t.size) != 0 {
+		return elemType{}, fmt.Errorf("length %d is not a multiple of the element size %d", rec.Length, t.size)
+	}
+	return t, nil
+}
+
+// progressReader logs loading progress about once a second.
+type progressReader struct {
+	r           io.Reader
+	size, done  int64
+	log         *logger
+	start, next time.Time
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if now := time.Now(); now.After(p.next) {
+		p.next = now.Add(time.Second)
+		el := now.Sub(p.start).Seconds()
+		p.log.notice("Loading: %d of %d bytes (%.1f%%), %.0f MB/s", p.done, p.size, 100*float64(p.done)/float64(max(p.size, 1)), float64(p.done)/1e6/el)
+	}
+	return n, err
+}
+
+// CheckFile verifies a snapshot file offline, like redis-check-rdb, and
+// prints a summary to w. It returns the process exit code.
+func CheckFile(path string, w io.Writer) int {
+	sum, err := snapshotio.CheckFile(path)
+	if err != nil {
+		fmt.Fprintf(w, "numkv check: %s: FAILED: %v\n", path, err)
+		return 1
+	}
+	fmt.Fprintf(w, "numkv check: %s: OK\n%s\n", path, sum)
+	return 0
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestImportDirection fails the build when an import breaks the house's
+// dependency direction: main -> commands -> (memtree, shardlock,
+// snapshotio), the three leaves importing only the standard library (and
+// klauspost/compress in snapshotio).
+func TestImportDirection(t *testing.T) {
+	allowed := map[string]func(path string) bool{
+		"memtree":    func(p string) bool { return false },
+		"shardlock":  func(p string) bool { return false },
+		"snapshotio": func(p string) bool { return strings.HasPrefix(p, "github.com/klauspost/compress") },
+		"commands": func(p string) bool {
+			return p == "numkv/memtree" || p == "numkv/shardlock" || p == "numkv/snapshotio" ||
+				!strings.HasPrefix(p, "numkv")
+		},
+	}
+	for dir, ok := range allowed {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		if len(files) == 0 {
+			t.Errorf("package %s has no Go files", dir)
+		}
+		for _, f := range files {
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range af.Imports {
+				p := strings.Trim(imp.Path.Value, `"`)
+				std := !strings.Contains(strings.Split(p, "/")[0], ".") && !strings.HasPrefix(p, "numkv")
+				if !std && !ok(p) {
+					t.Errorf("%s imports %s, which breaks the dependency direction", f, p)
+				}
+			}
+		}
+	}
+	// main only parses flags: it may import commands and pflag.
+	af, err := parser.ParseFile(token.NewFileSet(), "main.go", nil, parser.ImportsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range af.Imports {
+		p := strings.Trim(imp.Path.Value, `"`)
+		if strings.Contains(p, ".") && p != "github.com/spf13/pflag" || strings.HasPrefix(p, "numkv/") && p != "numkv/commands" {
+			t.Errorf("main.go imports %s", p)
+		}
+	}
+}
