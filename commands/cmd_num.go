@@ -1,13 +1,526 @@
 package commands
 
-// PLACEHOLDERS: replaced by the NUM.* implementation.
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+)
 
-func cmdNumCreate(s *Server, c *client, args [][]byte) { c.err("ERR not implemented") }
-func cmdNumRead(s *Server, c *client, args [][]byte)   { c.err("ERR not implemented") }
-func cmdNumWrite(s *Server, c *client, args [][]byte)  { c.err("ERR not implemented") }
-func cmdNumInsert(s *Server, c *client, args [][]byte) { c.err("ERR not implemented") }
-func cmdNumAppend(s *Server, c *client, args [][]byte) { c.err("ERR not implemented") }
-func cmdNumRemove(s *Server, c *client, args [][]byte) { c.err("ERR not implemented") }
-func cmdNumLen(s *Server, c *client, args [][]byte)    { c.err("ERR not implemented") }
-func cmdNumInfo(s *Server, c *client, args [][]byte)   { c.err("ERR not implemented") }
-func cmdNumGather(s *Server, c *client, args [][]byte) { c.err("ERR not implemented") }
+// The NUM.* array commands (commands.md, "Array commands").
+//
+// Every handler reports the first error in the contract's order:
+//  1. the arguments' syntax, left to right (dtype, shape, slice, index, the
+//     data form; VALUES scalars that are numbers of no kind at all when the
+//     key is missing or opaque, since only the key tells their dtype);
+//  2. the key's existence (NUM.READ, NUM.GATHER and NUM.INFO reply null,
+//     NUM.LEN 0, mutators ERR no such key);
+//  3. the key's type: VALUES on a V<n> variable, then each VALUES scalar
+//     against the dtype, left to right, then the number of scalars or bytes
+//     against the element size;
+//  4. the arguments against the variable's length: an index out of range,
+//     then the data length against the selection, then the size limit.
+//
+// Empty data to NUM.WRITE (either form), NUM.INSERT or NUM.APPEND changes
+// nothing and replies the current length once steps 1-3 and the index
+// check pass. A variable never grows beyond proto-max-bulk-len bytes, the
+// limit SETRANGE and APPEND apply, so that GET can always return it and a
+// far index cannot zero-fill the machine's memory.
+
+// Limits of NUM.CREATE's SHAPE: numpy's 32 dimensions, and elements of at
+// most 256 MiB so that one element always fits in a default bulk string.
+const (
+	maxShapeDims = 32
+	maxElemBytes = 1 << 28
+)
+
+var kwShape = []byte("SHAPE")
+
+// parseCreate parses NUM.CREATE key dtype [SHAPE d1 [d2 ...]].
+func parseCreate(args [][]byte) (elemType, string) {
+	dt, ok := parseDtype(args[2])
+	if !ok {
+		return elemType{}, fmt.Sprintf(msgUnknownDtype, args[2])
+	}
+	if len(args) == 3 {
+		return newElemType(dt, nil), ""
+	}
+	if !bytes.EqualFold(args[3], kwShape) {
+		return elemType{}, msgSyntax
+	}
+	dims := args[4:]
+	if len(dims) == 0 || len(dims) > maxShapeDims {
+		return elemType{}, msgInvalidShape
+	}
+	size := int64(dt.size)
+	shape := make([]int64, len(dims))
+	for i, b := range dims {
+		d, ok := parseInt64(b)
+		if !ok || d < 1 || d > maxElemBytes/size {
+			return elemType{}, msgInvalidShape
+		}
+		size *= d
+		shape[i] = d
+	}
+	return newElemType(dt, shape), ""
+}
+
+// readArgs is NUM.READ key [slice] [VALUES].
+type readArgs struct {
+	sl     sliceArg
+	values bool
+}
+
+func parseRead(args [][]byte) (readArgs, string) {
+	a := readArgs{sl: sliceArg{step: 1}}
+	i := 2
+	if i < len(args) && !(i == len(args)-1 && isValuesKeyword(args[i])) {
+		var msg string
+		if a.sl, msg = parseSlice(args[i]); msg != "" {
+			return a, msg
+		}
+		i++
+	}
+	if i < len(args) && isValuesKeyword(args[i]) {
+		a.values = true
+		i++
+	}
+	if i != len(args) {
+		return a, msgSyntax
+	}
+	return a, ""
+}
+
+// gatherArgs is NUM.GATHER key i1 [i2 ...] [VALUES].
+type gatherArgs struct {
+	idx    []int64
+	values bool
+}
+
+func parseGather(args [][]byte) (gatherArgs, string) {
+	var a gatherArgs
+	rest := args[2:]
+	if n := len(rest); n > 0 && isValuesKeyword(rest[n-1]) {
+		a.values = true
+		rest = rest[:n-1]
+	}
+	a.idx = make([]int64, len(rest))
+	for i, b := range rest {
+		v, ok := parseInt64(b)
+		if !ok {
+			return a, msgNotInt
+		}
+		a.idx[i] = v
+	}
+	return a, ""
+}
+
+// parseIndexArg parses NUM.INSERT's index, an integer.
+func parseIndexArg(b []byte) (int64, string) {
+	i, ok := parseInt64(b)
+	if !ok {
+		return 0, msgNotInt
+	}
+	return i, ""
+}
+
+// numLen is a variable's length in elements.
+func numLen(v *variable) int { return v.tree.Len() / v.typ.size }
+
+// mutTarget finds the variable a mutator changes and turns its data into
+// element bytes, replying the first error of steps 2 and 3 (and step 1's
+// scalar syntax, which waits for the key to know the dtype).
+func (s *Server) mutTarget(c *client, key []byte, d dataArg) (*variable, []byte, bool) {
+	v := s.lookup(c.db, key, true)
+	if d.isValues && (v == nil || v.typ.dt.kind == kindOpaque) {
+		if msg := checkScalars(d.values); msg != "" {
+			c.err(msg)
+			return nil, nil, false
+		}
+	}
+	if v == nil {
+		c.err(msgNoSuchKey)
+		return nil, nil, false
+	}
+	p, msg := d.bytes(v.typ)
+	if msg != "" {
+		c.err(msg)
+		return nil, nil, false
+	}
+	return v, p, true
+}
+
+// checkGrow refuses a variable that would exceed the size limit.
+func (s *Server) checkGrow(c *client, bytes int64) bool {
+	if bytes < 0 || bytes > s.maxBulk {
+		c.err(msgVariableTooLong)
+		return false
+	}
+	return true
+}
+
+func cmdNumCreate(s *Server, c *client, args [][]byte) {
+	t, msg := parseCreate(args)
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	if s.lookup(c.db, args[1], true) != nil {
+		c.err(msgBusyKey)
+		return
+	}
+	s.put(c.db, args[1], newVariable(t))
+	s.modified(c.db, args[1], 1)
+	c.ok()
+}
+
+func cmdNumRead(s *Server, c *client, args [][]byte) {
+	a, msg := parseRead(args)
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	v := s.lookupRead(c, args[1])
+	if v == nil {
+		if a.values {
+			c.nullArray()
+		} else {
+			c.null()
+		}
+		return
+	}
+	if a.values && v.typ.dt.kind == kindOpaque {
+		c.err(fmt.Sprintf(msgValuesOpaque, v.typ.dt.name))
+		return
+	}
+	sel, ok := a.sl.resolve(numLen(v))
+	if !ok {
+		c.err(msgIndexRange)
+		return
+	}
+	if a.values {
+		c.valuesReply(v, sel.n, func(dst []byte, from, n int) ([]byte, error) {
+			return v.tree.Gather(dst, v.typ.size, sel.start+from*sel.step, sel.step, n)
+		})
+		return
+	}
+	c.bulkSelection(v, sel)
+}
+
+// bulkSelection replies the selected elements as one bulk string. The
+// output grows once to its final size and the bytes are copied once, from
+// the tree's chunks into it.
+func (c *client) bulkSelection(v *variable, sel selection) {
+	size := v.typ.size
+	n := sel.n * size
+	mark := len(c.out)
+	c.out = slices.Grow(c.out, n+24)
+	c.out = append(c.out, '$')
+	c.out = strconv.AppendInt(c.out, int64(n), 10)
+	c.out = append(c.out, '\r', '\n')
+	var err error
+	switch sel.step {
+	case 1:
+		c.out, err = v.tree.AppendRange(c.out, sel.start*size, n)
+	case -1:
+		// Copying the run at memory speed and reversing it in place beats
+		// an element-by-element gather.
+		c.out, err = v.tree.AppendRange(c.out, (sel.start-sel.n+1)*size, n)
+		if err == nil {
+			reverseElems(c.out[len(c.out)-n:], size)
+		}
+	default:
+		c.out, err = v.tree.Gather(c.out, size, sel.start, sel.step, sel.n)
+	}
+	if err != nil {
+		c.out = c.out[:mark]
+		panic(err) // a selection resolved within the length cannot fail
+	}
+	c.out = append(c.out, '\r', '\n')
+}
+
+// reverseElems reverses the order of the size-byte elements of p.
+func reverseElems(p []byte, size int) {
+	if size == 1 {
+		slices.Reverse(p)
+		return
+	}
+	for i, j := 0, len(p)-size; i < j; i, j = i+size, j-size {
+		for k := 0; k < size; k++ {
+			p[i+k], p[j+k] = p[j+k], p[i+k]
+		}
+	}
+}
+
+// valuesBatch is how many bytes of elements a VALUES reply reads at a time.
+const valuesBatch = 64 << 10
+
+// valuesReply replies n elements as a VALUES array. read appends elements
+// [from, from+k) of the selection to dst; they are read in batches so that
+// a large reply needs no copy of the whole selection.
+func (c *client) valuesReply(v *variable, n int, read func(dst []byte, from, k int) ([]byte, error)) {
+	t := v.typ
+	mark := len(c.out)
+	c.array(n * t.count)
+	c.out = slices.Grow(c.out, n*t.count*scalarBound(t.dt))
+	per := max(valuesBatch/t.size, 1)
+	buf := make([]byte, 0, min(per, n)*t.size)
+	for from := 0; from < n; from += per {
+		k := min(per, n-from)
+		p, err := read(buf[:0], from, k)
+		if err != nil {
+			c.out = c.out[:mark]
+			panic(err) // indexes were checked against the length
+		}
+		c.appendValues(t.dt, p)
+	}
+}
+
+func cmdNumWrite(s *Server, c *client, args [][]byte) {
+	sl, msg := parseSlice(args[2])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	d, msg := parseData(args[3:])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	v, p, ok := s.mutTarget(c, args[1], d)
+	if !ok {
+		return
+	}
+	size := v.typ.size
+	n := numLen(v)
+	if sl.index {
+		i := sl.start
+		if i < 0 {
+			if i += int64(n); i < 0 {
+				c.err(msgIndexRange)
+				return
+			}
+		}
+		if len(p) == 0 {
+			c.int(int64(n))
+			return
+		}
+		if i > (s.maxBulk-int64(len(p)))/int64(size) {
+			c.err(msgVariableTooLong)
+			return
+		}
+		if err := v.tree.WriteAt(p, int(i)*size); err != nil {
+			panic(err)
+		}
+		s.modified(c.db, args[1], 1)
+		c.int(int64(numLen(v)))
+		return
+	}
+	sel, _ := sl.resolve(n)
+	if len(p) == 0 {
+		c.int(int64(n))
+		return
+	}
+	if len(p) != sel.n*size {
+		c.err(msgDataSelection)
+		return
+	}
+	var err error
+	if sel.step == 1 {
+		err = v.tree.WriteAt(p, sel.start*size)
+	} else {
+		err = v.tree.Scatter(p, size, sel.start, sel.step, sel.n)
+	}
+	if err != nil {
+		panic(err) // the selection lies within the variable
+	}
+	s.modified(c.db, args[1], 1)
+	c.int(int64(n))
+}
+
+func cmdNumInsert(s *Server, c *client, args [][]byte) {
+	i, msg := parseIndexArg(args[2])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	d, msg := parseData(args[3:])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	v, p, ok := s.mutTarget(c, args[1], d)
+	if !ok {
+		return
+	}
+	n := numLen(v)
+	if len(p) == 0 {
+		c.int(int64(n))
+		return
+	}
+	if !s.checkGrow(c, int64(v.tree.Len())+int64(len(p))) {
+		return
+	}
+	if err := v.tree.Insert(insertIndex(i, n)*v.typ.size, p); err != nil {
+		panic(err)
+	}
+	s.modified(c.db, args[1], 1)
+	c.int(int64(numLen(v)))
+}
+
+func cmdNumAppend(s *Server, c *client, args [][]byte) {
+	d, msg := parseData(args[2:])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	v, p, ok := s.mutTarget(c, args[1], d)
+	if !ok {
+		return
+	}
+	if len(p) > 0 {
+		if !s.checkGrow(c, int64(v.tree.Len())+int64(len(p))) {
+			return
+		}
+		v.tree.Append(p)
+		s.modified(c.db, args[1], 1)
+	}
+	c.int(int64(numLen(v)))
+}
+
+func cmdNumRemove(s *Server, c *client, args [][]byte) {
+	sl, msg := parseSlice(args[2])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	v := s.lookup(c.db, args[1], true)
+	if v == nil {
+		c.err(msgNoSuchKey)
+		return
+	}
+	sel, ok := sl.resolve(numLen(v))
+	if !ok {
+		c.err(msgIndexRange)
+		return
+	}
+	if sel.n == 0 {
+		c.int(0)
+		return
+	}
+	size := v.typ.size
+	asc := sel.ascending()
+	var err error
+	if asc.step == 1 {
+		err = v.tree.Remove(asc.start*size, asc.n*size)
+	} else {
+		err = v.tree.RemoveStrided(size, asc.start, asc.step, asc.n)
+	}
+	if err != nil {
+		panic(err)
+	}
+	s.modified(c.db, args[1], 1)
+	c.int(int64(sel.n))
+}
+
+func cmdNumLen(s *Server, c *client, args [][]byte) {
+	v := s.lookupRead(c, args[1])
+	if v == nil {
+		c.int(0)
+		return
+	}
+	c.int(int64(numLen(v)))
+}
+
+// cmdNumInfo replies the contract's five fields, then numpy: the dtype's
+// numpy name (np.dtype accepts it for every dtype but bfloat16, which
+// needs ml_dtypes).
+func cmdNumInfo(s *Server, c *client, args [][]byte) {
+	v := s.lookupRead(c, args[1])
+	if v == nil {
+		c.nullArray()
+		return
+	}
+	t := v.typ
+	c.mapHeader(6)
+	c.bulkStr("dtype")
+	c.bulkStr(t.dt.name)
+	c.bulkStr("shape")
+	c.array(len(t.shape))
+	for _, d := range t.shape {
+		c.int(d)
+	}
+	c.bulkStr("length")
+	c.int(int64(numLen(v)))
+	c.bulkStr("bytes")
+	c.int(int64(v.tree.Len()))
+	c.bulkStr("element_bytes")
+	c.int(int64(t.size))
+	c.bulkStr("numpy")
+	c.bulkStr(t.dt.numpy)
+}
+
+func cmdNumGather(s *Server, c *client, args [][]byte) {
+	a, msg := parseGather(args)
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	v := s.lookupRead(c, args[1])
+	if v == nil {
+		if a.values {
+			c.nullArray()
+		} else {
+			c.null()
+		}
+		return
+	}
+	if a.values && v.typ.dt.kind == kindOpaque {
+		c.err(fmt.Sprintf(msgValuesOpaque, v.typ.dt.name))
+		return
+	}
+	n := numLen(v)
+	pos := a.idx // normalised in place
+	for i, x := range pos {
+		p, ok := normIndex(x, n)
+		if !ok {
+			c.err(msgIndexRange)
+			return
+		}
+		pos[i] = int64(p)
+	}
+	if a.values {
+		c.valuesReply(v, len(pos), func(dst []byte, from, k int) ([]byte, error) {
+			return gatherRuns(dst, v, pos[from:from+k])
+		})
+		return
+	}
+	total := len(pos) * v.typ.size
+	mark := len(c.out)
+	c.out = slices.Grow(c.out, total+24)
+	c.out = append(c.out, '$')
+	c.out = strconv.AppendInt(c.out, int64(total), 10)
+	c.out = append(c.out, '\r', '\n')
+	var err error
+	if c.out, err = gatherRuns(c.out, v, pos); err != nil {
+		c.out = c.out[:mark]
+		panic(err)
+	}
+	c.out = append(c.out, '\r', '\n')
+}
+
+// gatherRuns appends the elements at positions pos, with one tree read per
+// run of consecutive positions.
+func gatherRuns(dst []byte, v *variable, pos []int64) ([]byte, error) {
+	size := int64(v.typ.size)
+	var err error
+	for j := 0; j < len(pos) && err == nil; {
+		r := j + 1
+		for r < len(pos) && pos[r] == pos[r-1]+1 {
+			r++
+		}
+		dst, err = v.tree.AppendRange(dst, int(pos[j]*size), int(int64(r-j)*size))
+		j = r
+	}
+	return dst, err
+}
