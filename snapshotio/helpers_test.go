@@ -110,7 +110,12 @@ const (
 
 // readAll reads every record of a snapshot. Skipped records get nil data.
 func readAll(r io.Reader, mode readMode) ([]item, error) {
-	rd, err := NewReader(r, ReaderOptions{})
+	return readAllSums(r, mode, false)
+}
+
+// readAllSums is readAll, but ignoring checksums if ignoreSums.
+func readAllSums(r io.Reader, mode readMode, ignoreSums bool) ([]item, error) {
+	rd, err := newReader(r, ReaderOptions{}, ignoreSums)
 	if err != nil {
 		return nil, err
 	}
