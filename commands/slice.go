@@ -173,9 +173,12 @@ func (a sliceArg) resolve(length int) (selection, bool) {
 		cnt = (start-stop-1)/(-step) + 1
 	}
 	if cnt <= 1 {
-		// A step beyond the length cannot be passed on as an int on every
-		// platform; with at most one element it does not matter.
+		// With at most one element the step does not matter; 1 keeps the
+		// callers on their contiguous paths (and a huge step out of ints).
 		step = 1
+	}
+	if cnt == 0 {
+		start = 0 // Python may leave start at -1 or at the length
 	}
 	return selection{start: int(start), step: int(step), n: int(cnt)}, true
 }

@@ -87,6 +87,9 @@ func TestResolve(t *testing.T) {
 		if got := sel.expand(); !slices.Equal(got, tc.want) {
 			t.Errorf("%q over %d = %v, want %v", tc.slice, tc.n, got, tc.want)
 		}
+		if sel.n == 0 && sel.start != 0 {
+			t.Errorf("%q over %d: empty selection starts at %d", tc.slice, tc.n, sel.start)
+		}
 		asc := sel.ascending()
 		got := asc.expand()
 		want := slices.Sorted(slices.Values(tc.want))
