@@ -64,12 +64,31 @@ func (p *proc) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
 // mustStart runs the binary on a free loopback port with extra flags, in
 // dir (a fresh temp dir when empty), and waits until it answers PING. The
 // process is killed by PID when the test ends.
+//
+// A port that freePort found free can be taken before the server binds it
+// (by a client's ephemeral port, when tests run in parallel): then it starts
+// again on another port.
 func mustStart(t testing.TB, dir string, flags ...string) *proc {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	p := &proc{port: freePort(t), dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
+	for attempt := 1; ; attempt++ {
+		p, clash := start(t, dir, flags...)
+		if !clash {
+			return p
+		}
+		if attempt == 5 {
+			t.Fatalf("numkv could not bind a free port 5 times:\n%s", p.log)
+		}
+	}
+}
+
+// start is one attempt of mustStart. It reports a port clash instead of
+// failing.
+func start(t testing.TB, dir string, flags ...string) (p *proc, portClash bool) {
+	t.Helper()
+	p = &proc{port: freePort(t), dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
 	args := append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(p.port), "--dir", dir}, flags...)
 	p.cmd = exec.Command(binPath, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
@@ -87,12 +106,15 @@ func mustStart(t testing.TB, dir string, flags ...string) *proc {
 			line, _ := bufio.NewReader(c).ReadString('\n')
 			c.Close()
 			if line == "+PONG\r\n" {
-				return p
+				return p, false
 			}
 		}
 		select {
 		case err := <-p.done:
 			p.done <- err
+			if strings.Contains(p.log.String(), "address already in use") {
+				return p, true
+			}
 			t.Fatalf("numkv exited before it was ready: %v\n%s", err, p.log)
 		default:
 		}
@@ -298,5 +320,37 @@ func TestRedisCLIBasics(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "OK") || !strings.Contains(string(out), "v") {
 		t.Fatalf("interactive redis-cli: %v\n%s", err, out)
+	}
+}
+
+// TestRedisCLISlices is the README's ad hoc session: slices with VALUES and
+// raw bytes appended from a file with -x.
+func TestRedisCLISlices(t *testing.T) {
+	p := mustStart(t, "", "--dbfilename", "")
+	if out := redisCLI(t, p, nil, "NUM.CREATE", "temps", "f32"); out != "OK\n" {
+		t.Fatalf("NUM.CREATE: %q", out)
+	}
+	if out := redisCLI(t, p, nil, "NUM.APPEND", "temps", "VALUES", "20.5", "21", "21.5", "22", "22.5", "23"); out != "6\n" {
+		t.Fatalf("NUM.APPEND VALUES: %q", out)
+	}
+	if out := redisCLI(t, p, nil, "NUM.READ", "temps", "0:10", "VALUES"); out != "20.5\n21\n21.5\n22\n22.5\n23\n" {
+		t.Fatalf("NUM.READ 0:10 VALUES: %q", out)
+	}
+	if out := redisCLI(t, p, nil, "NUM.READ", "temps", "::-2", "VALUES"); out != "23\n22\n21\n" {
+		t.Fatalf("NUM.READ ::-2 VALUES: %q", out)
+	}
+	// Four more float32 from a file of raw little-endian bytes.
+	raw := []byte{0, 0, 0xc0, 0x3f, 0, 0, 0x20, 0x40, 0, 0, 0, 0, 0, 0, 0x80, 0xbf} // 1.5 2.5 0 -1
+	if out := redisCLI(t, p, raw, "-x", "NUM.APPEND", "temps"); out != "10\n" {
+		t.Fatalf("NUM.APPEND -x: %q", out)
+	}
+	if out := redisCLI(t, p, nil, "NUM.READ", "temps", "-4:", "VALUES"); out != "1.5\n2.5\n0\n-1\n" {
+		t.Fatalf("NUM.READ -4: VALUES: %q", out)
+	}
+	if out := redisCLI(t, p, nil, "NUM.READ", "temps", "1:x"); strings.TrimSpace(out) != "ERR invalid slice '1:x'" {
+		t.Fatalf("bad slice: %q", out)
+	}
+	if out := redisCLI(t, p, nil, "NUM.LEN", "temps"); out != "10\n" {
+		t.Fatalf("NUM.LEN: %q", out)
 	}
 }
