@@ -517,3 +517,92 @@ func BenchmarkNumRead(b *testing.B) {
 		}
 	}
 }
+
+func TestParseCreate(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		want string // "dtype shape size count", or the error
+	}{
+		{"NUM.CREATE k f32", "f32 [] 4 1"},
+		{"NUM.CREATE k FLOAT64", "f64 [] 8 1"},
+		{"NUM.CREATE k bfloat16 SHAPE 3", "bf16 [3] 6 3"},
+		{"NUM.CREATE k c128 shape 2 3 +4", "c128 [2 3 4] 384 24"},
+		{"NUM.CREATE k V7 SHAPE 2", "V7 [2] 14 2"},
+		{"NUM.CREATE k u8 SHAPE 268435456", "u8 [268435456] 268435456 268435456"},
+		{"NUM.CREATE k u8 SHAPE 268435457", msgInvalidShape},
+		{"NUM.CREATE k f64 SHAPE 33554432", "f64 [33554432] 268435456 33554432"},
+		{"NUM.CREATE k f64 SHAPE 33554433", msgInvalidShape},
+		{"NUM.CREATE k u8 SHAPE 65536 65536 65536 65536", msgInvalidShape}, // would overflow
+		{"NUM.CREATE k u8 SHAPE " + strings.Repeat("1 ", 32), "u8 [" + strings.TrimSpace(strings.Repeat("1 ", 32)) + "] 1 1"},
+		{"NUM.CREATE k u8 SHAPE " + strings.Repeat("1 ", 33), msgInvalidShape},
+		{"NUM.CREATE k f32 SHAPE", msgInvalidShape},
+		{"NUM.CREATE k f32 SHAPE 0", msgInvalidShape},
+		{"NUM.CREATE k f32 SHAPE -2", msgInvalidShape},
+		{"NUM.CREATE k f32 SHAPE 2.0", msgInvalidShape},
+		{"NUM.CREATE k f32 3", msgSyntax},
+		{"NUM.CREATE k f32 SHAPES 3", msgSyntax},
+		{"NUM.CREATE k float 3", "ERR unknown dtype 'float'"},
+		{"NUM.CREATE k V01", "ERR unknown dtype 'V01'"},
+		{"NUM.CREATE k V1048576", "V1048576 [] 1048576 1"},
+	} {
+		typ, msg := parseCreate(byteArgs(strings.Fields(tc.args)...))
+		got := msg
+		if msg == "" {
+			got = fmt.Sprintf("%s %v %d %d", typ.dt.name, typ.shape, typ.size, typ.count)
+		}
+		if got != tc.want {
+			t.Errorf("parseCreate(%s) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestParseRead(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		want string // "slice values", or the error
+	}{
+		{"NUM.READ k", "::1 false"},
+		{"NUM.READ k VALUES", "::1 true"},
+		{"NUM.READ k values", "::1 true"},
+		{"NUM.READ k 3", "3 false"},
+		{"NUM.READ k ::-1 VALUES", "::-1 true"},
+		{"NUM.READ k VALUES VALUES", "ERR invalid slice 'VALUES'"},
+		{"NUM.READ k x VALUES", "ERR invalid slice 'x'"},
+		{"NUM.READ k 1 2", msgSyntax},
+		{"NUM.READ k 1 VALUES 2", msgSyntax},
+		{"NUM.READ k ::0", msgStepZero},
+	} {
+		a, msg := parseRead(byteArgs(strings.Fields(tc.args)...))
+		got := msg
+		if msg == "" {
+			got = fmt.Sprintf("%s %v", a.sl, a.values)
+		}
+		if got != tc.want {
+			t.Errorf("parseRead(%s) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestParseGather(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		want string // "indexes values", or the error
+	}{
+		{"NUM.GATHER k 1", "[1] false"},
+		{"NUM.GATHER k 1 -2 +3 VALUES", "[1 -2 3] true"},
+		{"NUM.GATHER k VALUES", "[] true"},
+		{"NUM.GATHER k 1 VALUES 2", msgNotInt},
+		{"NUM.GATHER k 1:2", msgNotInt},
+		{"NUM.GATHER k 9223372036854775808", msgNotInt},
+		{"NUM.GATHER k -9223372036854775808", "[-9223372036854775808] false"},
+	} {
+		a, msg := parseGather(byteArgs(strings.Fields(tc.args)...))
+		got := msg
+		if msg == "" {
+			got = fmt.Sprintf("%v %v", a.idx, a.values)
+		}
+		if got != tc.want {
+			t.Errorf("parseGather(%s) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
