@@ -432,8 +432,9 @@ func readFloat(dt dtype, p []byte) (float64, int) {
 
 // appendValues writes the scalars of the whole elements in p as a VALUES
 // reply's items (the caller writes the array header): bulk text in RESP2;
-// in RESP3 integers, big numbers above MaxInt64, doubles, and bulk text for
-// complex numbers, which RESP3 has no type for.
+// in RESP3 integers (bool as 0 and 1, like its text), big numbers above
+// MaxInt64, doubles, and bulk text for complex numbers, which RESP3 has no
+// type for.
 func (c *client) appendValues(dt dtype, p []byte) {
 	var tmp [64]byte
 	for i := 0; i+dt.size <= len(p); i += dt.size {
