@@ -19,7 +19,7 @@ func (b *Builder) Write(p []byte) (int, error) {
 	}
 	for len(p) > 0 {
 		if b.cur == nil {
-			b.cur = make([]byte, 0, leafMax)
+			b.cur = makeNoZero(leafMax)
 		}
 		k := min(len(p), cap(b.cur)-len(b.cur))
 		b.cur = append(b.cur, p[:k]...)

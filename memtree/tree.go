@@ -142,7 +142,7 @@ func allocSize(n int) int {
 
 // newChunk returns a buffer of length n and capacity allocSize(n).
 func newChunk(n int) []byte {
-	return make([]byte, n, allocSize(n))
+	return makeNoZero(allocSize(n))[:n]
 }
 
 // concat returns a fresh chunk holding the concatenation of parts.

@@ -72,13 +72,42 @@ func (t *Tree) Scatter(p []byte, elem, start, step, n int) error {
 	var c cursor
 	c.init(t, true)
 	off, dOff := start*elem, step*elem
-	for w := 0; w < len(p); w += elem {
+	for w := 0; w < len(p); {
 		if off < c.lo || off+elem > c.hi {
 			c.writeAt(p[w:w+elem], off)
-		} else {
-			copy(c.leaf[off-c.lo:], p[w:w+elem])
+			w += elem
+			off += dOff
+			continue
 		}
-		off += dOff
+		// As in Gather, a tight loop per leaf.
+		k := (len(p) - w) / elem
+		switch {
+		case dOff > 0:
+			k = min(k, (c.hi-elem-off)/dOff+1)
+		case dOff < 0:
+			k = min(k, (off-c.lo)/-dOff+1)
+		}
+		leaf, o := c.leaf, off-c.lo
+		seg := p[w : w+k*elem]
+		switch elem {
+		case 4:
+			for j := 0; j < len(seg); j += 4 {
+				*(*[4]byte)(leaf[o:]) = *(*[4]byte)(seg[j:])
+				o += dOff
+			}
+		case 8:
+			for j := 0; j < len(seg); j += 8 {
+				*(*[8]byte)(leaf[o:]) = *(*[8]byte)(seg[j:])
+				o += dOff
+			}
+		default:
+			for j := 0; j < len(seg); j += elem {
+				copy(leaf[o:o+elem], seg[j:])
+				o += dOff
+			}
+		}
+		w += len(seg)
+		off = o + c.lo
 	}
 	return nil
 }
@@ -106,7 +135,7 @@ func appendCap(cur, want, total int) int {
 func (t *Tree) appendSome(p []byte) int {
 	id := t.cow.Load()
 	if t.root == nil {
-		d := make([]byte, 0, appendCap(0, len(p), 0))
+		d := makeNoZero(appendCap(0, len(p), 0))
 		d = append(d, p[:min(len(p), cap(d))]...)
 		t.root = &node{cow: id, data: d}
 		t.n = len(d)
@@ -127,13 +156,13 @@ func (t *Tree) appendSome(p []byte) int {
 		if len(n.data) >= leafMax {
 			c := appendCap(0, len(p), t.n)
 			k := min(len(p), c)
-			leaf := &node{cow: id, data: append(make([]byte, 0, c), p[:k]...)}
+			leaf := &node{cow: id, data: append(makeNoZero(c), p[:k]...)}
 			t.pushLeaf(leaf)
 			t.n += k
 			return k
 		}
 		c := appendCap(len(n.data), len(p), t.n)
-		n.data = append(make([]byte, 0, c), n.data...)
+		n.data = append(makeNoZero(c), n.data...)
 	}
 	k := min(len(p), cap(n.data)-len(n.data))
 	n.data = append(n.data, p[:k]...)

@@ -1,0 +1,273 @@
+package memtree
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+// Benchmark trees are built once per size and leaf size, and kept: the
+// 1 GiB one costs about 1 GiB of RAM. Benchmarks that mutate them put the
+// length back, so the next benchmark sees the same size.
+var benchTrees = map[[2]int]*Tree{}
+
+func benchTree(b *testing.B, size int) *Tree {
+	b.Helper()
+	k := [2]int{size, leafMax}
+	if t, ok := benchTrees[k]; ok {
+		return t
+	}
+	if size >= 1<<30 {
+		clear(benchTrees) // keep at most one huge tree around
+	}
+	var bl Builder
+	p := pattern(1 << 20)
+	for n := 0; n < size; n += len(p) {
+		bl.Write(p[:min(len(p), size-n)])
+	}
+	t := bl.Tree()
+	benchTrees[k] = t
+	return t
+}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%dMiB", n>>20)
+	}
+	return fmt.Sprintf("%dKiB", n>>10)
+}
+
+// BenchmarkMemcpy is the machine's copy speed, for comparison.
+func BenchmarkMemcpy(b *testing.B) {
+	for _, n := range []int{4 << 10, 1 << 20, 64 << 20} {
+		b.Run(sizeName(n), func(b *testing.B) {
+			src, dst := pattern(n), make([]byte, n)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				copy(dst, src)
+			}
+		})
+	}
+}
+
+// BenchmarkAppend appends chunks of each size to a tree, starting a new
+// tree every 64 MiB.
+func BenchmarkAppend(b *testing.B) {
+	for _, n := range []int{4 << 10, 64 << 10, 1 << 20} {
+		b.Run(sizeName(n), func(b *testing.B) {
+			p := pattern(n)
+			t := New()
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if t.Len() >= 64<<20 {
+					t = New()
+				}
+				t.Append(p)
+			}
+		})
+	}
+}
+
+// BenchmarkBuilder is snapshot loading's path.
+func BenchmarkBuilder(b *testing.B) {
+	p := pattern(1 << 20)
+	b.SetBytes(64 << 20)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var bl Builder
+		for k := 0; k < 64; k++ {
+			bl.Write(p)
+		}
+		bl.Tree()
+	}
+}
+
+// BenchmarkReadAt reads at random offsets of a 1 MiB tree, which stays in
+// cache, and of a 64 MiB one, which mostly does not.
+func BenchmarkReadAt(b *testing.B) {
+	for _, size := range []int{1 << 20, 64 << 20} {
+		for _, n := range []int{4 << 10, 1 << 20} {
+			if n >= size {
+				continue
+			}
+			b.Run(sizeName(size)+"/"+sizeName(n), func(b *testing.B) {
+				t := benchTree(b, size)
+				r := rand.New(rand.NewSource(1))
+				p := make([]byte, n)
+				b.SetBytes(int64(n))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					t.ReadAt(p, r.Intn(t.Len()-n))
+				}
+			})
+		}
+	}
+}
+
+var treeSizes = []int{1 << 20, 64 << 20, 1 << 30}
+
+// BenchmarkInsert inserts 4 KiB at random offsets. Every 64 inserts the
+// timer stops while as many random 4 KiB removes restore the size.
+func BenchmarkInsert(b *testing.B) {
+	for _, size := range treeSizes {
+		b.Run(sizeName(size), func(b *testing.B) {
+			benchInsertRemove(b, benchTree(b, size), true)
+		})
+	}
+}
+
+// BenchmarkRemove removes 4 KiB at random offsets, restoring the size
+// with untimed inserts.
+func BenchmarkRemove(b *testing.B) {
+	for _, size := range treeSizes {
+		b.Run(sizeName(size), func(b *testing.B) {
+			benchInsertRemove(b, benchTree(b, size), false)
+		})
+	}
+}
+
+func benchInsertRemove(b *testing.B, t *Tree, insert bool) {
+	const n, batch = 4 << 10, 64
+	r := rand.New(rand.NewSource(2))
+	p := pattern(n)
+	timed, untimed := func() { t.Insert(r.Intn(t.Len()+1), p) }, func() { t.Remove(r.Intn(t.Len()-n), n) }
+	if !insert {
+		timed, untimed = untimed, timed
+	}
+	b.SetBytes(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		timed()
+		if i%batch == batch-1 || i == b.N-1 {
+			b.StopTimer()
+			for k := 0; k <= i%batch; k++ {
+				untimed()
+			}
+			b.StartTimer()
+		}
+	}
+}
+
+// BenchmarkGather gathers 16384 elements of 4 bytes at a stride of 1024
+// elements: a 64 MiB span. BenchmarkReadSpan reads that whole span, which
+// is what a walk of every leaf would cost.
+func BenchmarkGather(b *testing.B) {
+	const n, elem, step = 16384, 4, 1024
+	t := benchTree(b, 64<<20)
+	dst := make([]byte, 0, n*elem)
+	b.SetBytes(n * elem)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dst, _ = t.Gather(dst[:0], elem, i%step, step, n)
+	}
+}
+
+func BenchmarkReadSpan(b *testing.B) {
+	const span = 16383*1024*4 + 4
+	t := benchTree(b, 64<<20)
+	dst := make([]byte, 0, span)
+	b.SetBytes(span)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dst, _ = t.AppendRange(dst[:0], 0, span)
+	}
+}
+
+// BenchmarkScatter is BenchmarkGather's write twin.
+func BenchmarkScatter(b *testing.B) {
+	const n, elem, step = 16384, 4, 1024
+	t := benchTree(b, 64<<20)
+	p := pattern(n * elem)
+	b.SetBytes(n * elem)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t.Scatter(p, elem, i%step, step, n)
+	}
+}
+
+// BenchmarkClone clones a 1 GiB tree.
+func BenchmarkClone(b *testing.B) {
+	t := benchTree(b, 1<<30)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t.Clone()
+	}
+}
+
+// BenchmarkWrite4K overwrites 4 KiB at a random offset of a 1 GiB tree;
+// AfterClone clones first, so every write copies its path and leaf.
+func BenchmarkWrite4K(b *testing.B) {
+	t := benchTree(b, 1<<30)
+	for _, clone := range []bool{false, true} {
+		name := "Owned"
+		if clone {
+			name = "AfterClone"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := rand.New(rand.NewSource(3))
+			p := pattern(4 << 10)
+			b.SetBytes(int64(len(p)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if clone {
+					t.Clone()
+				}
+				t.WriteAt(p, r.Intn(t.Len()-len(p)))
+			}
+		})
+	}
+}
+
+// BenchmarkLeafSize sweeps the chunk size over the main operations on a
+// 64 MiB tree; it is how leafMax was chosen.
+func BenchmarkLeafSize(b *testing.B) {
+	for _, leaf := range []int{16 << 10, 32 << 10, 64 << 10, 128 << 10, 256 << 10} {
+		b.Run(fmt.Sprintf("leaf=%dKiB", leaf>>10), func(b *testing.B) {
+			setSizes(b, leaf, allocUnit, nodeMax)
+			t := benchTree(b, 64<<20)
+			b.Run("insert4K", func(b *testing.B) { benchInsertRemove(b, t, true) })
+			b.Run("remove4K", func(b *testing.B) { benchInsertRemove(b, t, false) })
+			b.Run("read1M", func(b *testing.B) {
+				r := rand.New(rand.NewSource(1))
+				p := make([]byte, 1<<20)
+				b.SetBytes(int64(len(p)))
+				for i := 0; i < b.N; i++ {
+					t.ReadAt(p, r.Intn(t.Len()-len(p)))
+				}
+			})
+			b.Run("gather", func(b *testing.B) {
+				dst := make([]byte, 0, 16384*4)
+				b.SetBytes(16384 * 4)
+				for i := 0; i < b.N; i++ {
+					dst, _ = t.Gather(dst[:0], 4, i%1024, 1024, 16384)
+				}
+			})
+			b.Run("append64K", func(b *testing.B) {
+				p := pattern(64 << 10)
+				a := New()
+				b.SetBytes(int64(len(p)))
+				for i := 0; i < b.N; i++ {
+					if a.Len() >= 64<<20 {
+						a = New()
+					}
+					a.Append(p)
+				}
+			})
+		})
+		delete(benchTrees, [2]int{64 << 20, leaf})
+	}
+}
