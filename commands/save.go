@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"numkv/memtree"
@@ -40,6 +42,14 @@ var saveMu sync.Mutex
 // cut captures every live variable. It holds all slot locks only while it
 // clones, and returns how long that pause was.
 func (s *Server) cut() (items []snapItem, dirty int64, pause time.Duration) {
+	items, dirty, pause = s.cutLocked()
+	s.tab.UnlockAll()
+	return items, dirty, pause
+}
+
+// cutLocked is cut without the final UnlockAll: the caller releases the
+// slot locks.
+func (s *Server) cutLocked() (items []snapItem, dirty int64, pause time.Duration) {
 	var total int64
 	for db := range s.keys {
 		total += s.keys[db].Load()
@@ -57,7 +67,6 @@ func (s *Server) cut() (items []snapItem, dirty int64, pause time.Duration) {
 		}
 	})
 	dirty = s.persist.dirty.Load()
-	s.tab.UnlockAll()
 	return items, dirty, time.Since(start)
 }
 
@@ -104,6 +113,9 @@ func (s *Server) writeItems(items []snapItem) (int64, error) {
 	})
 }
 
+// msgPersistenceOff answers SAVE and BGSAVE under --dbfilename "".
+const msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"
+
 // save runs one whole save in the calling goroutine.
 func (s *Server) save(why string) error {
 	if s.cfg.DBFilename == "" {
@@ -127,6 +139,9 @@ func (s *Server) finishSave(items []snapItem, dirty int64, pause time.Duration, 
 	s.persist.lastSave.Store(time.Now().Unix())
 	s.persist.saves.Add(1)
 	s.persist.lastStatus.Store(false)
+	// Any successful save, SAVE's too, clears rdb_last_bgsave_status, as
+	// in Redis.
+	s.persist.lastBgFailed.Store(false)
 	s.persist.lastPauseUs.Store(pause.Microseconds())
 	d := time.Since(start)
 	s.log.notice("%s: %d keys, %d bytes written in %v (%.0f MB/s), cut paused writers for %v",
@@ -147,8 +162,9 @@ func (s *Server) bgsave(why string) bool {
 		defer s.wg.Done()
 		defer saveMu.Unlock()
 		defer s.persist.inProgress.Store(false)
-		err := s.finishSave(items, dirty, pause, why)
-		s.persist.lastBgFailed.Store(err != nil)
+		if err := s.finishSave(items, dirty, pause, why); err != nil {
+			s.persist.lastBgFailed.Store(true)
+		}
 		s.persist.lastBgDuration.Store(time.Since(time.Unix(0, s.persist.bgStart.Load())).Milliseconds())
 	}()
 	return true
@@ -159,8 +175,12 @@ func cmdSave(s *Server, c *client, args [][]byte) {
 		c.err(msgBgsaveInProgress)
 		return
 	}
+	if s.cfg.DBFilename == "" {
+		c.err(msgPersistenceOff)
+		return
+	}
 	if err := s.save("DB saved on disk"); err != nil {
-		c.err("ERR")
+		c.err("ERR") // Redis's reply to a failed SAVE; the log says why
 		return
 	}
 	c.ok()
@@ -179,7 +199,7 @@ func cmdBgsave(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if s.cfg.DBFilename == "" {
-		c.err("ERR persistence is off (--dbfilename \"\")")
+		c.err(msgPersistenceOff)
 		return
 	}
 	if !s.bgsave("Background saving terminated with success") {
@@ -228,10 +248,19 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 }
 
 // shutdown saves when asked and persistence is on, then asks Run to stop.
+//
+// While the snapshot is still loading it never saves, whatever it was
+// asked, as Redis does: the keyspace is only part of the file, and saving it
+// would replace the snapshot with less.
 func (s *Server) shutdown(save bool) error {
 	s.shutdownMu.Lock()
 	defer s.shutdownMu.Unlock()
-	if s.closing.Load() {
+	if s.closing.Load() || s.exitRequested() {
+		return nil
+	}
+	if s.loading.Load() {
+		s.log.warn("Shutdown requested while loading the snapshot: exiting without saving.")
+		s.exitOnce.Do(func() { close(s.exit) })
 		return nil
 	}
 	if s.persist.inProgress.Load() {
@@ -241,7 +270,7 @@ func (s *Server) shutdown(save bool) error {
 	}
 	if save && s.cfg.DBFilename != "" {
 		s.log.notice("Saving the final snapshot before exiting.")
-		if err := s.save("DB saved on disk"); err != nil {
+		if err := s.finalSave(); err != nil {
 			s.log.warn("Error trying to save the DB, can't exit.")
 			return err
 		}
@@ -251,20 +280,54 @@ func (s *Server) shutdown(save bool) error {
 	return nil
 }
 
-// waitShutdown blocks until SIGTERM/SIGINT or SHUTDOWN, then stops the
-// server. A signal whose save fails leaves the server running.
-func (s *Server) waitShutdown(sig chan os.Signal) int {
-	for {
-		select {
-		case <-sig:
-			s.log.notice("Received a signal, scheduling shutdown...")
-			if err := s.shutdown(true); err != nil {
-				continue
-			}
-		case <-s.exit:
-		}
-		s.Close()
-		return 0
+// exitRequested reports whether SHUTDOWN or a signal has asked Run to stop.
+func (s *Server) exitRequested() bool {
+	select {
+	case <-s.exit:
+		return true
+	default:
+		return false
+	}
+}
+
+// finalSave is the save before exiting. Unlike SAVE, it keeps every slot
+// locked from the cut until the file is written, so that no write is
+// acknowledged after the cut and then lost at exit: clients wait, as they
+// do while Redis's SHUTDOWN saves. On success it closes every connection
+// before it releases the locks, so that a command that was waiting for them
+// runs with nobody to acknowledge it to. On failure the server serves on.
+func (s *Server) finalSave() error {
+	saveMu.Lock()
+	defer saveMu.Unlock()
+	items, dirty, pause := s.cutLocked()
+	defer s.tab.UnlockAll()
+	if err := s.finishSave(items, dirty, pause, "DB saved on disk"); err != nil {
+		return err
+	}
+	s.disconnectAll()
+	return nil
+}
+
+// disconnectAll stops listening and closes every connection, without the
+// rest of Close, which waits for the cron, which may wait for a slot lock.
+func (s *Server) disconnectAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	for _, c := range s.clients {
+		c.nc.Close()
+	}
+}
+
+// handleSignals turns SIGTERM and SIGINT into a shutdown with a save. A
+// save that fails leaves the server running, as in Redis; the next signal
+// tries again.
+func (s *Server) handleSignals(sig <-chan os.Signal) {
+	for range sig {
+		s.log.notice("Received a signal, scheduling shutdown...")
+		s.shutdown(true)
 	}
 }
 
@@ -286,7 +349,7 @@ func (s *Server) saveRulesDue(now time.Time) bool {
 
 // saveCron runs the periodic save rules and scheduled BGSAVEs.
 func (s *Server) saveCron(now time.Time) {
-	if s.cfg.DBFilename == "" || s.loading.Load() || s.persist.inProgress.Load() {
+	if s.cfg.DBFilename == "" || s.loading.Load() || s.persist.inProgress.Load() || s.exitRequested() {
 		return
 	}
 	if s.persist.scheduled.Swap(false) || s.saveRulesDue(now) {
@@ -295,13 +358,18 @@ func (s *Server) saveCron(now time.Time) {
 	}
 }
 
+// errLoadAborted stops a load when SHUTDOWN or a signal asks to exit.
+var errLoadAborted = errors.New("commands: loading stopped: shutdown requested")
+
 // load reads the snapshot at start-up into the empty keyspace. A damaged
 // file is an error naming the file, offset, record and reason; the caller
-// exits without serving anything loaded half-way.
+// exits without serving anything loaded half-way. A shutdown requested
+// meanwhile stops it with errLoadAborted.
 func (s *Server) load() error {
 	if s.cfg.DBFilename == "" {
 		return nil
 	}
+	s.removeStaleTemps()
 	path := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -312,10 +380,12 @@ func (s *Server) load() error {
 		return fmt.Errorf("opening snapshot: %w", err)
 	}
 	defer f.Close()
-	st, _ := f.Stat()
-	size := st.Size()
+	var size int64 // unknown for a pipe
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
 	start := time.Now()
-	pr := &progressReader{r: f, size: size, log: s.log, start: start, next: start.Add(time.Second)}
+	pr := &progressReader{r: f, size: size, log: s.log, start: start, next: start.Add(time.Second), stop: s.exit}
 	rd, err := snapshotio.NewReader(bufio.NewReaderSize(pr, 1<<20), snapshotio.ReaderOptions{Path: path})
 	if err != nil {
 		return err
@@ -330,11 +400,11 @@ func (s *Server) load() error {
 			return err
 		}
 		typ, err := recordType(rec)
-		if err != nil {
-			return fmt.Errorf("%s: record %d at offset %d: %w", path, n, rd.Offset(), err)
+		if err == nil && rec.DB >= s.cfg.Databases {
+			err = fmt.Errorf("database %d, but --databases is %d", rec.DB, s.cfg.Databases)
 		}
-		if rec.DB >= s.cfg.Databases {
-			return fmt.Errorf("%s: record %d: database %d, but --databases is %d", path, n, rec.DB, s.cfg.Databases)
+		if err != nil {
+			return fmt.Errorf("%s: record %d (key %q) ending at offset %d: %w", path, n, rec.Key, rd.Offset(), err)
 		}
 		var b memtree.Builder
 		if _, err := rd.WriteTo(&b); err != nil {
@@ -351,8 +421,70 @@ func (s *Server) load() error {
 	}
 	s.persist.dirty.Store(0)
 	d := time.Since(start)
-	s.log.notice("DB loaded from disk: %d keys, %d bytes in %v (%.0f MB/s)", n, size, d.Round(time.Millisecond), float64(size)/1e6/max(d.Seconds(), 1e-9))
+	s.log.notice("DB loaded from disk: %d keys, %d bytes in %v (%.0f MB/s)", n, rd.Offset(), d.Round(time.Millisecond), float64(rd.Offset())/1e6/max(d.Seconds(), 1e-9))
 	return nil
+}
+
+// removeStaleTemps deletes the temporary snapshots that dead numkv
+// processes left in --dir. A process killed during a save leaves its
+// "temp-<pid>-<random>.numkv" (snapshotio.WriteFile's naming), and a crash
+// loop would otherwise fill the disk with them. Redis leaves its
+// temp-<pid>.rdb files; we do not, since ours can be as large as the data.
+// A file whose process is alive is another server's save in progress and
+// stays; so does anything not named exactly so, and anything not a regular
+// file. Called before the first save, so none of ours is in progress; one
+// with our own pid is a previous process's (pids are reused, and are often
+// the same in a container).
+func (s *Server) removeStaleTemps() {
+	ents, err := os.ReadDir(s.cfg.Dir)
+	if err != nil {
+		return // the load reports a missing directory, a save a bad one
+	}
+	for _, e := range ents {
+		pid, ok := tempPID(e.Name())
+		if !ok || !e.Type().IsRegular() || pid != os.Getpid() && processAlive(pid) {
+			continue
+		}
+		path := filepath.Join(s.cfg.Dir, e.Name())
+		if err := os.Remove(path); err != nil {
+			s.log.warn("Could not remove the stale temporary snapshot %s: %v", path, err)
+			continue
+		}
+		s.log.notice("Removed %s, a temporary snapshot of process %d, which is gone.", path, pid)
+	}
+}
+
+// tempPID parses "temp-<pid>-<digits>.numkv", the temporary file name of
+// snapshotio.WriteFile.
+func tempPID(name string) (int, bool) {
+	rest, ok1 := strings.CutPrefix(name, "temp-")
+	rest, ok2 := strings.CutSuffix(rest, ".numkv")
+	pidText, random, ok3 := strings.Cut(rest, "-")
+	if !ok1 || !ok2 || !ok3 || !allDigits(pidText) || !allDigits(random) {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(pidText)
+	return pid, err == nil && pid > 0
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// processAlive reports whether process pid exists. When it cannot tell (no
+// permission, or a system without signal 0) it says yes, which keeps the
+// file.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	return !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
 // recordType rebuilds a variable's element type from a record.
@@ -373,21 +505,32 @@ func recordType(rec *snapshotio.Record) (elemType, error) {
 	return t, nil
 }
 
-// progressReader logs loading progress about once a second.
+// progressReader logs loading progress about once a second, and stops the
+// load with errLoadAborted once stop is closed.
 type progressReader struct {
 	r           io.Reader
-	size, done  int64
+	size, done  int64 // size is 0 when unknown
 	log         *logger
 	start, next time.Time
+	stop        <-chan struct{}
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
+	select {
+	case <-p.stop:
+		return 0, errLoadAborted
+	default:
+	}
 	n, err := p.r.Read(b)
 	p.done += int64(n)
 	if now := time.Now(); now.After(p.next) {
 		p.next = now.Add(time.Second)
-		el := now.Sub(p.start).Seconds()
-		p.log.notice("Loading: %d of %d bytes (%.1f%%), %.0f MB/s", p.done, p.size, 100*float64(p.done)/float64(max(p.size, 1)), float64(p.done)/1e6/el)
+		rate := float64(p.done) / 1e6 / now.Sub(p.start).Seconds()
+		if p.size > 0 {
+			p.log.notice("Loading: %d of %d bytes (%.1f%%), %.0f MB/s", p.done, p.size, 100*float64(p.done)/float64(p.size), rate)
+		} else {
+			p.log.notice("Loading: %d bytes, %.0f MB/s", p.done, rate)
+		}
 	}
 	return n, err
 }
