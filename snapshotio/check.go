@@ -17,9 +17,10 @@ type Summary struct {
 	DataBytes int64 // sum of Record.Length
 	Expiring  int64 // records with an expiry
 	DBs       map[int]DBStats
-	// Blocks counts blocks by how they are stored: CodecNone (including
-	// blocks a codec did not shrink enough), CodecS2, CodecZstd.
-	Blocks   map[Codec]BlockStats
+	// Blocks counts blocks by how they are stored: "none" (including
+	// blocks a codec did not shrink enough), "s2", "zstd", "fill" (one
+	// repeated byte).
+	Blocks   map[string]BlockStats
 	Shuffled int64 // blocks stored byte-shuffled
 }
 
@@ -35,6 +36,9 @@ type BlockStats struct {
 	RawBytes    int64
 	StoredBytes int64
 }
+
+// blockKindNames names the codec bytes in Summary.Blocks.
+var blockKindNames = [numBlockKinds]string{blockStored: "none", blockS2: "s2", blockZstd: "zstd", blockFill: "fill"}
 
 // Check reads a whole snapshot, decoding and verifying every block, and
 // summarizes it. On error the Summary covers what was read before it; the
@@ -54,7 +58,7 @@ func CheckFile(path string) (Summary, error) {
 }
 
 func check(r io.Reader, opt ReaderOptions) (s Summary, err error) {
-	s = Summary{DBs: map[int]DBStats{}, Blocks: map[Codec]BlockStats{}}
+	s = Summary{DBs: map[int]DBStats{}, Blocks: map[string]BlockStats{}}
 	rd, err := NewReader(r, opt)
 	if err != nil {
 		return s, err
@@ -62,7 +66,7 @@ func check(r io.Reader, opt ReaderOptions) (s Summary, err error) {
 	s.Version, s.BlockSize = Version, rd.BlockSize()
 	defer func() {
 		s.Size = rd.Offset()
-		for i, c := range [...]Codec{blockStored: CodecNone, blockS2: CodecS2, blockZstd: CodecZstd} {
+		for i, c := range blockKindNames {
 			if n := rd.stats.blocks[i]; n > 0 {
 				s.Blocks[c] = BlockStats{n, rd.stats.rawBytes[i], rd.stats.storedBytes[i]}
 			}
@@ -107,7 +111,7 @@ func (s Summary) String() string {
 		d := s.DBs[db]
 		fmt.Fprintf(&b, "db %d: %d records, %d data bytes\n", db, d.Records, d.DataBytes)
 	}
-	for _, c := range []Codec{CodecNone, CodecS2, CodecZstd} {
+	for _, c := range blockKindNames {
 		if bs, ok := s.Blocks[c]; ok {
 			ratio := float64(bs.RawBytes) / float64(max(bs.StoredBytes, 1))
 			fmt.Fprintf(&b, "blocks %s: %d, %d raw bytes stored in %d (%.2fx)\n", c, bs.Blocks, bs.RawBytes, bs.StoredBytes, ratio)

@@ -19,7 +19,18 @@ import (
 // through a Reader read with every mode.
 func mustRefuse(t *testing.T, data []byte, want error, what string) {
 	t.Helper()
-	for mode := readMode(0); mode < numReadModes; mode++ {
+	mustRefuseModes(t, data, want, what, allReadModes)
+}
+
+var (
+	allReadModes = []readMode{readWriteTo, readReadAll, readSmall, readBig, readSkipOdd}
+	// fewReadModes, with Check's WriteTo, cover Read, WriteTo and skipping.
+	fewReadModes = []readMode{readSmall, readSkipOdd}
+)
+
+func mustRefuseModes(t *testing.T, data []byte, want error, what string, modes []readMode) {
+	t.Helper()
+	for _, mode := range modes {
 		_, err := readAll(bytes.NewReader(data), mode)
 		if mode == readSkipOdd && err == nil {
 			// Skipping still decodes; nothing may pass unread.
@@ -49,7 +60,7 @@ func checkRefusal(t *testing.T, err error, want error, what string) {
 func TestTruncate(t *testing.T) {
 	data := mustGolden(t)
 	for n := 0; n < len(data); n++ {
-		mustRefuse(t, data[:n], ErrTruncated, fmt.Sprintf("truncated to %d bytes", n))
+		mustRefuseModes(t, data[:n], ErrTruncated, fmt.Sprintf("truncated to %d bytes", n), fewReadModes)
 	}
 }
 
@@ -76,7 +87,7 @@ func TestFlip(t *testing.T) {
 			default:
 				want = ErrChecksum
 			}
-			mustRefuse(t, d, want, fmt.Sprintf("byte %d xor %#x", i, m))
+			mustRefuseModes(t, d, want, fmt.Sprintf("byte %d xor %#x", i, m), fewReadModes)
 		}
 	}
 }
@@ -163,6 +174,10 @@ func TestCorruptStructure(t *testing.T) {
 	if _, err := Check(bytes.NewReader(good)); err != nil {
 		t.Fatalf("the crafted baseline: %v", err)
 	}
+	filled := cat(hdr, rec(okRec(8)), craftBlock(8, 1, blockFill, 0, eight[:1]), craftTrailer(1, 8))
+	if got := mustReadAll(t, filled, readSmall); !bytes.Equal(got[0].data, eight) {
+		t.Fatalf("a fill block reads as %v", got[0].data)
+	}
 	zenc, _ := zstd.NewWriter(nil)
 	zeros16 := make([]byte, 16)
 	mut := func(f func(*craftRec)) []byte {
@@ -207,7 +222,10 @@ func TestCorruptStructure(t *testing.T) {
 		{"raw length 0", blk(craftBlock(0, 0, blockStored, 0, nil)), ErrCorrupt},
 		{"raw length past block size", cat(hdr, rec(okRec(20)), craftBlock(20, 20, blockStored, 0, make([]byte, 20))), ErrCorrupt},
 		{"raw length past record", blk(craftBlock(9, 9, blockStored, 0, make([]byte, 9))), ErrCorrupt},
-		{"unknown codec", blk(craftBlock(8, 8, 3, 0, eight)), ErrCorrupt},
+		{"unknown codec", blk(craftBlock(8, 8, numBlockKinds, 0, eight)), ErrCorrupt},
+		{"fill of 2 bytes", blk(craftBlock(8, 2, blockFill, 0, eight[:2])), ErrCorrupt},
+		{"fill shuffled", blk(craftBlock(8, 1, blockFill, 2, eight[:1])), ErrCorrupt},
+		{"fill of 1 byte", cat(hdr, rec(okRec(1)), craftBlock(1, 1, blockFill, 0, eight[:1]), craftTrailer(1, 1)), ErrCorrupt},
 		{"stored length differs", blk(craftBlock(8, 7, blockStored, 0, eight[:7])), ErrCorrupt},
 		{"stored block shuffled", blk(craftBlock(8, 8, blockStored, 4, eight)), ErrCorrupt},
 		{"compressed not smaller", blk(craftBlock(8, 8, blockS2, 0, eight)), ErrCorrupt},

@@ -15,10 +15,12 @@
 // to the caller. Reader.WriteTo lends its internal buffer to the destination
 // for the duration of each Write call, as io.Writer allows.
 //
-// Memory is bounded by the format, never by what a file claims: a Reader
-// holds at most one raw block and one stored block (each at most
-// MaxBlockSize bytes) and one record header (at most maxHeaderBody bytes),
-// and refuses any length above those bounds before allocating for it.
+// Memory is bounded by the format's constants, never by what a file
+// claims: a Reader holds at most three block buffers (raw, stored and, for
+// shuffled blocks, unshuffled; each at most MaxBlockSize bytes) and one
+// record header (at most about MaxKeyLen bytes), and checks every length
+// against those bounds before allocating for it. A Writer holds its block
+// buffers and a 1 MiB output buffer.
 //
 // # File format, version 1
 //
@@ -83,13 +85,21 @@
 //	rawLen     1..min(blockSize, bytes of the record still to come)
 //	codec      0 stored as is (storedLen == rawLen),
 //	           1 S2 block format (github.com/klauspost/compress/s2),
-//	           2 one Zstandard frame;
-//	           compressed blocks have 1 <= storedLen < rawLen
+//	           2 one Zstandard frame,
+//	           3 fill: rawLen copies of the one stored byte (storedLen == 1);
+//	           compressed blocks (1, 2, 3) have 1 <= storedLen < rawLen
 //	shuffle    0 none, or a width w in 2..255 (only with codec 1 or 2): the
 //	           decompressed bytes are byte planes, Blosc-style. For the first
 //	           n = rawLen/w scalars, plane j holds byte j of every scalar in
 //	           order, and the planes follow one another; the last rawLen%w
 //	           bytes are not shuffled and come last, as they are.
+//
+// A reader accepts any mix of codecs and shuffles, block by block. This
+// package's Writer, unless told to use no codec, writes a block of one
+// repeated byte (zeros, mostly) as a fill block, which a reader expands at
+// memset speed where S2 would decode it at about 1 GB/s. It stores any
+// other block as is unless its codec saves at least an eighth of it, and
+// shuffles only when asked to (Options.Shuffle).
 //
 // The trailer is a frame with tag 'E' and a 16-byte body:
 //

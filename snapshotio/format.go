@@ -27,9 +27,11 @@ const (
 	recordFixedLen = 30
 	trailerBodyLen = 16
 
-	blockStored = 0 // codec byte: raw bytes
-	blockS2     = 1 // codec byte: S2 block format
-	blockZstd   = 2 // codec byte: one Zstandard frame
+	blockStored   = 0 // codec byte: raw bytes
+	blockS2       = 1 // codec byte: S2 block format
+	blockZstd     = 2 // codec byte: one Zstandard frame
+	blockFill     = 3 // codec byte: rawLen copies of the one stored byte
+	numBlockKinds = 4
 
 	// MaxBlockSize bounds the raw length of a block, and so the memory a
 	// Reader allocates for one.

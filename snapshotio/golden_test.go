@@ -18,7 +18,7 @@ const goldenBlockSize = 128
 
 // goldenItems is the content of testdata/v1.numkv, each record with the
 // options it is written with, so that the file holds every kind of block:
-// stored, s2, zstd, and shuffled by 2, 4 and 16.
+// stored, fill, s2, zstd, and shuffled by 2, 4 and 16.
 func goldenItems() ([]item, []Options) {
 	f32s := func(n int, f func(i int) float64) []byte {
 		b := make([]byte, 4*n)
@@ -51,8 +51,10 @@ func goldenItems() ([]item, []Options) {
 		{Record{DB: 3, Key: []byte("random"), Dtype: "u8", Itemsize: 1}, random},
 		{Record{DB: MaxDB, Key: []byte{0, 0xff, '\n'}, Dtype: "bool", Itemsize: 1, Shape: []int64{0}, ExpireAtMs: 1}, []byte{}},
 		{Record{DB: 0, Key: []byte("c128"), Dtype: "c128", Itemsize: 16, Shape: []int64{4}}, c128},
+		{Record{DB: 4, Key: []byte("ones"), Dtype: "u8", Itemsize: 1, Shape: []int64{}}, append(bytes.Repeat([]byte{1}, 250), 2)},
+		{Record{DB: 4, Key: []byte("zeros, unshrunk"), Dtype: "i16", Itemsize: 2}, make([]byte, 130)},
 	}
-	opts := []Options{s2o, zo, shuf(s2o), shuf(zo), none, s2o, shuf(zo)}
+	opts := []Options{s2o, zo, shuf(s2o), shuf(zo), none, s2o, shuf(zo), zo, none}
 	for i := range items {
 		items[i].rec.Length = int64(len(items[i].data))
 	}
@@ -113,7 +115,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %d bytes\n%s", goldenPath(), len(data), s)
-	for _, c := range []Codec{CodecNone, CodecS2, CodecZstd} {
+	for _, c := range blockKindNames {
 		if s.Blocks[c].Blocks == 0 {
 			t.Errorf("the golden file has no %s block", c)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
@@ -61,13 +62,15 @@ type Reader struct {
 }
 
 type blockStats struct {
-	blocks, rawBytes, storedBytes [3]int64 // by codec byte
+	blocks, rawBytes, storedBytes [numBlockKinds]int64 // by codec byte
 	shuffled                      int64
 }
 
 // NewReader reads and checks the header of the snapshot in r: the magic
 // (ErrBadMagic), then the version (ErrVersion), then its checksum
-// (ErrChecksum). Errors are *FormatError. The Reader buffers r.
+// (ErrChecksum), then its block size (ErrCorrupt); a short header is
+// ErrTruncated. Errors are *FormatError, which also carries r's own errors.
+// The Reader buffers r, unless r is a large enough *bufio.Reader.
 func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
 	return newReader(r, opt, false)
 }
@@ -354,6 +357,18 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
+// fill sets every byte of b to c, at memclr or memmove speed.
+func fill(b []byte, c byte) {
+	if c == 0 {
+		clear(b)
+		return
+	}
+	b[0] = c
+	for n := 1; n < len(b); n *= 2 {
+		copy(b[n:], b[:n])
+	}
+}
+
 func grow(b *[]byte, n int) []byte {
 	if cap(*b) < n {
 		*b = make([]byte, n)
@@ -365,7 +380,7 @@ func grow(b *[]byte, n int) []byte {
 // It decodes into dst if dst is large enough, else into r.raw.
 func (r *Reader) readBlock(dst []byte) ([]byte, error) {
 	start := r.off
-	what := fmt.Sprintf("block %d", r.nblock)
+	what := "block " + strconv.Itoa(r.nblock)
 	var h [blockHdrLen]byte
 	if err := r.readFull(h[:], start, what+" header"); err != nil {
 		return nil, err
@@ -382,8 +397,10 @@ func (r *Reader) readBlock(dst []byte) ([]byte, error) {
 		bad = fmt.Sprintf("raw length %d out of range 1..%d", rawLen, r.blockSize)
 	case rawLen > r.remaining:
 		bad = fmt.Sprintf("raw length %d past the record's end (%d bytes left)", rawLen, r.remaining)
-	case codec > blockZstd:
+	case codec >= numBlockKinds:
 		bad = fmt.Sprintf("unknown codec %d", codec)
+	case codec == blockFill && (storedLen != 1 || width != 0):
+		bad = fmt.Sprintf("fill block of %d bytes, shuffle %d", storedLen, width)
 	case codec == blockStored && (storedLen != rawLen || width != 0):
 		bad = fmt.Sprintf("stored block of %d bytes, shuffle %d, for %d raw bytes", storedLen, width, rawLen)
 	case codec != blockStored && (storedLen < 1 || storedLen >= rawLen):
@@ -438,6 +455,8 @@ func (r *Reader) decode(dst, src []byte, codec byte, width int) error {
 		target = grow(&r.tmp, len(dst))
 	}
 	switch codec {
+	case blockFill:
+		fill(target, src[0])
 	case blockS2:
 		n, err := s2.DecodedLen(src)
 		if err != nil {

@@ -147,16 +147,18 @@ func TestCompressionPolicy(t *testing.T) {
 		name    string
 		data    []byte
 		opt     Options
-		stored  Codec // how every block must be stored
+		stored  string // how every block must be stored: a Summary.Blocks key
 		shuffle bool
 	}{
-		{"random/s2", dataRandom(rng, 4*bs), Options{BlockSize: bs}, CodecNone, false},
-		{"random/zstd", dataRandom(rng, 4*bs), Options{Codec: CodecZstd, BlockSize: bs}, CodecNone, false},
-		{"zeros/default", dataZeros(4 * bs), Options{BlockSize: bs}, CodecS2, false},
-		{"text/zstd", dataText(4 * bs), Options{Codec: CodecZstd, BlockSize: bs}, CodecZstd, false},
-		{"zeros/none", dataZeros(4 * bs), Options{Codec: CodecNone, BlockSize: bs}, CodecNone, false},
-		{"smooth/s2+shuffle", dataSmooth(rng, 4*bs), Options{Shuffle: true, BlockSize: bs}, CodecS2, true},
-		{"smooth/zstd+shuffle", dataSmooth(rng, 4*bs), Options{Codec: CodecZstd, Shuffle: true, BlockSize: bs}, CodecZstd, true},
+		{"random/s2", dataRandom(rng, 4*bs), Options{BlockSize: bs}, "none", false},
+		{"random/zstd", dataRandom(rng, 4*bs), Options{Codec: CodecZstd, BlockSize: bs}, "none", false},
+		{"zeros/default", dataZeros(4 * bs), Options{BlockSize: bs}, "fill", false},
+		{"ones/zstd", bytes.Repeat([]byte{1}, 4*bs), Options{Codec: CodecZstd, BlockSize: bs}, "fill", false},
+		{"text/zstd", dataText(4 * bs), Options{Codec: CodecZstd, BlockSize: bs}, "zstd", false},
+		{"text/s2", dataText(4 * bs), Options{BlockSize: bs}, "s2", false},
+		{"zeros/none", dataZeros(4 * bs), Options{Codec: CodecNone, BlockSize: bs}, "none", false},
+		{"smooth/s2+shuffle", dataSmooth(rng, 4*bs), Options{Shuffle: true, BlockSize: bs}, "s2", true},
+		{"smooth/zstd+shuffle", dataSmooth(rng, 4*bs), Options{Codec: CodecZstd, Shuffle: true, BlockSize: bs}, "zstd", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := []item{{Record{Key: []byte("k"), Dtype: "f32", Itemsize: 4, Length: int64(len(tc.data))}, tc.data}}
@@ -169,7 +171,7 @@ func TestCompressionPolicy(t *testing.T) {
 			if len(s.Blocks) != 1 || s.Blocks[tc.stored].Blocks != 4 {
 				t.Fatalf("blocks %+v, want 4 stored as %s", s.Blocks, tc.stored)
 			}
-			if b := s.Blocks[tc.stored]; tc.stored != CodecNone && b.StoredBytes > b.RawBytes-b.RawBytes/minSavingDiv {
+			if b := s.Blocks[tc.stored]; tc.stored != "none" && b.StoredBytes > b.RawBytes-b.RawBytes/minSavingDiv {
 				t.Fatalf("kept a compressed block that saves too little: %+v", b)
 			}
 			if (s.Shuffled == 4) != tc.shuffle || (s.Shuffled != 0 && s.Shuffled != 4) {
@@ -432,5 +434,27 @@ func TestFormatErrorMessage(t *testing.T) {
 	}
 	if fe.Offset != int64(off) || fe.Record != 0 || string(fe.Key) != "weights\x00" || fe.Path != "dump.numkv" {
 		t.Fatalf("fields %+v", fe)
+	}
+}
+
+func TestFill(t *testing.T) {
+	for _, n := range []int{1, 2, 7, 8, 9, 63, 64, 65, 1000} {
+		for _, c := range []byte{0, 1, 0xff} {
+			b := bytes.Repeat([]byte{0xaa}, n)
+			fill(b, c)
+			if !bytes.Equal(b, bytes.Repeat([]byte{c}, n)) {
+				t.Fatalf("fill(%d bytes, %#x) = %x", n, c, b)
+			}
+			if !isFill(b) {
+				t.Fatalf("isFill(%d bytes of %#x) = false", n, c)
+			}
+			for i := range n {
+				b[i] ^= 0x10
+				if n > 1 && isFill(b) {
+					t.Fatalf("isFill of %d bytes with byte %d changed = true", n, i)
+				}
+				b[i] ^= 0x10
+			}
+		}
 	}
 }

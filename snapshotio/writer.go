@@ -361,6 +361,9 @@ func (w *Writer) compress(raw []byte) (stored []byte, codec byte, width int) {
 	if w.opt.Codec == CodecNone {
 		return raw, blockStored, 0
 	}
+	if len(raw) >= 2 && isFill(raw) {
+		return raw[:1], blockFill, 0
+	}
 	src := raw
 	if w.opt.Shuffle && w.itemsize >= 2 && w.itemsize <= maxShuffleWidth && len(raw) >= w.itemsize {
 		width = w.itemsize
@@ -407,4 +410,23 @@ func (w *Writer) compress(raw []byte) (stored []byte, codec byte, width int) {
 		return out, codec, width
 	}
 	return raw, blockStored, 0
+}
+
+// isFill reports whether every byte of b (non-empty) is b[0]. It stops at
+// the first difference, so it costs nearly nothing on most data.
+func isFill(b []byte) bool {
+	c := b[0]
+	word := uint64(c) * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:]) != word {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] != c {
+			return false
+		}
+	}
+	return true
 }
