@@ -2,6 +2,7 @@ package commands
 
 import (
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,15 +24,19 @@ type client struct {
 	createdAt, lastCmdAt  time.Time
 	errs                  int64
 	closeAfterReply       bool
+	deadline              bool // a read deadline is set (timeout > 0)
 	multi                 *multiState
-	watched               []watchKey
+	watched               []*watchKey // guarded by Server.watch.mu
+	dirtyCAS              atomic.Bool // a watched key changed: EXEC will fail
+	inExec                bool        // EXEC holds the slot locks: run takes none
+	allLocked             bool        // EXEC holds every slot: walkers lock none
 }
 
 func newClient(s *Server, nc net.Conn, id int64) *client {
 	c := &client{s: s, id: id, nc: nc, proto: 2, createdAt: time.Now()}
 	c.lastCmdAt = c.createdAt
-	c.authed = s.cfg.RequirePass == ""
-	c.rd = newReader(nc, s.maxBulk, s.maxQuery, func() bool { return c.authed })
+	c.authed = s.requirePass() == ""
+	c.rd = newReader(nc, &s.live.maxBulk, &s.live.maxQuery, func() bool { return c.authed || s.requirePass() == "" })
 	return c
 }
 

@@ -32,7 +32,7 @@ func (s *Server) checkPass(user, pass []byte) bool {
 	if user != nil && string(user) != "default" {
 		return false
 	}
-	return subtle.ConstantTimeCompare(pass, []byte(s.cfg.RequirePass)) == 1
+	return subtle.ConstantTimeCompare(pass, []byte(s.requirePass())) == 1
 }
 
 func cmdAuth(s *Server, c *client, args [][]byte) {
@@ -40,7 +40,7 @@ func cmdAuth(s *Server, c *client, args [][]byte) {
 		c.err(msgSyntax)
 		return
 	}
-	if s.cfg.RequirePass == "" && len(args) == 2 {
+	if s.requirePass() == "" && len(args) == 2 {
 		c.err(msgAuthNotSet)
 		return
 	}
@@ -48,7 +48,7 @@ func cmdAuth(s *Server, c *client, args [][]byte) {
 	if len(args) == 3 {
 		user = args[1]
 	}
-	if s.cfg.RequirePass == "" {
+	if s.requirePass() == "" {
 		// No password configured: the default user takes any password.
 		if string(user) == "default" {
 			c.ok()
@@ -87,7 +87,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 		more := len(args) - i - 1
 		switch opt := strings.ToLower(string(args[i])); {
 		case opt == "auth" && more >= 2:
-			if s.cfg.RequirePass == "" {
+			if s.requirePass() == "" {
 				if string(args[i+1]) != "default" {
 					c.err(msgWrongPass)
 					return
@@ -107,7 +107,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 		}
 	}
 	if !authed {
-		c.err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if setName {
@@ -139,17 +139,10 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 }
 
 func cmdSelect(s *Server, c *client, args [][]byte) {
-	n, err := strconv.ParseInt(string(args[1]), 10, 64)
-	if err != nil {
-		c.err(msgNotInt)
-		return
+	if db, ok := s.dbArg(c, args[1]); ok {
+		c.db = db
+		c.ok()
 	}
-	if n < 0 || n >= int64(s.cfg.Databases) {
-		c.err(msgDBIndex)
-		return
-	}
-	c.db = int(n)
-	c.ok()
 }
 
 func cmdQuit(s *Server, c *client, args [][]byte) {
@@ -158,14 +151,13 @@ func cmdQuit(s *Server, c *client, args [][]byte) {
 }
 
 func cmdReset(s *Server, c *client, args [][]byte) {
-	c.multi = nil
-	c.unwatchAll()
+	c.discardTransaction()
 	c.db = 0
 	c.proto = 2
 	s.mu.Lock()
 	c.name = ""
 	s.mu.Unlock()
-	c.authed = s.cfg.RequirePass == ""
+	c.authed = s.requirePass() == ""
 	c.simple("RESET")
 }
 
@@ -257,7 +249,7 @@ func cmdClientInfo(s *Server, c *client, args [][]byte) {
 	s.mu.Lock()
 	line := s.infoLine(c, c)
 	s.mu.Unlock()
-	c.bulkStr(line)
+	c.verbatim(line)
 }
 
 func cmdClientList(s *Server, c *client, args [][]byte) {
@@ -306,5 +298,5 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 		}
 	}
 	s.mu.Unlock()
-	c.bulkStr(b.String())
+	c.verbatim(b.String())
 }

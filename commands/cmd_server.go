@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tidwall/match"
 )
 
 func sortedClientIDs(m map[int64]*client) []int64 {
@@ -47,8 +45,8 @@ func parseFlushMode(c *client, args [][]byte) bool {
 	return true
 }
 
-func (s *Server) flushDB(db int) {
-	s.eachShard(db, true, func(m map[string]*variable) bool {
+func (s *Server) flushDB(c *client, db int) {
+	s.walk(c, db, true, func(m map[string]*variable) bool {
 		for k := range m {
 			s.removeKey(db, []byte(k))
 		}
@@ -61,7 +59,7 @@ func cmdFlushdb(s *Server, c *client, args [][]byte) {
 		return
 	}
 	n := s.keys[c.db].Load()
-	s.flushDB(c.db)
+	s.flushDB(c, c.db)
 	s.persist.dirty.Add(n)
 	c.ok()
 }
@@ -73,7 +71,7 @@ func cmdFlushall(s *Server, c *client, args [][]byte) {
 	var n int64
 	for db := range s.keys {
 		n += s.keys[db].Load()
-		s.flushDB(db)
+		s.flushDB(c, db)
 	}
 	s.persist.dirty.Add(n + 1) // Redis counts FLUSHALL itself as a change
 	c.ok()
@@ -118,7 +116,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		n := len(s.clients)
 		s.mu.Unlock()
 		kv("connected_clients", n)
-		kv("maxclients", s.cfg.MaxClients)
+		kv("maxclients", s.live.maxClients.Load())
 		kv("blocked_clients", 0)
 	})
 	section("Memory", func() {
@@ -130,8 +128,8 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		kv("used_memory_rss", ms.Sys-ms.HeapReleased)
 		kv("used_memory_rss_human", humanBytes(int64(ms.Sys-ms.HeapReleased)))
 		kv("used_memory_peak", ms.HeapSys)
-		kv("maxmemory", s.maxMem)
-		kv("maxmemory_human", humanBytes(s.maxMem))
+		kv("maxmemory", s.live.maxMemory.Load())
+		kv("maxmemory_human", humanBytes(s.maxMemory()))
 		kv("maxmemory_policy", "noeviction")
 		kv("mem_allocator", "go")
 	})
@@ -163,7 +161,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 			}
 		}
 	})
-	c.bulkStr(b.String())
+	c.verbatim(b.String())
 }
 
 func humanBytes(n int64) string {
@@ -211,7 +209,7 @@ func cmdCommandList(s *Server, c *client, args [][]byte) {
 		case "aclcat":
 			filter = func(cmd *command) bool { return slices.Contains(strings.Fields(cmd.acl), strings.ToLower(arg)) }
 		case "pattern":
-			filter = func(cmd *command) bool { return match.Match(strings.ToLower(cmd.fullName), strings.ToLower(arg)) }
+			filter = func(cmd *command) bool { return globMatch([]byte(arg), []byte(cmd.fullName), true) }
 		default:
 			c.err(msgSyntax)
 			return

@@ -1,8 +1,11 @@
 package commands
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"math/big"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,9 +35,9 @@ func cmdGet(s *Server, c *client, args [][]byte) {
 }
 
 // checkLen refuses a byte length over proto-max-bulk-len, as Redis does for
-// SETRANGE and APPEND.
+// SETRANGE and APPEND; a negative n is an int64 overflow of offset+length.
 func (s *Server) checkLen(c *client, n int64) bool {
-	if n > s.maxBulk {
+	if n < 0 || n > s.maxBulkLen() {
 		c.err(msgStringTooLong)
 		return false
 	}
@@ -50,68 +53,70 @@ func checkElem(c *client, v *variable, n int64) bool {
 	return true
 }
 
-// setArgs is SET's parsed options.
+// setArgs is SET's (and GETEX's) parsed options.
 type setArgs struct {
-	nx, xx, get, keepTTL bool
-	expireAt             int64 // unix ms; 0 none
+	nx, xx, get, keepTTL, persist bool
+	unit                          string // "ex", "px", "exat" or "pxat"; "" for none
+	expire                        []byte // the time argument of unit
 }
 
-// parseSet parses SET's options the way Redis 7.0 does: each option at
-// most once, NX and XX exclusive, one of EX PX EXAT PXAT KEEPTTL.
-func parseSet(args [][]byte, now int64) (setArgs, string) {
+// parseSetOptions is Redis 7.0's parseExtendedStringArgumentsOrReply for
+// SET (get false: options from args[3]) and GETEX (get true: from args[2]).
+// An option may repeat; NX/XX, and the expiry options with each other and
+// with KEEPTTL/PERSIST, exclude each other; an expiry option needs its
+// argument. Anything else is a syntax error.
+func parseSetOptions(args [][]byte, get bool) (setArgs, string) {
 	var a setArgs
-	unit := ""
-	var expire []byte
-	for j := 3; j < len(args); j++ {
-		opt := strings.ToLower(string(args[j]))
+	j := 3
+	if get {
+		j = 2
+	}
+	for ; j < len(args); j++ {
+		opt := args[j]
 		hasNext := j+1 < len(args)
+		noExpiry := a.unit == ""
 		switch {
-		case opt == "nx" && !a.xx:
+		case is(opt, "nx") && !a.xx && !get:
 			a.nx = true
-		case opt == "xx" && !a.nx:
+		case is(opt, "xx") && !a.nx && !get:
 			a.xx = true
-		case opt == "get":
+		case is(opt, "get") && !get:
 			a.get = true
-		case opt == "keepttl" && unit == "":
+		case is(opt, "keepttl") && !a.persist && noExpiry && !get:
 			a.keepTTL = true
-		case (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") && !a.keepTTL && unit == "" && hasNext:
-			unit = opt
-			expire = args[j+1]
+		case is(opt, "persist") && get && noExpiry && !a.keepTTL:
+			a.persist = true
+		case (is(opt, "ex") || is(opt, "px") || is(opt, "exat") || is(opt, "pxat")) &&
+			!a.keepTTL && !a.persist && (noExpiry || is(opt, a.unit)) && hasNext:
+			a.unit = strings.ToLower(string(opt))
+			a.expire = args[j+1]
 			j++
 		default:
 			return a, msgSyntax
 		}
 	}
-	if unit != "" {
-		at, msg := parseExpire(expire, unit, now, "set")
-		if msg != "" {
-			return a, msg
-		}
-		a.expireAt = at
-	}
 	return a, ""
 }
 
-// parseExpire turns an EX/PX/EXAT/PXAT argument into unix milliseconds,
-// with Redis's errors for non-integers, non-positive values and overflow.
+// parseExpire is getExpireMillisecondsOrReply: an EX/PX/EXAT/PXAT argument
+// as unix milliseconds, with Redis's errors for a non-integer, a value <= 0
+// and overflow; cmd names the command in the error.
 func parseExpire(b []byte, unit string, now int64, cmd string) (int64, string) {
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
+	n, ok := parseInt(b)
+	if !ok {
 		return 0, msgNotInt
 	}
 	invalid := fmt.Sprintf(msgInvalidExpire, cmd)
-	if n <= 0 {
+	seconds := unit == "ex" || unit == "exat"
+	if n <= 0 || (seconds && n > math.MaxInt64/1000) {
 		return 0, invalid
 	}
-	if unit == "ex" || unit == "exat" {
-		if n > math.MaxInt64/1000 {
-			return 0, invalid
-		}
+	if seconds {
 		n *= 1000
 	}
 	if unit == "ex" || unit == "px" {
 		if n > math.MaxInt64-now {
-			return 0, invalid
+			return 0, invalid // C's signed overflow wraps below zero
 		}
 		n += now
 	}
@@ -119,13 +124,28 @@ func parseExpire(b []byte, unit string, now int64, cmd string) (int64, string) {
 }
 
 func cmdSet(s *Server, c *client, args [][]byte) {
-	now := nowMs()
-	a, msg := parseSet(args, now)
+	a, msg := parseSetOptions(args, false)
 	if msg != "" {
 		c.err(msg)
 		return
 	}
-	old := s.lookup(c.db, args[1], true)
+	s.setGeneric(c, a, args[1], args[2], "set", nil, nil)
+}
+
+// setGeneric is Redis's setGenericCommand, behind SET, SETNX, SETEX and
+// PSETEX: ok and abort are the replies after a set and after NX/XX stopped
+// it (nil for +OK and null).
+func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, ok, abort func()) {
+	now := nowMs()
+	var at int64
+	if a.unit != "" {
+		var msg string
+		if at, msg = parseExpire(a.expire, a.unit, now, cmd); msg != "" {
+			c.err(msg)
+			return
+		}
+	}
+	old := s.lookup(c.db, key, true)
 	if a.get {
 		if old == nil {
 			c.null()
@@ -134,25 +154,97 @@ func cmdSet(s *Server, c *client, args [][]byte) {
 		}
 	}
 	if (a.nx && old != nil) || (a.xx && old == nil) {
-		if !a.get {
+		if a.get {
+			return
+		}
+		if abort != nil {
+			abort()
+		} else {
 			c.null()
 		}
 		return
 	}
 	v := newVariable(u8Type)
-	v.tree.Append(args[2])
+	v.tree.Append(val)
 	if a.keepTTL && old != nil {
 		v.expireAt = old.expireAt
 	} else {
-		v.expireAt = a.expireAt
+		v.expireAt = at
 	}
-	s.put(c.db, args[1], v)
-	s.modified(c.db, args[1], 1)
+	s.put(c.db, key, v)
+	s.modified(c.db, key, 1)
 	if v.expireAt != 0 && v.expireAt <= now {
-		s.removeKey(c.db, args[1])
+		s.removeKey(c.db, key) // already past: free it now rather than later
 	}
-	if !a.get {
+	if a.get {
+		return
+	}
+	if ok != nil {
+		ok()
+	} else {
 		c.ok()
+	}
+}
+
+func cmdSetnx(s *Server, c *client, args [][]byte) {
+	s.setGeneric(c, setArgs{nx: true}, args[1], args[2], "setnx", func() { c.int(1) }, func() { c.int(0) })
+}
+
+func cmdSetex(s *Server, c *client, args [][]byte) {
+	s.setGeneric(c, setArgs{unit: "ex", expire: args[2]}, args[1], args[3], "setex", nil, nil)
+}
+
+func cmdPsetex(s *Server, c *client, args [][]byte) {
+	s.setGeneric(c, setArgs{unit: "px", expire: args[2]}, args[1], args[3], "psetex", nil, nil)
+}
+
+func cmdGetset(s *Server, c *client, args [][]byte) {
+	s.setGeneric(c, setArgs{get: true}, args[1], args[2], "getset", nil, nil)
+}
+
+func cmdGetdel(s *Server, c *client, args [][]byte) {
+	v := s.lookup(c.db, args[1], true)
+	if v == nil {
+		c.null()
+		return
+	}
+	c.appendBulkRange(v, 0, v.tree.Len())
+	s.removeKey(c.db, args[1])
+	s.persist.dirty.Add(1)
+}
+
+// cmdGetex follows Redis 7.0's order: options, then the key (a missing key
+// replies null even when the time is invalid), then the time.
+func cmdGetex(s *Server, c *client, args [][]byte) {
+	a, msg := parseSetOptions(args, true)
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	v := s.lookup(c.db, args[1], true)
+	if v == nil {
+		c.null()
+		return
+	}
+	now := nowMs()
+	var at int64
+	if a.unit != "" {
+		if at, msg = parseExpire(a.expire, a.unit, now, "getex"); msg != "" {
+			c.err(msg)
+			return
+		}
+	}
+	c.appendBulkRange(v, 0, v.tree.Len())
+	switch {
+	case (a.unit == "exat" || a.unit == "pxat") && at <= now:
+		s.removeKey(c.db, args[1])
+		s.persist.dirty.Add(1)
+	case a.unit != "":
+		s.setExpire(c.db, v, at)
+		s.modified(c.db, args[1], 1)
+	case a.persist && v.expireAt != 0:
+		s.setExpire(c.db, v, 0)
+		s.modified(c.db, args[1], 1)
 	}
 }
 
@@ -195,10 +287,11 @@ func cmdAppend(s *Server, c *client, args [][]byte) {
 	if !s.checkLen(c, n) || !checkElem(c, v, n) {
 		return
 	}
-	if len(args[2]) > 0 {
-		v.tree.Append(args[2])
-		s.modified(c.db, args[1], 1)
-	}
+	// Redis unshares the value (now "raw") and signals the key even for an
+	// empty append.
+	v.tree.Append(args[2])
+	v.enc = encRaw
+	s.modified(c.db, args[1], 1)
 	c.int(n)
 }
 
@@ -213,9 +306,9 @@ func cmdStrlen(s *Server, c *client, args [][]byte) {
 // cmdGetrange follows Redis 7.0's index rules: negative indexes count from
 // the end, both clamp to the string, and start > end is empty.
 func cmdGetrange(s *Server, c *client, args [][]byte) {
-	start, err1 := strconv.ParseInt(string(args[2]), 10, 64)
-	end, err2 := strconv.ParseInt(string(args[3]), 10, 64)
-	if err1 != nil || err2 != nil {
+	start, ok1 := parseInt(args[2])
+	end, ok2 := parseInt(args[3])
+	if !ok1 || !ok2 {
 		c.err(msgNotInt)
 		return
 	}
@@ -247,9 +340,8 @@ func cmdGetrange(s *Server, c *client, args [][]byte) {
 }
 
 func cmdSetrange(s *Server, c *client, args [][]byte) {
-	off, err := strconv.ParseInt(string(args[2]), 10, 64)
-	if err != nil {
-		c.err(msgNotInt)
+	off, ok := intArg(c, args[2])
+	if !ok {
 		return
 	}
 	if off < 0 {
@@ -268,6 +360,7 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 		}
 		v = newVariable(u8Type)
 		v.tree.WriteAt(val, int(off))
+		v.enc = encRaw
 		s.put(c.db, args[1], v)
 		s.modified(c.db, args[1], 1)
 		c.int(int64(v.tree.Len()))
@@ -284,8 +377,451 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 		return
 	}
 	v.tree.WriteAt(val, int(off))
+	v.enc = encRaw
 	s.modified(c.db, args[1], 1)
 	c.int(int64(v.tree.Len()))
 }
 
 var _ = redcon.AppendOK // RESP2 framing comes from redcon (see reply.go)
+
+// isString reports whether v is a plain Redis string: u8 with no shape.
+// Only those hold the numbers INCR and INCRBYFLOAT read.
+func isString(v *variable) bool { return v.typ.dt.name == "u8" && len(v.typ.shape) == 0 }
+
+// content returns v's bytes, or nil when v is longer than limit.
+func content(v *variable, limit int) ([]byte, bool) {
+	if v.tree.Len() > limit {
+		return nil, false
+	}
+	b, _ := v.tree.AppendRange(nil, 0, v.tree.Len())
+	return b, true
+}
+
+// replaceString stores b at key as a new u8 variable that keeps old's
+// expiry, as Redis's dbOverwrite does for INCR and INCRBYFLOAT.
+func (s *Server) replaceString(db int, key []byte, old *variable, b []byte, enc encoding) {
+	v := newVariable(u8Type)
+	v.tree.Append(b)
+	v.enc = enc
+	if old != nil {
+		v.expireAt = old.expireAt
+	}
+	s.put(db, key, v)
+	s.modified(db, key, 1)
+}
+
+// incrBy is incrDecrCommand. A variable that is not a plain u8 string gets
+// the error of a string that is not an integer.
+func (s *Server) incrBy(c *client, key []byte, by int64) {
+	v := s.lookup(c.db, key, true)
+	var cur int64
+	if v != nil {
+		b, ok := content(v, 20)
+		if ok && isString(v) {
+			cur, ok = parseInt(b)
+		}
+		if !ok || !isString(v) {
+			c.err(msgNotInt)
+			return
+		}
+	}
+	if (by < 0 && cur < 0 && by < math.MinInt64-cur) || (by > 0 && cur > 0 && by > math.MaxInt64-cur) {
+		c.err(msgOverflow)
+		return
+	}
+	cur += by
+	var buf [24]byte
+	s.replaceString(c.db, key, v, strconv.AppendInt(buf[:0], cur, 10), encAuto)
+	c.int(cur)
+}
+
+func cmdIncr(s *Server, c *client, args [][]byte) { s.incrBy(c, args[1], 1) }
+func cmdDecr(s *Server, c *client, args [][]byte) { s.incrBy(c, args[1], -1) }
+
+func cmdIncrby(s *Server, c *client, args [][]byte) {
+	if by, ok := intArg(c, args[2]); ok {
+		s.incrBy(c, args[1], by)
+	}
+}
+
+func cmdDecrby(s *Server, c *client, args [][]byte) {
+	by, ok := intArg(c, args[2])
+	if !ok {
+		return
+	}
+	if by == math.MinInt64 {
+		c.err(msgDecrOverflow)
+		return
+	}
+	s.incrBy(c, args[1], -by)
+}
+
+// incrFloat is INCRBYFLOAT's arithmetic: the stored text (exists false for
+// a missing key, read as 0) plus the increment, in C's long double, spelled
+// as Redis spells it; or the error to reply.
+func incrFloat(cur []byte, exists bool, incr []byte) (string, string) {
+	a := new(big.Float).SetPrec(ldPrec)
+	if exists {
+		var ok bool
+		if a, ok = parseLongDouble(cur); !ok {
+			return "", msgNotFloat
+		}
+	}
+	b, ok := parseLongDouble(incr)
+	if !ok {
+		return "", msgNotFloat
+	}
+	sum, ok := addLD(a, b)
+	if !ok {
+		return "", msgIncrNaN
+	}
+	return formatLD(sum), ""
+}
+
+func cmdIncrbyfloat(s *Server, c *client, args [][]byte) {
+	v := s.lookup(c.db, args[1], true)
+	var cur []byte
+	if v != nil {
+		var ok bool
+		if cur, ok = content(v, ldMaxLen+1); !ok || !isString(v) {
+			c.err(msgNotFloat)
+			return
+		}
+	}
+	sum, msg := incrFloat(cur, v != nil, args[2])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	// Redis stores the text as a plain string object: embstr when short,
+	// never int, even when it reads "3".
+	enc := encEmbstr
+	if len(sum) > embstrMax {
+		enc = encRaw
+	}
+	s.replaceString(c.db, args[1], v, []byte(sum), enc)
+	c.bulkStr(sum)
+}
+
+// bitOffset is getBitOffsetFromArgument: a bit offset whose byte is below
+// proto-max-bulk-len.
+func (s *Server) bitOffset(c *client, b []byte) (int64, bool) {
+	n, ok := parseInt(b)
+	if !ok || n < 0 || n>>3 >= s.maxBulkLen() {
+		c.err(msgBitOffset)
+		return 0, false
+	}
+	return n, true
+}
+
+func cmdGetbit(s *Server, c *client, args [][]byte) {
+	off, ok := s.bitOffset(c, args[2])
+	if !ok {
+		return
+	}
+	v := s.lookupRead(c, args[1])
+	if v == nil || off>>3 >= int64(v.tree.Len()) {
+		c.int(0)
+		return
+	}
+	var b [1]byte
+	v.tree.ReadAt(b[:], int(off>>3))
+	c.int(int64(b[0]>>(7-off&7)) & 1)
+}
+
+func cmdSetbit(s *Server, c *client, args [][]byte) {
+	off, ok := s.bitOffset(c, args[2])
+	if !ok {
+		return
+	}
+	on, ok := parseInt(args[3])
+	if !ok || on&^1 != 0 {
+		c.err(msgBitValue)
+		return
+	}
+	pos := int(off >> 3)
+	v := s.lookup(c.db, args[1], true)
+	created := v == nil
+	if created {
+		v = newVariable(u8Type)
+	} else if pos >= v.tree.Len() && !checkElem(c, v, int64(pos)+1) {
+		return
+	}
+	grown := created || pos >= v.tree.Len()
+	var b [1]byte
+	if !grown {
+		v.tree.ReadAt(b[:], pos)
+	}
+	shift := 7 - off&7
+	old := int64(b[0]>>shift) & 1
+	b[0] = b[0]&^(1<<shift) | byte(on)<<shift
+	v.enc = encRaw // Redis unshares the value, changed or not
+	if grown || old != on {
+		v.tree.WriteAt(b[:], pos)
+		if created {
+			s.put(c.db, args[1], v)
+		}
+		s.modified(c.db, args[1], 1)
+	}
+	c.int(old)
+}
+
+// popcount counts the set bits of v's bytes [start, end].
+func popcount(v *variable, start, end int64) int64 {
+	var n int64
+	v.tree.Chunks(int(start), int(end-start+1), func(p []byte) bool {
+		for len(p) >= 8 {
+			n += int64(bits.OnesCount64(binary.LittleEndian.Uint64(p)))
+			p = p[8:]
+		}
+		for _, b := range p {
+			n += int64(bits.OnesCount8(b))
+		}
+		return true
+	})
+	return n
+}
+
+// cmdBitcount follows Redis 7.0 to the letter: the key first (a missing key
+// is 0 whatever the arguments), then the range, BYTE or BIT.
+func cmdBitcount(s *Server, c *client, args [][]byte) {
+	v := s.lookupRead(c, args[1])
+	if v == nil {
+		c.int(0)
+		return
+	}
+	n := int64(v.tree.Len())
+	var start, end int64
+	var firstMask, lastMask byte
+	switch len(args) {
+	case 2:
+		start, end = 0, n-1
+	case 4, 5:
+		var ok bool
+		if start, ok = intArg(c, args[2]); !ok {
+			return
+		}
+		if end, ok = intArg(c, args[3]); !ok {
+			return
+		}
+		if start < 0 && end < 0 && start > end {
+			c.int(0)
+			return
+		}
+		isBit := false
+		if len(args) == 5 {
+			switch {
+			case is(args[4], "bit"):
+				isBit = true
+			case is(args[4], "byte"):
+			default:
+				c.err(msgSyntax)
+				return
+			}
+		}
+		total := n
+		if isBit {
+			total <<= 3
+		}
+		if start < 0 {
+			start += total
+		}
+		if end < 0 {
+			end += total
+		}
+		start, end = max(start, 0), max(end, 0)
+		if end >= total {
+			end = total - 1
+		}
+		if isBit && start <= end {
+			firstMask = ^byte(1<<(8-start&7) - 1)
+			lastMask = byte(1<<(7-end&7) - 1)
+			start >>= 3
+			end >>= 3
+		}
+	default:
+		c.err(msgSyntax)
+		return
+	}
+	if start > end {
+		c.int(0)
+		return
+	}
+	count := popcount(v, start, end)
+	var b [1]byte
+	if firstMask != 0 {
+		v.tree.ReadAt(b[:], int(start))
+		count -= int64(bits.OnesCount8(b[0] & firstMask))
+	}
+	if lastMask != 0 {
+		v.tree.ReadAt(b[:], int(end))
+		count -= int64(bits.OnesCount8(b[0] & lastMask))
+	}
+	c.int(count)
+}
+
+func cmdMsetnx(s *Server, c *client, args [][]byte) {
+	if len(args)%2 != 1 {
+		c.err(fmt.Sprintf(msgWrongArgs, "msetnx"))
+		return
+	}
+	for i := 1; i < len(args); i += 2 {
+		if s.lookup(c.db, args[i], true) != nil {
+			c.int(0)
+			return
+		}
+	}
+	for i := 1; i < len(args); i += 2 {
+		v := newVariable(u8Type)
+		v.tree.Append(args[i+1])
+		s.put(c.db, args[i], v)
+		s.modified(c.db, args[i], 1)
+	}
+	c.int(1)
+}
+
+// lcsArgs is LCS's options.
+type lcsArgs struct {
+	getLen, getIdx, withMatchLen bool
+	minMatchLen                  int64
+}
+
+func parseLCS(c *client, args [][]byte) (lcsArgs, bool) {
+	var a lcsArgs
+	for j := 3; j < len(args); j++ {
+		more := len(args) - 1 - j
+		switch {
+		case is(args[j], "idx"):
+			a.getIdx = true
+		case is(args[j], "len"):
+			a.getLen = true
+		case is(args[j], "withmatchlen"):
+			a.withMatchLen = true
+		case is(args[j], "minmatchlen") && more > 0:
+			n, ok := intArg(c, args[j+1])
+			if !ok {
+				return a, false
+			}
+			a.minMatchLen = max(n, 0)
+			j++
+		default:
+			c.err(msgSyntax)
+			return a, false
+		}
+	}
+	if a.getLen && a.getIdx {
+		c.err(msgLCSLenIdx)
+		return a, false
+	}
+	return a, true
+}
+
+// cmdLcs is Redis 7.0's lcsCommand: the dynamic-programming table, its
+// memory bounded by proto-max-bulk-len, and the same walk back through it,
+// so that IDX reports the same ranges in the same order.
+func cmdLcs(s *Server, c *client, args [][]byte) {
+	var a, b []byte
+	if v := s.lookupRead(c, args[1]); v != nil {
+		a, _ = content(v, v.tree.Len())
+	}
+	if v := s.lookupRead(c, args[2]); v != nil {
+		b, _ = content(v, v.tree.Len())
+	}
+	opt, ok := parseLCS(c, args)
+	if !ok {
+		return
+	}
+	if int64(len(a)) >= math.MaxUint32-1 || int64(len(b)) >= math.MaxUint32-1 {
+		c.err(msgLCSTooLong)
+		return
+	}
+	alen, blen := len(a), len(b)
+	cells := int64(alen+1) * int64(blen+1)
+	if cells*4 > s.maxBulkLen() {
+		c.err(msgLCSMemory)
+		return
+	}
+	lcs := make([]uint32, cells)
+	at := func(i, j int) *uint32 { return &lcs[j+i*(blen+1)] }
+	for i := 1; i <= alen; i++ {
+		for j := 1; j <= blen; j++ {
+			if a[i-1] == b[j-1] {
+				*at(i, j) = *at(i-1, j-1) + 1
+			} else {
+				*at(i, j) = max(*at(i-1, j), *at(i, j-1))
+			}
+		}
+	}
+	idx := int(*at(alen, blen))
+	computeLCS := opt.getIdx || !opt.getLen
+	var result []byte
+	if computeLCS {
+		result = make([]byte, idx)
+	}
+	type match struct{ a0, a1, b0, b1 int }
+	var matches []match
+	aStart, aEnd, bStart, bEnd := alen, 0, 0, 0 // aStart == alen: no range
+	for i, j := alen, blen; computeLCS && i > 0 && j > 0; {
+		emit := false
+		if a[i-1] == b[j-1] {
+			result[idx-1] = a[i-1]
+			if aStart == alen {
+				aStart, aEnd, bStart, bEnd = i-1, i-1, j-1, j-1
+			} else if aStart == i && bStart == j {
+				aStart--
+				bStart--
+			} else {
+				emit = true
+			}
+			if aStart == 0 || bStart == 0 {
+				emit = true
+			}
+			idx--
+			i--
+			j--
+		} else {
+			if *at(i-1, j) > *at(i, j-1) {
+				i--
+			} else {
+				j--
+			}
+			if aStart != alen {
+				emit = true
+			}
+		}
+		if emit {
+			if n := int64(aEnd - aStart + 1); opt.minMatchLen == 0 || n >= opt.minMatchLen {
+				matches = append(matches, match{aStart, aEnd, bStart, bEnd})
+			}
+			aStart = alen
+		}
+	}
+	switch {
+	case opt.getIdx:
+		c.mapHeader(2)
+		c.bulkStr("matches")
+		c.array(len(matches))
+		for _, m := range matches {
+			if opt.withMatchLen {
+				c.array(3)
+			} else {
+				c.array(2)
+			}
+			c.array(2)
+			c.int(int64(m.a0))
+			c.int(int64(m.a1))
+			c.array(2)
+			c.int(int64(m.b0))
+			c.int(int64(m.b1))
+			if opt.withMatchLen {
+				c.int(int64(m.a1 - m.a0 + 1))
+			}
+		}
+		c.bulkStr("len")
+		c.int(int64(*at(alen, blen)))
+	case opt.getLen:
+		c.int(int64(*at(alen, blen)))
+	default:
+		c.bulk(result)
+	}
+}

@@ -2,6 +2,8 @@ package commands
 
 import (
 	"time"
+
+	"numkv/shardlock"
 )
 
 // Keyspace access. Every function here expects the caller to hold the lock
@@ -26,18 +28,33 @@ func (s *Server) lookup(db int, key []byte, write bool) *variable {
 		}
 		return nil
 	}
+	if write {
+		access(v)
+	}
 	return v
 }
 
-// lookupRead is lookup for read commands, counting keyspace hits and misses.
+// lookupRead is lookup for read commands, counting keyspace hits and misses
+// and recording the access for OBJECT IDLETIME.
 func (s *Server) lookupRead(c *client, key []byte) *variable {
 	v := s.lookup(c.db, key, false)
 	if v == nil {
 		s.misses.Add(1)
 	} else {
 		s.hits.Add(1)
+		access(v)
 	}
 	return v
+}
+
+// access records a use of v for OBJECT IDLETIME, as Redis's LRU clock does,
+// at one-second resolution. The store is skipped within the same second so
+// that parallel readers of one variable do not fight over its cache line.
+func access(v *variable) {
+	now := time.Now().Unix()
+	if v.atime.Load() != now {
+		v.atime.Store(now)
+	}
 }
 
 // put stores v at key, replacing whatever was there.
@@ -128,6 +145,46 @@ func (s *Server) eachShard(db int, write bool, fn func(m map[string]*variable) b
 			sh.RUnlock()
 		}
 		if !cont {
+			return
+		}
+	}
+}
+
+// lockShard and unlockShard take one slot's lock for a handler that walks
+// the keyspace itself, unless EXEC already holds every slot for it
+// (c.allLocked), since a lock is not re-entrant.
+func (s *Server) lockShard(c *client, sh *shardlock.Shard[*variable], write bool) {
+	switch {
+	case c != nil && c.allLocked:
+	case write:
+		sh.Lock()
+	default:
+		sh.RLock()
+	}
+}
+
+func (s *Server) unlockShard(c *client, sh *shardlock.Shard[*variable], write bool) {
+	switch {
+	case c != nil && c.allLocked:
+	case write:
+		sh.Unlock()
+	default:
+		sh.RUnlock()
+	}
+}
+
+// walk is eachShard for handlers: it visits db's slots in order, each under
+// its own lock unless EXEC holds them all already.
+func (s *Server) walk(c *client, db int, write bool, fn func(m map[string]*variable) bool) {
+	if !c.allLocked {
+		s.eachShard(db, write, fn)
+		return
+	}
+	if !s.tab.Allocated(db) {
+		return
+	}
+	for i := db * shardSlots; i < (db+1)*shardSlots; i++ {
+		if m := s.tab.Shard(i).M; len(m) > 0 && !fn(m) {
 			return
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,7 +13,7 @@ import (
 type logger struct {
 	mu    sync.Mutex
 	w     io.Writer
-	level int
+	level atomic.Int64 // CONFIG SET loglevel changes it while others log
 }
 
 var logLevels = map[string]int{"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}
@@ -30,11 +31,25 @@ func newLogger(file, level string) (*logger, error) {
 		}
 		w = f
 	}
-	return &logger{w: w, level: l}, nil
+	lg := &logger{w: w}
+	lg.level.Store(int64(l))
+	return lg, nil
+}
+
+func (l *logger) setLevel(level int) { l.level.Store(int64(level)) }
+
+// levelName is the level as CONFIG GET loglevel spells it.
+func (l *logger) levelName() string {
+	for name, v := range logLevels {
+		if int64(v) == l.level.Load() {
+			return name
+		}
+	}
+	return ""
 }
 
 func (l *logger) printf(level int, mark byte, format string, args ...any) {
-	if level < l.level {
+	if int64(level) < l.level.Load() {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync/atomic"
 )
 
 // Limits Redis applies while parsing, independent of configuration.
@@ -36,12 +37,12 @@ type reader struct {
 	args  [][]byte
 	authd func() bool // reports whether the client may send large requests
 
-	maxBulk  int64 // proto-max-bulk-len
-	maxQuery int64 // client-query-buffer-limit
-	need     int   // bytes the current partial command needs at least, to size buf once
+	maxBulk  *atomic.Int64 // proto-max-bulk-len, which CONFIG SET may change
+	maxQuery *atomic.Int64 // client-query-buffer-limit, likewise
+	need     int           // bytes the current partial command needs at least, to size buf once
 }
 
-func newReader(rd io.Reader, maxBulk, maxQuery int64, authd func() bool) *reader {
+func newReader(rd io.Reader, maxBulk, maxQuery *atomic.Int64, authd func() bool) *reader {
 	return &reader{rd: rd, buf: make([]byte, 16*1024), maxBulk: maxBulk, maxQuery: maxQuery, authd: authd}
 }
 
@@ -83,7 +84,7 @@ func (r *reader) fill() error {
 			r.buf = make([]byte, 16*1024)
 		}
 	}
-	if int64(r.w-r.r) >= r.maxQuery {
+	if int64(r.w-r.r) >= r.maxQuery.Load() {
 		return errQueryLimit
 	}
 	want := max(r.need, r.w-r.r+4096)
@@ -205,7 +206,7 @@ func (r *reader) parseMultibulk(b []byte) ([][]byte, int, error) {
 			return nil, 0, nil
 		}
 		size, ok := parseInt(ln[1:])
-		if !ok || size < 0 || size > r.maxBulk {
+		if !ok || size < 0 || size > r.maxBulk.Load() {
 			return nil, 0, &protoError{msgProtoInvalidBulk}
 		}
 		if size > unauthBulkLen && !r.authd() {

@@ -33,6 +33,19 @@ func (c *client) bulkOrNull(b []byte, ok bool) {
 	}
 }
 
+// verbatim is RESP3's verbatim text ("=", with Redis's "txt" format), or a
+// RESP2 bulk string: Redis's addReplyVerbatim, for INFO and CLIENT INFO|LIST.
+func (c *client) verbatim(s string) {
+	if !c.resp3() {
+		c.bulkStr(s)
+		return
+	}
+	c.header('=', len(s)+4)
+	c.out = append(c.out, "txt:"...)
+	c.out = append(c.out, s...)
+	c.out = append(c.out, '\r', '\n')
+}
+
 // null is RESP2's null bulk string or RESP3's null.
 func (c *client) null() {
 	if c.resp3() {

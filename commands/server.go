@@ -20,6 +20,7 @@
 package commands
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -84,14 +85,18 @@ func DefaultConfig() Config {
 type variable struct {
 	typ      elemType
 	tree     *memtree.Tree
-	expireAt int64 // unix milliseconds; 0 means no expiry
+	expireAt int64        // unix milliseconds; 0 means no expiry
+	enc      encoding     // what OBJECT ENCODING says, for u8 strings
+	atime    atomic.Int64 // unix seconds of the last access, for OBJECT IDLETIME
 }
 
 func newVariable(t elemType) *variable { return &variable{typ: t, tree: memtree.New()} }
 
 // Server is one numkv instance.
 type Server struct {
-	cfg      Config
+	cfg Config
+	// The sizes as parsed at start-up. CONFIG SET changes the live copies
+	// in s.live: read those (maxBulkLen, maxMemory) on request paths.
 	maxBulk  int64
 	maxQuery int64
 	maxMem   int64
@@ -122,6 +127,9 @@ type Server struct {
 	expired     atomic.Int64
 	rejected    atomic.Int64
 	errorsTotal atomic.Int64
+
+	live  liveConfig    // the settings CONFIG SET changes (cmd_config.go)
+	watch watchRegistry // WATCHed keys (multi.go)
 
 	persist    persistence
 	shutdownMu sync.Mutex
@@ -162,6 +170,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.log, err = newLogger(cfg.LogFile, cfg.LogLevel); err != nil {
 		return nil, err
 	}
+	s.initLive()
 	s.tab = shardlock.New[*variable](cfg.Databases)
 	s.keys = make([]atomic.Int64, cfg.Databases)
 	s.vols = make([]atomic.Int64, cfg.Databases)
@@ -276,7 +285,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 		}
 		s.connsTotal.Add(1)
 		s.mu.Lock()
-		if len(s.clients) >= s.cfg.MaxClients {
+		if int64(len(s.clients)) >= s.live.maxClients.Load() {
 			s.mu.Unlock()
 			s.rejected.Add(1)
 			nc.Write([]byte("-ERR max number of clients reached\r\n"))
@@ -351,9 +360,12 @@ func (s *Server) handle(c *client) {
 		if c.flush() != nil {
 			return
 		}
-		if s.cfg.Timeout > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(time.Duration(s.cfg.Timeout) * time.Second))
+		if t := s.live.timeout.Load(); t > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		} else if t == 0 && c.deadline {
+			c.nc.SetReadDeadline(time.Time{}) // CONFIG SET timeout 0
 		}
+		c.deadline = s.live.timeout.Load() > 0
 		before := c.rd.w - c.rd.r
 		if err := c.rd.fill(); err != nil {
 			if err == errQueryLimit {
@@ -367,63 +379,104 @@ func (s *Server) handle(c *client) {
 	}
 }
 
-// call runs one command: lookup, arity, auth and state checks from the
-// table, then the locked handler.
+// call runs one command through Redis 7.0's processCommand checks, in its
+// order: existence, arity, authentication, no_multi, memory, loading; then
+// queues it inside MULTI or runs it. A refused command marks an open
+// transaction failed, and a refused EXEC aborts it.
 func (s *Server) call(c *client, args [][]byte) {
 	s.cmdsTotal.Add(1)
+	if is(args[0], "host:") || is(args[0], "post") {
+		// Redis's securityWarningCommand: an HTTP request sent to the port
+		// (cross-protocol scripting) gets no reply, only a closed connection.
+		s.log.warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
+		c.closeAfterReply = true
+		return
+	}
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
-		c.err(unknownCommandText(args))
-		if c.multi != nil {
-			c.multi.failed = true
-		}
+		c.reject(nil, unknownCommandText(args))
 		return
 	}
 	if cmd.subs != nil && len(args) >= 2 {
 		sub := cmd.subs[strings.ToLower(string(args[1]))]
 		if sub == nil {
-			c.err(fmt.Sprintf(msgUnknownSubcommand, args[1], strings.ToUpper(string(args[0]))))
-			if c.multi != nil {
-				c.multi.failed = true
-			}
+			c.reject(nil, fmt.Sprintf(msgUnknownSubcommand, cString(args[1], 128), upper(args[0])))
 			return
 		}
 		cmd = sub
 	}
 	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
-		c.err(fmt.Sprintf(msgWrongArgs, cmd.fullName))
-		if c.multi != nil {
-			c.multi.failed = true
+		c.reject(cmd, fmt.Sprintf(msgWrongArgs, cmd.fullName))
+		return
+	}
+	if !c.authed && cmd.flags&flagNoAuth == 0 && s.requirePass() != "" {
+		c.reject(cmd, msgNoAuth)
+		return
+	}
+	if c.multi != nil && cmd.flags&flagNoMulti != 0 {
+		c.reject(cmd, msgNotInMulti)
+		return
+	}
+	isExec := cmd.handler != nil && cmd.name == "exec" && cmd.parent == nil
+	if maxMem := s.maxMemory(); maxMem > 0 {
+		deny := cmd.flags&flagDenyOOM != 0 || (isExec && c.multi != nil && c.multi.any(flagDenyOOM, true))
+		if c.multi != nil && !(cmd.parent == nil && (isExec || cmd.name == "discard" || cmd.name == "quit" || cmd.name == "reset")) {
+			deny = true // queueing itself costs memory
 		}
-		return
-	}
-	if s.cfg.RequirePass != "" && !c.authed && cmd.flags&flagNoAuth == 0 {
-		c.err(msgNoAuth)
-		if c.multi != nil {
-			c.multi.failed = true
+		if deny && usedMemory() > maxMem {
+			c.reject(cmd, msgOOM)
+			return
 		}
+	}
+	if s.loading.Load() && (cmd.flags&flagLoading == 0 || (isExec && c.multi != nil && c.multi.any(flagLoading, false))) {
+		c.reject(cmd, msgLoading)
 		return
 	}
-	if s.loading.Load() && cmd.flags&flagLoading == 0 {
-		c.err(msgLoading)
-		return
-	}
-	if c.multi != nil && cmd.flags&flagNoMulti == 0 {
+	if c.multi != nil && cmd.flags&flagNotQueued == 0 {
 		c.multi.queue(cmd, args)
 		c.queued()
-		return
-	}
-	if s.maxMem > 0 && cmd.flags&flagDenyOOM != 0 && usedMemory() > s.maxMem {
-		c.err(msgOOM)
 		return
 	}
 	s.run(c, cmd, args)
 }
 
+// any reports whether a queued command has flag f (want true) or lacks it
+// (want false).
+func (m *multiState) any(f cmdFlag, want bool) bool {
+	for _, q := range m.cmds {
+		if (q.cmd.flags&f != 0) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// reject answers a command dispatch refuses, as Redis's rejectCommand.
+func (c *client) reject(cmd *command, msg string) {
+	if c.multi != nil {
+		c.multi.failed = true
+	}
+	if cmd != nil && cmd.parent == nil && cmd.name == "exec" {
+		c.execAbort(msg)
+		return
+	}
+	c.err(msg)
+}
+
 // run takes the command's slot locks and calls its handler, recovering a
 // panic into an error reply so that one bad request cannot take the server
-// down.
+// down. Inside EXEC the transaction holds the locks already.
 func (s *Server) run(c *client, cmd *command, args [][]byte) {
+	if c.inExec {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.warn("panic in %s: %v", cmd.fullName, r)
+				c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
+			}
+		}()
+		cmd.handler(s, c, args)
+		return
+	}
 	set := s.lockSet(c, cmd, args)
 	write := cmd.flags&flagWrite != 0
 	s.tab.Lock(set, write)
@@ -439,10 +492,17 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 
 // lockSet returns the sorted shard indexes a command's keys live in.
 func (s *Server) lockSet(c *client, cmd *command, args [][]byte) shardlock.Set {
-	idx := c.idx[:0]
+	c.idx = s.keySlots(c, cmd, args, c.idx[:0])
+	return shardlock.NewSet(c.idx)
+}
+
+// keySlots appends the shard indexes of a command's keys in c's database:
+// its keys function, or the table's key positions.
+func (s *Server) keySlots(c *client, cmd *command, args [][]byte, idx []int) []int {
 	if cmd.keys != nil {
-		idx = cmd.keys(s, c, args, idx)
-	} else if cmd.first > 0 {
+		return cmd.keys(s, c, args, idx)
+	}
+	if cmd.first > 0 {
 		last := cmd.last
 		if last < 0 {
 			last += len(args)
@@ -451,8 +511,19 @@ func (s *Server) lockSet(c *client, cmd *command, args [][]byte) shardlock.Set {
 			idx = append(idx, s.tab.Index(c.db, args[i]))
 		}
 	}
-	c.idx = idx
-	return shardlock.NewSet(idx)
+	return idx
+}
+
+// cString is what C's "%.Ns" prints of b: up to the first NUL byte, at
+// most n bytes (Go's precision counts runes, not bytes).
+func cString(b []byte, n int) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) > n {
+		b = b[:n]
+	}
+	return b
 }
 
 // unknownCommandText builds Redis's unknown-command error: the name cut at
@@ -465,12 +536,9 @@ func unknownCommandText(args [][]byte) string {
 			break
 		}
 		room := 128 - len(list)
-		if len(a) > room {
-			a = a[:room]
-		}
 		list = append(list, '\'')
-		list = append(list, a...)
+		list = append(list, cString(a, room)...)
 		list = append(list, '\'', ' ')
 	}
-	return fmt.Sprintf(msgUnknownCommand, args[0], list)
+	return fmt.Sprintf(msgUnknownCommand, cString(args[0], 128), list)
 }

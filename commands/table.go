@@ -15,7 +15,8 @@ const (
 	flagFast
 	flagNoAuth
 	flagLoading
-	flagNoMulti // runs at once even inside MULTI (MULTI, EXEC, WATCH, ...)
+	flagNoMulti   // refused inside MULTI ("no_multi": SAVE, SHUTDOWN)
+	flagNotQueued // runs at once even inside MULTI (MULTI, EXEC, WATCH, ...)
 )
 
 // flagNames maps Redis's COMMAND flag names to the bits dispatch uses. Flags
@@ -23,6 +24,7 @@ const (
 var flagNames = map[string]cmdFlag{
 	"write": flagWrite, "readonly": flagReadonly, "denyoom": flagDenyOOM,
 	"admin": flagAdmin, "fast": flagFast, "no_auth": flagNoAuth, "loading": flagLoading,
+	"no_multi": flagNoMulti,
 }
 
 type handler func(s *Server, c *client, args [][]byte)
@@ -45,6 +47,13 @@ type command struct {
 	// whose keys are not a plain range (or live in another database).
 	keys func(s *Server, c *client, args [][]byte, idx []int) []int
 	sub  []*command // subcommands of a container command
+	// walks marks handlers that visit the keyspace slot by slot themselves
+	// (KEYS, SCAN, FLUSHDB...): EXEC runs a queue holding one under
+	// LockAll, and the handler then takes no slot lock (client.allLocked).
+	walks bool
+	// locksAll marks handlers that take every slot lock themselves (the
+	// snapshot cut of BGSAVE): EXEC releases its locks around them.
+	locksAll bool
 
 	flags    cmdFlag
 	fullName string // "client|setname" for subcommands
@@ -86,10 +95,17 @@ var commandTable = []*command{
 	}},
 	{name: "time", arity: 1, flagText: "loading stale fast", acl: "fast", group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime},
 	{name: "dbsize", arity: 1, flagText: "readonly fast", acl: "keyspace read fast", group: "server", since: "1.0.0", summary: "Returns the number of keys in the database.", handler: cmdDbsize},
-	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb},
-	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall},
+	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb, walks: true},
+	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall, walks: true},
+	{name: "config", arity: -2, acl: "slow", group: "server", since: "2.0.0", summary: "A container for server configuration commands.", sub: []*command{
+		{name: "get", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Returns the effective values of configuration parameters.", handler: cmdConfigGet},
+		{name: "set", arity: -4, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Sets configuration parameters in-flight.", handler: cmdConfigSet},
+		{name: "resetstat", arity: 2, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Resets the server's statistics.", handler: cmdConfigResetstat},
+		{name: "rewrite", arity: 2, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.8.0", summary: "Refused: numkv runs without a config file.", handler: cmdConfigRewrite},
+		{name: "help", arity: 2, flagText: "loading stale", acl: "slow", since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: cmdConfigHelp},
+	}},
 	{name: "save", arity: 1, flagText: "admin noscript no_async_loading no_multi", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot and replies when it is on disk.", handler: cmdSave},
-	{name: "bgsave", arity: -1, flagText: "admin noscript no_async_loading", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot in the background from copy-on-write clones.", handler: cmdBgsave},
+	{name: "bgsave", arity: -1, flagText: "admin noscript no_async_loading", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot in the background from copy-on-write clones.", handler: cmdBgsave, locksAll: true},
 	{name: "lastsave", arity: 1, flagText: "loading stale fast", acl: "admin fast dangerous", group: "server", since: "1.0.0", summary: "Returns the unix time of the last successful save.", handler: cmdLastsave},
 	{name: "shutdown", arity: -1, flagText: "admin noscript loading stale no_multi allow_busy", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Saves (unless NOSAVE) and stops the server.", handler: cmdShutdown},
 
@@ -101,14 +117,68 @@ var commandTable = []*command{
 	{name: "append", arity: 3, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "2.0.0", summary: "Appends bytes to a variable, creating a u8 one if missing.", handler: cmdAppend},
 	{name: "strlen", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read string fast", group: "string", since: "2.2.0", summary: "Returns a variable's length in bytes.", handler: cmdStrlen},
 	{name: "getrange", arity: 4, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read string slow", group: "string", since: "2.4.0", summary: "Returns a byte range of a variable.", handler: cmdGetrange},
+	{name: "setnx", arity: 3, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "1.0.0", summary: "Sets a key only when it does not exist.", handler: cmdSetnx},
+	{name: "setex", arity: 4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write string slow", group: "string", since: "2.0.0", summary: "Sets a key with an expiry in seconds.", handler: cmdSetex},
+	{name: "psetex", arity: 4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write string slow", group: "string", since: "2.6.0", summary: "Sets a key with an expiry in milliseconds.", handler: cmdPsetex},
+	{name: "getset", arity: 3, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "1.0.0", summary: "Sets a key and returns its previous bytes.", handler: cmdGetset},
+	{name: "getdel", arity: 2, flagText: "write fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "6.2.0", summary: "Returns a key's bytes and deletes it.", handler: cmdGetdel},
+	{name: "getex", arity: -2, flagText: "write fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "6.2.0", summary: "Returns a key's bytes and changes its expiry.", handler: cmdGetex},
+	{name: "substr", arity: 4, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read string slow", group: "string", since: "1.0.0", summary: "Returns a byte range of a variable (GETRANGE).", handler: cmdGetrange},
+	{name: "msetnx", arity: -3, flagText: "write denyoom", first: 1, last: -1, step: 2, acl: "write string slow", group: "string", since: "1.0.1", summary: "Sets several keys only when none of them exists.", handler: cmdMsetnx},
+	{name: "incr", arity: 2, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "1.0.0", summary: "Adds one to the integer a string holds.", handler: cmdIncr},
+	{name: "decr", arity: 2, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "1.0.0", summary: "Subtracts one from the integer a string holds.", handler: cmdDecr},
+	{name: "incrby", arity: 3, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "1.0.0", summary: "Adds an integer to the integer a string holds.", handler: cmdIncrby},
+	{name: "decrby", arity: 3, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "1.0.0", summary: "Subtracts an integer from the integer a string holds.", handler: cmdDecrby},
+	{name: "incrbyfloat", arity: 3, flagText: "write denyoom fast", first: 1, last: 1, step: 1, acl: "write string fast", group: "string", since: "2.6.0", summary: "Adds a float to the number a string holds, in long double as Redis.", handler: cmdIncrbyfloat},
+	{name: "lcs", arity: -3, flagText: "readonly", first: 1, last: 2, step: 1, acl: "read string slow", group: "string", since: "7.0.0", summary: "Finds the longest common subsequence of two strings.", handler: cmdLcs},
 	{name: "setrange", arity: 4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write string slow", group: "string", since: "2.2.0", summary: "Overwrites bytes from an offset on, zero-filling any gap.", handler: cmdSetrange},
+
+	// bitmap
+	{name: "getbit", arity: 3, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read bitmap fast", group: "bitmap", since: "2.2.0", summary: "Returns one bit of a variable's bytes.", handler: cmdGetbit},
+	{name: "setbit", arity: 4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write bitmap slow", group: "bitmap", since: "2.2.0", summary: "Sets or clears one bit, zero-filling any gap.", handler: cmdSetbit},
+	{name: "bitcount", arity: -2, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read bitmap slow", group: "bitmap", since: "2.6.0", summary: "Counts the set bits of a byte or bit range.", handler: cmdBitcount},
 
 	// generic (keyspace)
 	{name: "del", arity: -2, flagText: "write", first: 1, last: -1, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Deletes keys.", handler: cmdDel},
 	{name: "unlink", arity: -2, flagText: "write fast", first: 1, last: -1, step: 1, acl: "keyspace write fast", group: "generic", since: "4.0.0", summary: "Deletes keys; memory is reclaimed in the background.", handler: cmdDel},
 	{name: "exists", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Counts how many of the keys exist.", handler: cmdExists},
 	{name: "type", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Returns string for every variable, none for a missing key.", handler: cmdType},
-	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys},
+	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys, walks: true},
+	{name: "scan", arity: -2, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "2.8.0", summary: "Iterates the keys, a few slots per call.", handler: cmdScan, walks: true},
+	{name: "randomkey", arity: 1, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "1.0.0", summary: "Returns a random key.", handler: cmdRandomkey, walks: true},
+	{name: "touch", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "3.2.1", summary: "Counts the keys that exist and marks them used.", handler: cmdTouch},
+	{name: "rename", arity: 3, flagText: "write", first: 1, last: 2, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Renames a key, replacing the destination.", handler: cmdRename},
+	{name: "renamenx", arity: 3, flagText: "write fast", first: 1, last: 2, step: 1, acl: "keyspace write fast", group: "generic", since: "1.0.0", summary: "Renames a key only when the new name is free.", handler: cmdRenamenx},
+	{name: "copy", arity: -3, flagText: "write denyoom", first: 1, last: 2, step: 1, acl: "keyspace write slow", group: "generic", since: "6.2.0", summary: "Copies a variable in O(1), copy-on-write.", handler: cmdCopy, keys: copyKeys},
+	{name: "move", arity: 3, flagText: "write fast", first: 1, last: 1, step: 1, acl: "keyspace write fast", group: "generic", since: "1.0.0", summary: "Moves a key to another database.", handler: cmdMove, keys: moveKeys},
+	{name: "swapdb", arity: 3, flagText: "write fast", acl: "keyspace write fast dangerous", group: "server", since: "4.0.0", summary: "Swaps the contents of two databases.", handler: cmdSwapdb, keys: swapdbKeys},
+	{name: "expire", arity: -3, flagText: "write fast", first: 1, last: 1, step: 1, acl: "keyspace write fast", group: "generic", since: "1.0.0", summary: "Sets a key's time to live in seconds.", handler: cmdExpire},
+	{name: "pexpire", arity: -3, flagText: "write fast", first: 1, last: 1, step: 1, acl: "keyspace write fast", group: "generic", since: "2.6.0", summary: "Sets a key's time to live in milliseconds.", handler: cmdPexpire},
+	{name: "expireat", arity: -3, flagText: "write fast", first: 1, last: 1, step: 1, acl: "keyspace write fast", group: "generic", since: "1.2.0", summary: "Sets a key's expiry as a unix time in seconds.", handler: cmdExpireat},
+	{name: "pexpireat", arity: -3, flagText: "write fast", first: 1, last: 1, step: 1, acl: "keyspace write fast", group: "generic", since: "2.6.0", summary: "Sets a key's expiry as a unix time in milliseconds.", handler: cmdPexpireat},
+	{name: "ttl", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Returns a key's time to live in seconds.", handler: cmdTTL},
+	{name: "pttl", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "2.6.0", summary: "Returns a key's time to live in milliseconds.", handler: cmdPTTL},
+	{name: "expiretime", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "7.0.0", summary: "Returns a key's expiry as a unix time in seconds.", handler: cmdExpiretime},
+	{name: "pexpiretime", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "7.0.0", summary: "Returns a key's expiry as a unix time in milliseconds.", handler: cmdPexpiretime},
+	{name: "persist", arity: 2, flagText: "write fast", first: 1, last: 1, step: 1, acl: "keyspace write fast", group: "generic", since: "2.2.0", summary: "Removes a key's expiry.", handler: cmdPersist},
+	{name: "object", arity: -2, acl: "slow", group: "generic", since: "2.2.3", summary: "A container for object introspection commands.", sub: []*command{
+		{name: "encoding", arity: 3, flagText: "readonly", first: 2, last: 2, step: 1, acl: "keyspace read slow", since: "2.2.3", summary: "Returns how Redis would encode the value: int, embstr or raw.", handler: cmdObjectEncoding},
+		{name: "freq", arity: 3, flagText: "readonly", first: 2, last: 2, step: 1, acl: "keyspace read slow", since: "4.0.0", summary: "Refused as in Redis without an LFU policy.", handler: cmdObjectFreq},
+		{name: "idletime", arity: 3, flagText: "readonly", first: 2, last: 2, step: 1, acl: "keyspace read slow", since: "2.2.3", summary: "Returns the seconds since the key was last used.", handler: cmdObjectIdletime},
+		{name: "refcount", arity: 3, flagText: "readonly", first: 2, last: 2, step: 1, acl: "keyspace read slow", since: "2.2.3", summary: "Returns the value's reference count as Redis would.", handler: cmdObjectRefcount},
+		{name: "help", arity: 2, flagText: "loading stale", acl: "keyspace slow", since: "6.2.0", summary: "Returns helpful text about the different subcommands.", handler: cmdObjectHelp},
+	}},
+	{name: "memory", arity: -2, acl: "slow", group: "server", since: "4.0.0", summary: "A container for memory diagnostics commands.", sub: []*command{
+		{name: "usage", arity: -3, flagText: "readonly", first: 2, last: 2, step: 1, acl: "read slow", since: "4.0.0", summary: "Estimates the memory a key uses.", handler: cmdMemoryUsage},
+		{name: "help", arity: 2, flagText: "loading stale", acl: "slow", since: "4.0.0", summary: "Returns helpful text about the different subcommands.", handler: cmdMemoryHelp},
+	}},
+
+	// transactions
+	{name: "multi", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "1.2.0", summary: "Starts a transaction.", handler: cmdMulti},
+	{name: "exec", arity: 1, flagText: "noscript loading stale skip_slowlog", acl: "slow transaction", group: "transactions", since: "1.2.0", summary: "Runs the queued commands atomically.", handler: cmdExec},
+	{name: "discard", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "2.0.0", summary: "Discards a transaction.", handler: cmdDiscard},
+	{name: "watch", arity: -2, flagText: "noscript loading stale fast allow_busy", first: 1, last: -1, step: 1, acl: "fast transaction", group: "transactions", since: "2.2.0", summary: "Makes the next EXEC fail if one of the keys changes.", handler: cmdWatch},
+	{name: "unwatch", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "2.2.0", summary: "Forgets every watched key.", handler: cmdUnwatch},
 	// numkv's array commands. Key positions are ordinary, so cluster clients
 	// route them like any single-key Redis command.
 	{name: "num.create", arity: -3, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Creates an empty variable of a dtype and optional row shape.", handler: cmdNumCreate},
@@ -147,9 +217,9 @@ func finishCommand(cmd, parent *command) {
 		cmd.flags |= flagNames[f]
 	}
 	switch cmd.name {
-	case "multi", "exec", "discard", "watch", "unwatch", "quit", "reset":
+	case "multi", "exec", "discard", "watch", "quit", "reset":
 		if parent == nil {
-			cmd.flags |= flagNoMulti
+			cmd.flags |= flagNotQueued // as Redis's processCommand lists them
 		}
 	}
 	if len(cmd.sub) > 0 {

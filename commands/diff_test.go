@@ -1,0 +1,840 @@
+package commands
+
+// The differential test: the same command sequences go, as raw bytes, to a
+// real redis-server 7.0 and to an in-process numkv, and the raw replies are
+// compared byte for byte. Randomized sessions come from a printed seed
+// (-diff.seed to replay one); deterministic cases for the protocol, AUTH
+// and maxmemory live in diff_cases_test.go.
+//
+// Replies that legitimately differ are compared loosely, each for a reason:
+//
+//	KEYS, SCAN                 order is each server's hash order: sorted first
+//	TTL, PTTL, *EXPIRETIME     the two servers set the expiry a few ms apart
+//	RANDOMKEY, OBJECT IDLETIME,
+//	MEMORY USAGE, TIME, INFO,
+//	CLIENT ID|INFO|LIST,
+//	LASTSAVE, BGSAVE           only the reply's type is compared
+//	HELLO                      the connection id is masked
+//	CONFIG GET                 sorted, and only the parameters numkv has;
+//	                           port, dir and dbfilename differ by set-up
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	diffSeed     = flag.Uint64("diff.seed", 1, "seed of the differential test's command sequences")
+	diffSessions = flag.Int("diff.sessions", 0, "number of randomized sessions (0: 60, 15 with -short)")
+)
+
+// mustRedis starts redis-server on a free port and stops it (by PID) when
+// the test ends. A missing redis-server fails the test: the comparison is
+// the point.
+func mustRedis(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server is not installed, and the differential test needs it: run `make test` (see README.md), which installs Debian's redis-server, or `apt-get install redis-server`")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--daemonize", "no", "--logfile", "")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if nc, err := net.Dial("tcp", addr); err == nil {
+			nc.Write([]byte("PING\r\n"))
+			buf := make([]byte, 7)
+			nc.SetReadDeadline(time.Now().Add(time.Second))
+			_, err := io.ReadFull(nc, buf)
+			nc.Close()
+			if err == nil && string(buf) == "+PONG\r\n" {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start on %s:\n%s", addr, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	v := mustDial(t, addr).do("INFO", "server")
+	if !strings.Contains(v, "redis_version:7.0.") {
+		t.Logf("warning: the reference is not Redis 7.0 (%s); replies may differ", regexp.MustCompile(`redis_version:[^\r]*`).FindString(v))
+	}
+	return addr
+}
+
+// mustNumkv starts an in-process numkv on 127.0.0.1:0 that saves into a
+// temporary directory (so SAVE and BGSAVE behave as in Redis) and never on
+// its own.
+func mustNumkv(t *testing.T) (*Server, string) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Port = 0
+	cfg.Dir = t.TempDir()
+	cfg.Save = ""
+	cfg.LogLevel = "warning"
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	s.Serve()
+	t.Cleanup(s.Close)
+	return s, s.Addr().String()
+}
+
+// rconn is a raw RESP connection.
+type rconn struct {
+	t  *testing.T
+	nc net.Conn
+	rd *bufio.Reader
+}
+
+func mustDial(t *testing.T, addr string) *rconn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &rconn{t: t, nc: nc, rd: bufio.NewReader(nc)}
+}
+
+func encodeCommand(b []byte, args []string) []byte {
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = append(b, '\r', '\n')
+	for _, a := range args {
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(a)), 10)
+		b = append(b, '\r', '\n')
+		b = append(b, a...)
+		b = append(b, '\r', '\n')
+	}
+	return b
+}
+
+// do sends one command and returns its raw reply.
+func (c *rconn) do(args ...string) string {
+	c.t.Helper()
+	r, err := c.pipeline([][]string{args})
+	if err != nil {
+		c.t.Fatalf("%q: %v", args, err)
+	}
+	return r[0]
+}
+
+// pipeline sends every command at once, then reads one reply for each.
+func (c *rconn) pipeline(cmds [][]string) ([]string, error) {
+	var b []byte
+	for _, a := range cmds {
+		b = encodeCommand(b, a)
+	}
+	c.nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.nc.Write(b); err != nil {
+		return nil, err
+	}
+	out := make([]string, len(cmds))
+	for i := range cmds {
+		var buf bytes.Buffer
+		if err := readReply(c.rd, &buf); err != nil {
+			return nil, fmt.Errorf("reading reply %d: %w (so far %q)", i, err, buf.String())
+		}
+		out[i] = buf.String()
+	}
+	return out, nil
+}
+
+// readReply copies one RESP2 or RESP3 reply, nested frames included.
+func readReply(rd *bufio.Reader, out *bytes.Buffer) error {
+	line, err := rd.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	out.WriteString(line)
+	if len(line) < 3 || !strings.HasSuffix(line, "\r\n") {
+		return fmt.Errorf("bad reply line %q", line)
+	}
+	n, _ := strconv.Atoi(line[1 : len(line)-2])
+	switch line[0] {
+	case '$', '=', '!':
+		if n < 0 {
+			return nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			return err
+		}
+		out.Write(buf)
+	case '*', '~', '>':
+		for i := 0; i < n; i++ {
+			if err := readReply(rd, out); err != nil {
+				return err
+			}
+		}
+	case '%', '|':
+		for i := 0; i < 2*n; i++ {
+			if err := readReply(rd, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parseReply decodes a raw reply into nested Go values, for the loose
+// comparisons: strings for bulk and simple strings, int64, nil, []any.
+func parseReply(raw string) any {
+	v, _ := parseReplyAt(raw, 0)
+	return v
+}
+
+func parseReplyAt(raw string, p int) (any, int) {
+	end := strings.Index(raw[p:], "\r\n") + p
+	line := raw[p:end]
+	p = end + 2
+	n, _ := strconv.Atoi(line[1:])
+	switch line[0] {
+	case '$', '=', '!':
+		if n < 0 {
+			return nil, p
+		}
+		return raw[p : p+n], p + n + 2
+	case ':':
+		x, _ := strconv.ParseInt(line[1:], 10, 64)
+		return x, p
+	case '_':
+		return nil, p
+	case '+':
+		return line[1:], p
+	case '*', '~', '>', '%', '|':
+		if n < 0 {
+			return nil, p
+		}
+		if line[0] == '%' || line[0] == '|' {
+			n *= 2
+		}
+		out := make([]any, 0, n)
+		for i := 0; i < n; i++ {
+			var v any
+			v, p = parseReplyAt(raw, p)
+			out = append(out, v)
+		}
+		return out, p
+	}
+	return line, p
+}
+
+// compare kinds: how two replies to the same command must agree.
+type cmpKind int
+
+const (
+	cmpExact  cmpKind = iota
+	cmpSorted         // an array whose order does not matter
+	cmpScan           // [cursor, keys]: cursor "0" in both, keys as a set
+	cmpTTL            // integers within a second (or both negative and equal)
+	cmpPTTL           // integers within 250 ms
+	cmpType           // the same reply type
+	cmpHello          // exact once the connection id is masked
+	cmpConfig         // CONFIG GET pairs, see configComparable
+)
+
+type step struct {
+	conn int // 0 or 1: which of the session's two connections
+	args []string
+	cmp  cmpKind
+}
+
+var helloID = regexp.MustCompile(`\$2\r\nid\r\n:\d+\r\n`)
+
+// configComparable reports whether CONFIG GET name answers the same on
+// both servers: numkv's parameters except those the set-up makes differ.
+func configComparable(name string) bool {
+	switch strings.ToLower(name) {
+	case "port", "dir", "dbfilename":
+		return false
+	}
+	return lookupConfig(name) != nil
+}
+
+func agree(kind cmpKind, want, got string) bool {
+	if want == got {
+		return true
+	}
+	switch kind {
+	case cmpSorted:
+		a, ok1 := parseReply(want).([]any)
+		b, ok2 := parseReply(got).([]any)
+		return ok1 && ok2 && sameSet(a, b)
+	case cmpScan:
+		a, ok1 := parseReply(want).([]any)
+		b, ok2 := parseReply(got).([]any)
+		if !ok1 || !ok2 || len(a) != 2 || len(b) != 2 || a[0] != "0" || b[0] != "0" {
+			return false
+		}
+		ka, ok1 := a[1].([]any)
+		kb, ok2 := b[1].([]any)
+		return ok1 && ok2 && sameSet(ka, kb)
+	case cmpTTL, cmpPTTL:
+		a, ok1 := parseReply(want).(int64)
+		b, ok2 := parseReply(got).(int64)
+		tol := int64(1)
+		if kind == cmpPTTL {
+			tol = 250
+		}
+		return ok1 && ok2 && (a == b || (a >= 0 && b >= 0 && a-b <= tol && b-a <= tol))
+	case cmpType:
+		return want[0] == got[0]
+	case cmpHello:
+		return helloID.ReplaceAllString(want, "$$2\r\nid\r\n:0\r\n") == helloID.ReplaceAllString(got, "$$2\r\nid\r\n:0\r\n")
+	case cmpConfig:
+		return slices.Equal(configPairs(want), configPairs(got))
+	}
+	return false
+}
+
+func sameSet(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	sa, sb := make([]string, len(a)), make([]string, len(b))
+	for i := range a {
+		sa[i], sb[i] = fmt.Sprint(a[i]), fmt.Sprint(b[i])
+	}
+	slices.Sort(sa)
+	slices.Sort(sb)
+	return slices.Equal(sa, sb)
+}
+
+// configPairs is a CONFIG GET reply as sorted "name=value" strings, kept to
+// the comparable parameters.
+func configPairs(raw string) []string {
+	a, _ := parseReply(raw).([]any)
+	var out []string
+	for i := 0; i+1 < len(a); i += 2 {
+		name := fmt.Sprint(a[i])
+		if configComparable(name) {
+			out = append(out, strings.ToLower(name)+"="+fmt.Sprint(a[i+1]))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// server under test: two connections to it.
+type side struct {
+	name  string
+	conns [2]*rconn
+}
+
+// TestDiff starts one redis-server and one numkv and runs every
+// comparison against the pair: -run TestDiff/Random and so on picks one.
+func TestDiff(t *testing.T) {
+	redisAddr := mustRedis(t)
+	_, numAddr := mustNumkv(t)
+	for _, sub := range []struct {
+		name string
+		fn   func(t *testing.T, redisAddr, numAddr string)
+	}{
+		{"Random", diffRandom},
+		{"Protocol", diffProtocol},
+		{"Watch", diffWatch},
+		{"Auth", diffAuth},
+		{"Maxmemory", diffMaxmemory},
+		{"Save", diffSave},
+		{"CommandTable", diffCommandTable},
+	} {
+		t.Run(sub.name, func(t *testing.T) {
+			c := mustDial(t, numAddr)
+			c.do("FLUSHALL")
+			mustDial(t, redisAddr).do("FLUSHALL")
+			sub.fn(t, redisAddr, numAddr)
+		})
+	}
+}
+
+// diffRandom plays the randomized sessions.
+func diffRandom(t *testing.T, redisAddr, numAddr string) {
+	seed := *diffSeed
+	sessions := *diffSessions
+	if sessions == 0 {
+		sessions = 60
+		if testing.Short() {
+			sessions = 15
+		}
+	}
+	t.Logf("differential test: seed %d, %d sessions (replay with -diff.seed=%d)", seed, sessions, seed)
+	rng := rand.New(rand.NewPCG(seed, 0x6e756d6b76))
+	failures := 0
+	for sess := 0; sess < sessions; sess++ {
+		proto := 2 + sess%2
+		steps := genSession(rng, 120)
+		if !runSession(t, redisAddr, numAddr, proto, steps, sess, &failures) {
+			break
+		}
+	}
+}
+
+// runSession plays steps on fresh connections to both servers, in RESP2 or
+// RESP3, pipelining runs of steps on one connection, and reports every
+// disagreement. It returns false once too many failures were seen.
+func runSession(t *testing.T, redisAddr, numAddr string, proto int, steps []step, sess int, failures *int) bool {
+	t.Helper()
+	sides := [2]*side{{name: "redis"}, {name: "numkv"}}
+	for i, addr := range []string{redisAddr, numAddr} {
+		for j := range sides[i].conns {
+			sides[i].conns[j] = mustDial(t, addr)
+		}
+		c := sides[i].conns[0]
+		c.do("FLUSHALL")
+		for _, kv := range resetConfig {
+			c.do("CONFIG", "SET", kv[0], kv[1])
+		}
+		if proto == 3 {
+			for _, c := range sides[i].conns {
+				c.do("HELLO", "3")
+			}
+		}
+	}
+	defer func() {
+		for _, sd := range sides {
+			for _, c := range sd.conns {
+				c.nc.Close()
+			}
+		}
+	}()
+	rng := rand.New(rand.NewPCG(uint64(sess), 7))
+	for i := 0; i < len(steps); {
+		// A batch: consecutive steps on one connection, pipelined.
+		n := 1 + rng.IntN(6)
+		j := i + 1
+		for j < len(steps) && j-i < n && steps[j].conn == steps[i].conn {
+			j++
+		}
+		batch := steps[i:j]
+		cmds := make([][]string, len(batch))
+		for k, st := range batch {
+			cmds[k] = st.args
+		}
+		var replies [2][]string
+		for s, sd := range sides {
+			r, err := sd.conns[batch[0].conn].pipeline(cmds)
+			if err != nil {
+				t.Fatalf("session %d (RESP%d), %s: %q: %v", sess, proto, sd.name, cmds, err)
+			}
+			replies[s] = r
+		}
+		for k, st := range batch {
+			if !agree(st.cmp, replies[0][k], replies[1][k]) {
+				*failures++
+				t.Errorf("session %d (RESP%d) step %d on connection %d: %s\n redis: %q\n numkv: %q",
+					sess, proto, i+k, st.conn, quoteArgs(st.args), replies[0][k], replies[1][k])
+				if testing.Verbose() {
+					for n, p := range steps[:i+k] {
+						t.Logf("  step %d on connection %d: %s", n, p.conn, quoteArgs(p.args))
+					}
+				}
+				if *failures >= 15 {
+					t.Errorf("too many differences; stopping (seed %d)", *diffSeed)
+					return false
+				}
+			}
+		}
+		i = j
+	}
+	return true
+}
+
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+// resetConfig restores, at the start of every session, what CONFIG SET
+// steps may have changed.
+var resetConfig = [][2]string{
+	{"maxmemory", "0"}, {"timeout", "0"}, {"maxclients", "10000"}, {"loglevel", "warning"},
+	{"save", ""}, {"proto-max-bulk-len", "512mb"}, {"client-query-buffer-limit", "1gb"},
+}
+
+// The generator. Keys come from a small pool so that commands collide;
+// values and numbers include the edge cases of Redis's parsers.
+
+var (
+	genKeys = []string{"a", "b", "c", "{t}x", "{t}y", "n", "f", "", "bin\x00\xff"}
+	genVals = []string{"", "0", "1", "-1", "10", "123", "9999", "10000", "-10000", "9223372036854775807",
+		"-9223372036854775808", "abc", "hello world", "3.14", "1e3", " 1", "+1", "01", "-0",
+		strings.Repeat("x", 44), strings.Repeat("y", 45), "\x00\x01\xff", "0x10", "inf", "nan", "1.5e308", "\xc3\xa9t\xc3\xa9"}
+	genInts = []string{"0", "1", "-1", "2", "5", "-5", "100", "-100", "7", "8", "63", "64", "abc", "", "1.5",
+		"+1", "01", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "4294967296", " 3", "-0"}
+	genFloats = []string{"0.1", "-0.3", "1", "2.5", "1e3", "-1e-3", "inf", "-inf", "nan", "abc", "", " 1", "1 ",
+		"0x1p3", "1e400", "1e5000", "5.0e3", "+.5", "3.0", "123456789.123456789"}
+	genPatterns = []string{"*", "a*", "*a", "?", "[ab]", "[^a]*", "{t}*", "\\{t\\}?", "n", "[a-c]", "*x*", "", "b\\", "[", "bin*"}
+	genDBs      = []string{"0", "1", "2", "15", "16", "-1", "abc", "01", "99999999999"}
+)
+
+func pick(r *rand.Rand, xs []string) string { return xs[r.IntN(len(xs))] }
+
+// expiry returns an expiry argument for unit: mostly far in the future (so
+// that no key expires during a session), sometimes invalid, and, for the
+// commands that delete at once (EXPIRE*, GETEX), sometimes in the past.
+func expiry(r *rand.Rand, unit string, past bool) string {
+	now := time.Now()
+	switch x := r.IntN(10); {
+	case x == 0:
+		return pick(r, []string{"0", "-1", "abc", "", "1.5", "9223372036854775807", "-9223372036854775808", "9223372036854775"})
+	case x == 1 && past:
+		switch unit {
+		case "exat":
+			return "1"
+		case "pxat":
+			return strconv.FormatInt(now.Add(-time.Hour).UnixMilli(), 10)
+		default:
+			return "-" + strconv.Itoa(1+r.IntN(100))
+		}
+	}
+	switch unit {
+	case "ex":
+		return strconv.Itoa(100 + r.IntN(10000))
+	case "px":
+		return strconv.Itoa(100000 + r.IntN(10000000))
+	case "exat":
+		return strconv.FormatInt(now.Unix()+100+int64(r.IntN(10000)), 10)
+	default:
+		return strconv.FormatInt(now.UnixMilli()+100000+int64(r.IntN(10000000)), 10)
+	}
+}
+
+// genSession returns about n steps.
+func genSession(r *rand.Rand, n int) []step {
+	var steps []step
+	conn := 0
+	for len(steps) < n {
+		if r.IntN(12) == 0 {
+			conn = 1 - conn
+		}
+		for _, st := range genCommand(r) {
+			st.conn = conn
+			steps = append(steps, st)
+		}
+	}
+	return steps
+}
+
+func k(r *rand.Rand) string { return pick(r, genKeys) }
+
+func genCommand(r *rand.Rand) []step {
+	one := func(cmp cmpKind, args ...string) []step { return []step{{args: args, cmp: cmp}} }
+	ex := func(args ...string) []step { return one(cmpExact, args...) }
+	words := func(s string) []string { return strings.Split(s, " ") }
+	switch r.IntN(62) {
+	case 0, 1, 2:
+		return ex("GET", k(r))
+	case 3, 4, 5:
+		args := []string{"SET", k(r), pick(r, genVals)}
+		for i := r.IntN(4); i > 0; i-- {
+			switch o := pick(r, []string{"NX", "XX", "GET", "KEEPTTL", "EX", "PX", "EXAT", "PXAT", "junk", "ex"}); o {
+			case "EX", "PX", "EXAT", "PXAT", "ex":
+				args = append(args, o, expiry(r, strings.ToLower(o), false))
+			default:
+				args = append(args, o)
+			}
+		}
+		if r.IntN(20) == 0 {
+			args = args[:2]
+		}
+		return ex(args...)
+	case 6:
+		return ex("SETNX", k(r), pick(r, genVals))
+	case 7:
+		return ex(pick(r, []string{"SETEX", "PSETEX"}), k(r), expiry(r, pick(r, []string{"ex", "px"}), false), pick(r, genVals))
+	case 8:
+		return ex("GETSET", k(r), pick(r, genVals))
+	case 9:
+		return ex("GETDEL", k(r))
+	case 10:
+		args := []string{"GETEX", k(r)}
+		for i := r.IntN(3); i > 0; i-- {
+			switch o := pick(r, []string{"PERSIST", "EX", "PX", "EXAT", "PXAT", "KEEPTTL", "NX", "junk"}); o {
+			case "EX", "PX", "EXAT", "PXAT":
+				args = append(args, o, expiry(r, strings.ToLower(o), true))
+			default:
+				args = append(args, o)
+			}
+		}
+		return ex(args...)
+	case 11:
+		args := []string{"MGET"}
+		for i := r.IntN(4); i >= 0; i-- {
+			args = append(args, k(r))
+		}
+		return ex(args...)
+	case 12:
+		args := []string{pick(r, []string{"MSET", "MSETNX"})}
+		for i := 1 + r.IntN(3); i > 0; i-- {
+			args = append(args, k(r), pick(r, genVals))
+		}
+		if r.IntN(8) == 0 {
+			args = args[:len(args)-1]
+		}
+		return ex(args...)
+	case 13:
+		return ex("APPEND", k(r), pick(r, genVals))
+	case 14:
+		return ex("STRLEN", k(r))
+	case 15:
+		return ex(pick(r, []string{"GETRANGE", "SUBSTR"}), k(r), pick(r, genInts), pick(r, genInts))
+	case 16:
+		off := pick(r, []string{"0", "1", "3", "10", "-1", "abc", "536870912", "9223372036854775807"})
+		return ex("SETRANGE", k(r), off, pick(r, genVals[:14]))
+	case 17, 18:
+		switch r.IntN(5) {
+		case 0:
+			return ex("INCR", k(r))
+		case 1:
+			return ex("DECR", k(r))
+		case 2:
+			return ex("INCRBY", k(r), pick(r, genInts))
+		case 3:
+			return ex("DECRBY", k(r), pick(r, genInts))
+		default:
+			return ex("INCRBYFLOAT", k(r), pick(r, genFloats))
+		}
+	case 19:
+		return ex("GETBIT", k(r), pick(r, []string{"0", "1", "7", "8", "100", "-1", "abc", "4294967295", "4294967296"}))
+	case 20:
+		return ex("SETBIT", k(r), pick(r, []string{"0", "1", "7", "8", "63", "-1", "abc", "4294967296"}), pick(r, []string{"0", "1", "1", "2", "-1", "abc"}))
+	case 21:
+		args := []string{"BITCOUNT", k(r)}
+		switch r.IntN(4) {
+		case 1:
+			args = append(args, pick(r, genInts))
+		case 2:
+			args = append(args, pick(r, genInts), pick(r, genInts))
+		case 3:
+			args = append(args, pick(r, genInts), pick(r, genInts), pick(r, []string{"BYTE", "BIT", "bit", "junk"}))
+		}
+		return ex(args...)
+	case 22:
+		args := []string{"LCS", k(r), k(r)}
+		for i := r.IntN(3); i > 0; i-- {
+			switch o := pick(r, []string{"IDX", "LEN", "WITHMATCHLEN", "MINMATCHLEN", "junk"}); o {
+			case "MINMATCHLEN":
+				args = append(args, o, pick(r, []string{"0", "1", "2", "-1", "abc"}))
+			default:
+				args = append(args, o)
+			}
+		}
+		return ex(args...)
+	case 23, 24:
+		args := []string{pick(r, []string{"DEL", "UNLINK", "EXISTS", "TOUCH"})}
+		for i := r.IntN(3); i >= 0; i-- {
+			args = append(args, k(r))
+		}
+		return ex(args...)
+	case 25:
+		return ex("TYPE", k(r))
+	case 26:
+		return one(cmpSorted, "KEYS", pick(r, genPatterns))
+	case 27:
+		args := []string{"SCAN", "0", "COUNT", "100000"}
+		if r.IntN(2) == 0 {
+			args = append(args, "MATCH", pick(r, genPatterns))
+		}
+		if r.IntN(3) == 0 {
+			args = append(args, "TYPE", pick(r, []string{"string", "STRING", "list", "none"}))
+		}
+		return one(cmpScan, args...)
+	case 28:
+		// SCAN's errors: cursors and options.
+		return ex("SCAN", pick(r, []string{"abc", " 1", "1 ", "0x1", "18446744073709551616", "-"}), pick(r, []string{"COUNT", "MATCH", "TYPE", "junk"}), pick(r, []string{"0", "-1", "abc", "*"}))
+	case 29:
+		return one(cmpType, "RANDOMKEY")
+	case 30:
+		return ex("DBSIZE")
+	case 31:
+		return ex(pick(r, []string{"RENAME", "RENAMENX"}), k(r), k(r))
+	case 32:
+		args := []string{"COPY", k(r), k(r)}
+		for i := r.IntN(3); i > 0; i-- {
+			switch o := pick(r, []string{"DB", "REPLACE", "junk"}); o {
+			case "DB":
+				args = append(args, o, pick(r, genDBs))
+			default:
+				args = append(args, o)
+			}
+		}
+		return ex(args...)
+	case 33:
+		return ex("MOVE", k(r), pick(r, genDBs))
+	case 34:
+		return ex("SWAPDB", pick(r, genDBs[:6]), pick(r, genDBs))
+	case 35:
+		return ex("SELECT", pick(r, genDBs))
+	case 36, 37:
+		cmd := pick(r, []string{"EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"})
+		unit := map[string]string{"EXPIRE": "ex", "PEXPIRE": "px", "EXPIREAT": "exat", "PEXPIREAT": "pxat"}[cmd]
+		args := []string{cmd, k(r), expiry(r, unit, true)}
+		for i := r.IntN(3); i > 0; i-- {
+			args = append(args, pick(r, []string{"NX", "XX", "GT", "LT", "gt", "junk"}))
+		}
+		return ex(args...)
+	case 38, 39:
+		switch cmd := pick(r, []string{"TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"}); cmd {
+		case "PTTL", "PEXPIRETIME":
+			return one(cmpPTTL, cmd, k(r))
+		default:
+			return one(cmpTTL, cmd, k(r))
+		}
+	case 40:
+		return ex("PERSIST", k(r))
+	case 41:
+		switch sub := pick(r, []string{"ENCODING", "REFCOUNT", "FREQ", "IDLETIME", "HELP", "junk", "encoding"}); sub {
+		case "IDLETIME":
+			return one(cmpType, "OBJECT", sub, k(r))
+		case "HELP":
+			return ex("OBJECT", sub)
+		default:
+			return ex("OBJECT", sub, k(r))
+		}
+	case 42:
+		if r.IntN(3) == 0 {
+			return ex("MEMORY", "USAGE", k(r), "SAMPLES", pick(r, []string{"0", "5", "-1", "abc"}), pick(r, []string{"SAMPLES", "junk", "5"}))
+		}
+		return one(cmpType, "MEMORY", "USAGE", k(r))
+	case 43:
+		return ex(words(pick(r, []string{"FLUSHDB", "FLUSHDB ASYNC", "FLUSHDB SYNC", "FLUSHDB junk"}))...)
+	case 44, 45:
+		return genTransaction(r)
+	case 46:
+		args := []string{"WATCH"}
+		for i := r.IntN(3); i >= 0; i-- {
+			args = append(args, k(r))
+		}
+		return ex(args...)
+	case 47:
+		// A bare MULTI would queue loosely compared commands; transactions
+		// come from genTransaction.
+		return ex(pick(r, []string{"UNWATCH", "DISCARD", "EXEC"}))
+	case 48:
+		names := []string{"maxmemory", "MAXMEMORY", "timeout", "save", "databases", "requirepass", "maxclients", "loglevel",
+			"proto-max-bulk-len", "client-query-buffer-limit", "tls-port", "tls-cert-file", "tls-key-file", "unixsocket",
+			"logfile", "bind", "appendonly", "maxmemory-policy", "max*", "*bulk*", "tls-*-file", "l?g*", "nosuch"}
+		args := []string{"CONFIG", "GET"}
+		for i := r.IntN(3); i >= 0; i-- {
+			args = append(args, pick(r, names))
+		}
+		return one(cmpConfig, args...)
+	case 49:
+		return ex(append([]string{"CONFIG", "SET"}, pick2(r, [][]string{
+			{"timeout", "10"}, {"timeout", "-1"}, {"timeout", "abc"}, {"maxclients", "100"}, {"maxclients", "0"},
+			{"maxclients", "-1"}, {"loglevel", "verbose"}, {"loglevel", "VERBOSE"}, {"loglevel", "nothing"},
+			{"save", "3600 1"}, {"save", "10 "}, {"save", "1 2 3"}, {"save", "0 1"}, {"save", "x 1"}, {"save", "10  1"},
+			{"save", ""}, {"proto-max-bulk-len", "10"}, {"proto-max-bulk-len", "2mb"}, {"proto-max-bulk-len", "abc"},
+			{"client-query-buffer-limit", "2mb"}, {"client-query-buffer-limit", "1k"}, {"maxmemory", "100gb"},
+			{"maxmemory", "1.5gb"}, {"maxmemory", "-1"}, {"maxmemory", "10GB"}, {"databases", "3"}, {"dir", "/tmp"},
+			{"dbfilename", "x"}, {"logfile", "x"}, {"unixsocket", "x"}, {"nosuch", "1"}, {"timeout", "5", "maxclients", "50"},
+			{"timeout", "5", "timeout", "6"}, {"timeout"}, {"timeout", "5", "nosuch", "1"}, {"nosuch", "1", "databases", "2"},
+			{"databases", "2", "nosuch", "1"}, {"timeout", "5", "maxclients", "0"}, {"TIMEOUT", "7"},
+		})...)...)
+	case 50:
+		return ex("CONFIG", pick(r, []string{"REWRITE", "HELP", "junk", "RESETSTAT", "GET"}))
+	case 51:
+		// Wrong arities and unknown commands and subcommands.
+		return ex(pick2(r, [][]string{
+			{"GET"}, {"SET", "a"}, {"INCR"}, {"INCRBY", "a"}, {"EXPIRE", "a"}, {"TTL"}, {"RENAME", "a"}, {"COPY", "a"},
+			{"OBJECT"}, {"OBJECT", "ENCODING"}, {"MEMORY", "USAGE"}, {"CONFIG"}, {"CONFIG", "GET"}, {"CONFIG", "SET", "a"},
+			{"SCAN"}, {"WATCH"}, {"MULTI", "x"}, {"EXEC", "x"}, {"LCS", "a"}, {"SETBIT", "a", "1"}, {"BITCOUNT"},
+			{"GETEX"}, {"SWAPDB", "1"}, {"MOVE", "a"}, {"NOSUCH"}, {"nosuch", "a", "b"}, {"OBJECT", "nosuch"},
+			{"CONFIG", "nosuch", "x"}, {"MEMORY", "nosuch"},
+		})...)
+	case 52:
+		return ex("PING", pick(r, []string{"x", "hello world"}))
+	case 53:
+		return ex("ECHO", pick(r, genVals))
+	case 54:
+		return one(cmpType, words(pick(r, []string{"TIME", "INFO", "LASTSAVE", "CLIENT ID", "CLIENT INFO", "CLIENT LIST"}))...)
+	case 55:
+		return ex("CLIENT", pick(r, []string{"SETNAME", "GETNAME"}), pick(r, []string{"x", "a b", "name1"}))
+	case 56:
+		return ex(append([]string{"COMMAND", "GETKEYS"}, words(pick(r, []string{"GET a", "SET a b", "MSET a 1 b 2", "COPY a b", "MOVE a 1", "RENAME a b", "SWAPDB 0 1", "LCS a b", "OBJECT ENCODING a", "MEMORY USAGE a", "WATCH a b", "nosuch a", "GET"}))...)...)
+	case 57:
+		return one(cmpHello, "HELLO", pick(r, []string{"2", "3", "4", "abc"}))
+	case 58, 59:
+		// SAVE and BGSAVE are in TestDiffSave: whether a background save
+		// is still running depends on timing.
+		return ex("DBSIZE")
+	case 60:
+		return ex(words(pick(r, []string{"AUTH x", "AUTH default x", "AUTH a b c"}))...)
+	default:
+		return ex("CLIENT", "NO-EVICT", pick(r, []string{"on", "off", "x"}))
+	}
+}
+
+// genTransaction returns MULTI, a few commands (some refused while
+// queueing), and EXEC or DISCARD.
+func genTransaction(r *rand.Rand) []step {
+	steps := []step{{args: []string{"MULTI"}}}
+	for i := r.IntN(5); i >= 0; i-- {
+		for _, st := range genCommand(r) {
+			if st.cmp != cmpExact {
+				continue // inside EXEC's array a loose reply cannot be split out
+			}
+			if st.args[0] == "OBJECT" {
+				// Inside EXEC Redis's queued arguments hold one more
+				// reference to a value SET stored: REFCOUNT says 2.
+				continue
+			}
+			steps = append(steps, st)
+		}
+	}
+	if r.IntN(5) == 0 {
+		steps = append(steps, step{args: []string{"DISCARD"}})
+	} else {
+		steps = append(steps, step{args: []string{"EXEC"}})
+	}
+	return steps
+}
+
+func pick2(r *rand.Rand, xs [][]string) []string { return xs[r.IntN(len(xs))] }
