@@ -2,6 +2,7 @@ package memtree
 
 import (
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -19,4 +20,39 @@ func makeNoZero(c int) []byte {
 	sb.WriteByte(0)
 	s := sb.String()
 	return unsafe.Slice(unsafe.StringData(s), c)[:0]
+}
+
+// Recycled chunk buffers. Rewriting a leaf frees a buffer of about the
+// size the next rewrite needs; handing it back through a pool instead of
+// the garbage collector cut the allocation rate, and with it the GC work
+// that dominated inserts into small trees. sync.Pool drops its contents
+// over two collections, so a pool never pins memory for long.
+var chunkPools [32]sync.Pool
+
+type spare struct{ b []byte }
+
+func poolIndex(c int) int {
+	k := c / allocUnit
+	if c%allocUnit != 0 || k <= 0 || k >= len(chunkPools) {
+		return -1
+	}
+	return k
+}
+
+// getChunk returns a buffer of length 0 and capacity c.
+func getChunk(c int) []byte {
+	if k := poolIndex(c); k >= 0 {
+		if s, _ := chunkPools[k].Get().(*spare); s != nil && cap(s.b) == c {
+			return s.b[:0]
+		}
+	}
+	return makeNoZero(c)
+}
+
+// putChunk recycles b, which nothing may reference any more: only buffers
+// of leaves that the tree owns and is dropping qualify.
+func putChunk(b []byte) {
+	if k := poolIndex(cap(b)); k >= 0 {
+		chunkPools[k].Put(&spare{b[:0]})
+	}
 }

@@ -233,12 +233,12 @@ func BenchmarkWrite4K(b *testing.B) {
 }
 
 // BenchmarkLeafSize sweeps the chunk size over the main operations on a
-// 64 MiB tree; it is how leafMax was chosen.
+// 1 GiB tree; it is how leafMax was chosen.
 func BenchmarkLeafSize(b *testing.B) {
 	for _, leaf := range []int{16 << 10, 32 << 10, 64 << 10, 128 << 10, 256 << 10} {
 		b.Run(fmt.Sprintf("leaf=%dKiB", leaf>>10), func(b *testing.B) {
 			setSizes(b, leaf, allocUnit, nodeMax)
-			t := benchTree(b, 64<<20)
+			t := benchTree(b, 1<<30)
 			b.Run("insert4K", func(b *testing.B) { benchInsertRemove(b, t, true) })
 			b.Run("remove4K", func(b *testing.B) { benchInsertRemove(b, t, false) })
 			b.Run("read1M", func(b *testing.B) {
@@ -268,6 +268,6 @@ func BenchmarkLeafSize(b *testing.B) {
 				}
 			})
 		})
-		delete(benchTrees, [2]int{64 << 20, leaf})
+		delete(benchTrees, [2]int{1 << 30, leaf})
 	}
 }

@@ -15,12 +15,14 @@
 //
 // Chunk buffers are allocated at their length rounded up to the 8 KiB page
 // the Go allocator uses for large objects, so a chunk wastes less than a
-// page. When a chunk outgrows its buffer, the overflow goes first into spare
-// room of a neighbouring chunk and only then into a fresh buffer; the
-// remainder beyond a whole page is pushed into the left neighbour's spare
-// room where it fits, which keeps most buffers exactly full. Append instead
-// gives the rightmost chunk room to grow, so sequential appends run at
-// memcpy speed; that one chunk may carry up to a chunk of spare room.
+// page. When a chunk outgrows its buffer, the overflow goes into spare room
+// of the left neighbour if it fits, else the chunk is rewritten into a
+// fresh buffer, and the bytes beyond whole pages go into the left
+// neighbour's spare room where they fit, which keeps most buffers exactly
+// full. Buffers a tree drops are recycled through a sync.Pool, which the
+// garbage collector empties. Append instead gives the rightmost chunk room
+// to grow, so sequential appends run at memcpy speed; that one chunk may
+// carry up to a chunk of spare room.
 //
 // # Copy on write
 //
@@ -41,7 +43,7 @@
 //
 // The tree copies every slice passed to it; the caller keeps ownership of
 // its buffers. Slices handed to a Chunks callback belong to the tree: they
-// are read-only, and valid until the next mutation of that tree. A chunk
-// reached through a Clone that is never mutated stays valid for as long as
-// the caller keeps it.
+// are read-only, and valid only until the next mutation of that tree, which
+// may overwrite or recycle them. A chunk reached through a Clone that is
+// never mutated stays valid for as long as the caller keeps it.
 package memtree

@@ -142,7 +142,7 @@ func allocSize(n int) int {
 
 // newChunk returns a buffer of length n and capacity allocSize(n).
 func newChunk(n int) []byte {
-	return makeNoZero(allocSize(n))[:n]
+	return getChunk(allocSize(n))[:n]
 }
 
 // concat returns a fresh chunk holding the concatenation of parts.
@@ -196,8 +196,6 @@ func (t *Tree) mut(n *node) *node {
 	}
 	return c
 }
-
-func (t *Tree) owns(n *node) bool { return n.cow == t.cow.Load() }
 
 // check verifies every invariant of the tree and returns the first one
 // broken. Tests call it after every step.

@@ -135,7 +135,7 @@ func appendCap(cur, want, total int) int {
 func (t *Tree) appendSome(p []byte) int {
 	id := t.cow.Load()
 	if t.root == nil {
-		d := makeNoZero(appendCap(0, len(p), 0))
+		d := getChunk(appendCap(0, len(p), 0))
 		d = append(d, p[:min(len(p), cap(d))]...)
 		t.root = &node{cow: id, data: d}
 		t.n = len(d)
@@ -156,13 +156,15 @@ func (t *Tree) appendSome(p []byte) int {
 		if len(n.data) >= leafMax {
 			c := appendCap(0, len(p), t.n)
 			k := min(len(p), c)
-			leaf := &node{cow: id, data: append(makeNoZero(c), p[:k]...)}
+			leaf := &node{cow: id, data: append(getChunk(c), p[:k]...)}
 			t.pushLeaf(leaf)
 			t.n += k
 			return k
 		}
 		c := appendCap(len(n.data), len(p), t.n)
-		n.data = append(makeNoZero(c), n.data...)
+		old := n.data
+		n.data = append(getChunk(c), old...)
+		putChunk(old)
 	}
 	k := min(len(p), cap(n.data)-len(n.data))
 	n.data = append(n.data, p[:k]...)
@@ -291,9 +293,10 @@ func (t *Tree) insertRec(n *node, h, off int, p []byte) *node {
 }
 
 // leafInsert inserts p (at most half a leaf) at offset x of leaf i of the
-// owned parent P. It avoids allocating where it can, because a fresh
-// buffer costs several times a memmove: first the leaf's own spare room,
-// then the left neighbour's, then the right neighbour's.
+// owned parent P: into the leaf's spare room if it has enough, else into
+// the left neighbour's spare room too (which keeps memory tight), else
+// into fresh buffers. Spilling to the right as well was tried: it moves
+// the right neighbour's bytes too, which cost more than a rewrite.
 func (t *Tree) leafInsert(P *node, i, x int, p []byte) {
 	id := t.cow.Load()
 	L := P.kids[i]
@@ -314,13 +317,6 @@ func (t *Tree) leafInsert(P *node, i, x int, p []byte) {
 			if W := P.kids[i-1]; W.cow == id && cap(W.data)-len(W.data) >= e {
 				spillLeft(W, L, x, p, e)
 				P.fixSums(i - 1)
-				return
-			}
-		}
-		if i+1 < len(P.kids) {
-			if R := P.kids[i+1]; R.cow == id && cap(R.data)-len(R.data) >= e {
-				spillRight(L, R, x, p, e)
-				P.fixSums(i)
 				return
 			}
 		}
@@ -345,27 +341,6 @@ func spillLeft(W, L *node, x int, p []byte, e int) {
 		copy(d[n-e+x:], d[x:l])
 		copy(d, p[e-x:])
 	}
-	L.data = d
-}
-
-// spillRight inserts p at x into the full leaf L, moving the last e bytes
-// of the result to the front of R, which has room for them.
-func spillRight(L, R *node, x int, p []byte, e int) {
-	d := L.data
-	l, n := len(d), len(p)
-	c := cap(d)
-	r := R.data
-	rl := len(r)
-	r = r[:rl+e]
-	copy(r[e:], r[:rl])
-	s := segs{d[:x], p, d[x:l]}
-	s.copyOut(r[:e], c)
-	R.data = r
-	d = d[:c]
-	if x+n < c {
-		copy(d[x+n:], d[x:l])
-	}
-	copy(d[x:], p)
 	L.data = d
 }
 
@@ -397,6 +372,11 @@ func (t *Tree) rewrite(P *node, i, cnt int, s segs, T int) {
 		m = 2
 	} else {
 		out[0] = &node{cow: id, data: s.chunk(from, T)}
+	}
+	for _, k := range P.kids[i : i+cnt] {
+		if k.cow == id {
+			putChunk(k.data)
+		}
 	}
 	P.kids[i] = out[0]
 	switch {
@@ -471,6 +451,9 @@ func (t *Tree) leafRemove(P *node, i, x, k int, rightmost bool) {
 	d := L.data
 	l := len(d)
 	if k == l {
+		if L.cow == t.cow.Load() {
+			putChunk(d)
+		}
 		P.removeKid(i)
 		P.fixSums(i)
 		return
