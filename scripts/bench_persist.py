@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""Save and load 1 GiB of float32 in 256 variables, in numkv and in
+redis-server, in the same run, and print a Markdown table.
+
+Usage: scripts/bench_persist.py [MiB-total] [variables]
+Needs Debian's python3-redis and python3-numpy (make test-deps), and
+redis-server on the PATH. Servers listen on 127.0.0.1 only and are stopped by
+PID."""
+import os, subprocess, sys, tempfile, time
+import numpy as np, redis
+
+total_mib = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
+nvars = int(sys.argv[2]) if len(sys.argv) > 2 else 256
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+binpath = "/tmp/numkv-persist-bench"
+subprocess.run(["go", "build", "-o", binpath, "."], cwd=root, check=True)
+work = tempfile.mkdtemp(prefix="numkv-persist-")
+per = total_mib * (1 << 20) // nvars // 4  # float32 elements per variable
+rng = np.random.default_rng(1)
+# Normal-distributed float32, like trained weights: it barely compresses.
+blobs = [rng.standard_normal(per, dtype=np.float32).tobytes() for _ in range(8)]
+
+
+def start(kind, port, extra):
+    if kind == "redis":
+        args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", work,
+                "--dbfilename", "bench.rdb", "--save", "", "--appendonly", "no"] + extra
+    else:
+        args = [binpath, "--port", str(port), "--dir", work, "--dbfilename", "bench.numkv", "--save", ""] + extra
+    t0 = time.perf_counter()
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    r = redis.Redis(port=port, socket_timeout=600)
+    while True:
+        try:
+            r.ping()
+            if r.info("persistence")["loading"] == 0:
+                break
+        except (redis.ConnectionError, redis.BusyLoadingError, redis.ResponseError):
+            pass
+        time.sleep(0.005)
+    return p, r, time.perf_counter() - t0
+
+
+def stop(p):
+    p.kill()
+    p.wait()
+
+
+rows = []
+for kind, label, extra, fname in [
+    ("redis", "redis-server, rdbcompression yes (LZF)", ["--rdbcompression", "yes"], "bench.rdb"),
+    ("redis", "redis-server, rdbcompression no", ["--rdbcompression", "no"], "bench.rdb"),
+    ("numkv", "numkv, s2 (default)", ["--snapshot-compression", "s2"], "bench.numkv"),
+    ("numkv", "numkv, no compression", ["--snapshot-compression", "none"], "bench.numkv"),
+]:
+    path = os.path.join(work, fname)
+    if os.path.exists(path):
+        os.remove(path)
+    p, r, _ = start(kind, 7395, extra)
+    pipe = r.pipeline(transaction=False)
+    for i in range(nvars):
+        if kind == "numkv":
+            pipe.execute_command("NUM.CREATE", f"w{i}", "f32")
+            pipe.execute_command("NUM.APPEND", f"w{i}", blobs[i % len(blobs)])
+        else:
+            pipe.set(f"w{i}", blobs[i % len(blobs)])
+        if i % 8 == 7:
+            pipe.execute()
+    pipe.execute()
+    t0 = time.perf_counter()
+    r.save()
+    save_s = time.perf_counter() - t0
+    size = os.path.getsize(path)
+    stop(p)
+    # Load: start on the file (now in the page cache) until it answers.
+    subprocess.run(["cat", path], stdout=subprocess.DEVNULL)
+    p, r, load_s = start(kind, 7395, extra)
+    assert r.dbsize() == nvars, r.dbsize()
+    stop(p)
+    data = nvars * per * 4
+    rows.append((label, data, size, save_s, load_s))
+    os.remove(path)
+
+print(f"{nvars} variables, {total_mib} MiB of float32 (standard normal) in all\n")
+print("| server | file size | SAVE | SAVE MB/s | load (start to ready) | load MB/s |")
+print("|---|---|---|---|---|---|")
+for label, data, size, save_s, load_s in rows:
+    print(f"| {label} | {size/2**20:.0f} MiB | {save_s:.2f} s | {data/1e6/save_s:.0f} | {load_s:.2f} s | {data/1e6/load_s:.0f} |")
+os.rmdir(work)
