@@ -3,7 +3,6 @@ package commands
 import (
 	"crypto/subtle"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -69,8 +68,8 @@ func cmdAuth(s *Server, c *client, args [][]byte) {
 func cmdHello(s *Server, c *client, args [][]byte) {
 	proto := c.proto
 	if len(args) >= 2 {
-		v, err := strconv.ParseInt(string(args[1]), 10, 64)
-		if err != nil {
+		v, ok := parseInt(args[1]) // string2ll: "02" and "+2" are refused
+		if !ok {
 			c.err("ERR Protocol version is not an integer or out of range")
 			return
 		}
@@ -252,49 +251,46 @@ func cmdClientInfo(s *Server, c *client, args [][]byte) {
 	c.verbatim(line)
 }
 
+// cmdClientList follows Redis 7.0: TYPE takes exactly one type (only
+// normal clients exist here); ID lists the clients found, in the order and
+// as many times as asked, any integer being a valid (if unknown) id.
 func cmdClientList(s *Server, c *client, args [][]byte) {
-	var ids map[int64]bool
-	if len(args) > 2 {
-		switch strings.ToLower(string(args[2])) {
-		case "type":
-			if len(args) != 4 {
-				c.err(msgSyntax)
-				return
-			}
-			switch strings.ToLower(string(args[3])) {
-			case "normal", "master", "replica", "pubsub":
-			default:
-				c.err(fmt.Sprintf("ERR Unknown client type '%s'", args[3]))
-				return
-			}
-			if strings.ToLower(string(args[3])) != "normal" {
-				c.bulkStr("")
-				return
-			}
-		case "id":
-			if len(args) < 4 {
-				c.err(msgSyntax)
-				return
-			}
-			ids = map[int64]bool{}
-			for _, a := range args[3:] {
-				n, err := strconv.ParseInt(string(a), 10, 64)
-				if err != nil || n <= 0 {
-					c.err("ERR Invalid client ID")
-					return
-				}
-				ids[n] = true
-			}
+	var ids []int64
+	switch {
+	case len(args) == 4 && is(args[2], "type"):
+		switch strings.ToLower(string(args[3])) {
+		case "normal":
+		case "slave", "replica", "pubsub", "master":
+			c.verbatim("")
+			return
 		default:
-			c.err(msgSyntax)
+			c.err(fmt.Sprintf("ERR Unknown client type '%s'", args[3]))
 			return
 		}
+	case len(args) > 3 && is(args[2], "id"):
+		ids = []int64{}
+		for _, a := range args[3:] {
+			n, ok := parseInt(a)
+			if !ok {
+				c.err("ERR Invalid client ID")
+				return
+			}
+			ids = append(ids, n)
+		}
+	case len(args) != 2:
+		c.err(msgSyntax)
+		return
 	}
 	var b strings.Builder
 	s.mu.Lock()
-	for _, id := range sortedClientIDs(s.clients) {
-		if ids == nil || ids[id] {
+	if ids == nil {
+		for _, id := range sortedClientIDs(s.clients) {
 			b.WriteString(s.infoLine(s.clients[id], c))
+		}
+	}
+	for _, id := range ids {
+		if cl := s.clients[id]; cl != nil {
+			b.WriteString(s.infoLine(cl, c))
 		}
 	}
 	s.mu.Unlock()

@@ -800,7 +800,9 @@ func genCommand(r *rand.Rand) []step {
 	case 56:
 		return ex(append([]string{"COMMAND", "GETKEYS"}, words(pick(r, []string{"GET a", "SET a b", "MSET a 1 b 2", "COPY a b", "MOVE a 1", "RENAME a b", "SWAPDB 0 1", "LCS a b", "OBJECT ENCODING a", "MEMORY USAGE a", "WATCH a b", "nosuch a", "GET"}))...)...)
 	case 57:
-		return one(cmpHello, "HELLO", pick(r, []string{"2", "3", "4", "abc"}))
+		return one(cmpHello, words(pick(r, []string{"HELLO 2", "HELLO 3", "HELLO 4", "HELLO abc", "HELLO 3 SETNAME n1",
+			"HELLO 2 SETNAME a\tb", "HELLO 3 AUTH default x", "HELLO 3 AUTH nobody x", "HELLO 3 FOO", "HELLO 3 AUTH default",
+			"HELLO", "HELLO 02"}))...)
 	case 58, 59:
 		// SAVE and BGSAVE are in TestDiffSave: whether a background save
 		// is still running depends on timing.
@@ -808,6 +810,10 @@ func genCommand(r *rand.Rand) []step {
 	case 60:
 		return ex(words(pick(r, []string{"AUTH x", "AUTH default x", "AUTH a b c"}))...)
 	default:
+		if r.IntN(2) == 0 {
+			return ex(words(pick(r, []string{"CLIENT LIST TYPE foo", "CLIENT LIST ID abc", "CLIENT LIST ID 0", "CLIENT LIST foo",
+				"CLIENT LIST TYPE", "CLIENT GETNAME x", "CLIENT SETNAME", "CLIENT ID x", "CLIENT", "CLIENT NOSUCH"}))...)
+		}
 		return ex("CLIENT", "NO-EVICT", pick(r, []string{"on", "off", "x"}))
 	}
 }
