@@ -80,6 +80,27 @@ func BenchmarkWrite(b *testing.B) {
 	}
 }
 
+// benchRead reads file, one record of length bytes, through WriteTo.
+func benchRead(b *testing.B, file []byte, length int) {
+	b.SetBytes(int64(length))
+	b.ReportAllocs()
+	for b.Loop() {
+		rd, err := NewReader(bytes.NewReader(file), ReaderOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rd.Next(); err != nil {
+			b.Fatal(err)
+		}
+		if n, err := rd.WriteTo(io.Discard); err != nil || n != int64(length) {
+			b.Fatal(n, err)
+		}
+		if _, err := rd.Next(); err != io.EOF {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRead measures loading from memory through WriteTo, the server's
 // path.
 func BenchmarkRead(b *testing.B) {
@@ -95,25 +116,7 @@ func BenchmarkRead(b *testing.B) {
 				b.Fatal(err)
 			}
 			file := buf.Bytes()
-			b.Run(d.name+"/"+o.name, func(b *testing.B) {
-				b.SetBytes(int64(len(d.data)))
-				b.ReportAllocs()
-				for b.Loop() {
-					rd, err := NewReader(bytes.NewReader(file), ReaderOptions{})
-					if err != nil {
-						b.Fatal(err)
-					}
-					if _, err := rd.Next(); err != nil {
-						b.Fatal(err)
-					}
-					if n, err := rd.WriteTo(io.Discard); err != nil || n != int64(len(d.data)) {
-						b.Fatal(n, err)
-					}
-					if _, err := rd.Next(); err != io.EOF {
-						b.Fatal(err)
-					}
-				}
-			})
+			b.Run(d.name+"/"+o.name, func(b *testing.B) { benchRead(b, file, len(d.data)) })
 		}
 	}
 }
@@ -121,9 +124,13 @@ func BenchmarkRead(b *testing.B) {
 // BenchmarkBlockSize sweeps the default codec's block size.
 func BenchmarkBlockSize(b *testing.B) {
 	for _, d := range benchDatas()[:2] {
-		for _, bs := range []int{256 << 10, 1 << 20, 4 << 20} {
-			b.Run(fmt.Sprintf("%s/%dKiB", d.name, bs>>10), func(b *testing.B) {
-				benchWrite(b, d, Options{BlockSize: bs})
+		for _, bs := range []int{64 << 10, 256 << 10, 1 << 20, 4 << 20} {
+			var file []byte
+			b.Run(fmt.Sprintf("write/%s/%dKiB", d.name, bs>>10), func(b *testing.B) {
+				file = benchWrite(b, d, Options{BlockSize: bs})
+			})
+			b.Run(fmt.Sprintf("read/%s/%dKiB", d.name, bs>>10), func(b *testing.B) {
+				benchRead(b, file, len(d.data))
 			})
 		}
 	}

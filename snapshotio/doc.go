@@ -68,7 +68,10 @@
 //	       dtypeLen         dtype, ASCII 0x21..0x7e (e.g. "f32", "bf16", "V12")
 //	       8*rank           shape, rank int64 dimensions, each >= 0
 //
-// bodyLen must equal exactly 30+keyLen+dtypeLen+8*rank.
+// bodyLen must equal exactly 30+keyLen+dtypeLen+8*rank. The bounds are
+// constants of the format: MaxDB = 2^31-1, MaxItemsize = 65536,
+// MaxKeyLen = 1 MiB, MaxDtypeLen = 32, MaxRank = 64, and for blocks
+// MaxBlockSize = 16 MiB.
 //
 // The record's data follows its frame as blocks. Blocks are cut every
 // blockSize raw bytes of one record (the last one may be shorter), never

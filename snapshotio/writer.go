@@ -26,8 +26,9 @@ const (
 )
 
 // DefaultCodec is what CodecDefault means. S2 costs little on data that do
-// not compress (it gives up quickly, and the block is then stored as is)
-// and shrinks zeros and text many times at several GB/s; see BENCHMARKS.md.
+// not compress, such as float weights (it gives up quickly, and the block
+// is then stored as is), and shrinks repetitive data such as text many
+// times at several GB/s, faster than the disk; see BENCHMARKS.md.
 const DefaultCodec = CodecS2
 
 // DefaultBlockSize is the block size of the zero Options.
@@ -114,7 +115,7 @@ const writeBufSize = 1 << 20
 //		w.Write(chunk) ... // rec.Length bytes in all
 //		w.EndRecord()
 //	}
-//	w.Close() // the trailer; then flush and sync f yourself, or use WriteFile
+//	w.Close() // the trailer, and a flush; then sync f, or use WriteFile
 //
 // Any error is sticky (every later call returns it) except ErrInvalidRecord
 // from BeginRecord, which writes nothing and leaves the Writer usable.
