@@ -330,15 +330,18 @@ func spillLeft(W, L *node, x int, p []byte, e int) {
 	d := L.data
 	l, n := len(d), len(p)
 	d = d[:cap(d)]
+	// The tail moves right by n-e, which is 0 when L was full: then only
+	// the bytes before x move.
+	if e != n {
+		copy(d[x-e+n:], d[x:l])
+	}
 	if e <= x {
 		W.data = append(W.data, d[:e]...)
-		copy(d[x-e+n:], d[x:l])
 		copy(d, d[e:x])
 		copy(d[x-e:], p)
 	} else {
 		W.data = append(W.data, d[:x]...)
 		W.data = append(W.data, p[:e-x]...)
-		copy(d[n-e+x:], d[x:l])
 		copy(d, p[e-x:])
 	}
 	L.data = d
