@@ -152,7 +152,7 @@ func (s *Server) mutTarget(c *client, key []byte, d dataArg) (*variable, []byte,
 
 // checkGrow refuses a variable that would exceed the size limit.
 func (s *Server) checkGrow(c *client, bytes int64) bool {
-	if bytes < 0 || bytes > s.maxBulk {
+	if bytes < 0 || bytes > s.maxBulkLen() {
 		c.err(msgVariableTooLong)
 		return false
 	}
@@ -305,7 +305,7 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 			c.int(int64(n))
 			return
 		}
-		if i > (s.maxBulk-int64(len(p)))/int64(size) {
+		if i > (s.maxBulkLen()-int64(len(p)))/int64(size) {
 			c.err(msgVariableTooLong)
 			return
 		}

@@ -606,3 +606,25 @@ func TestParseGather(t *testing.T) {
 		}
 	}
 }
+
+// TestNumSizeLimit checks that variables stop at proto-max-bulk-len, as
+// CONFIG SET leaves it.
+func TestNumSizeLimit(t *testing.T) {
+	c := mustNumServer(t)
+	runNumSteps(t, c, []numStep{
+		{"CONFIG SET proto-max-bulk-len 1mb", okReply},
+		{"NUM.CREATE b u8", okReply},
+		{"NUM.WRITE b 1048576 x", errReply(msgVariableTooLong)},
+		{"NUM.WRITE b -1 x", errReply(msgIndexRange)},
+		{"NUM.WRITE b 1048575 x", intReply(1 << 20)},
+		{"NUM.APPEND b x", errReply(msgVariableTooLong)},
+		{"NUM.INSERT b 0 VALUES 1", errReply(msgVariableTooLong)},
+		{"NUM.REMOVE b -1", intReply(1)},
+		{"NUM.INSERT b 0 VALUES 1", intReply(1 << 20)},
+		{"NUM.CREATE w f64", okReply},
+		{"NUM.WRITE w 131071 VALUES 1", intReply(131072)},
+		{"NUM.WRITE w 131072 VALUES 1", errReply(msgVariableTooLong)},
+		{"NUM.WRITE w 9223372036854775807 VALUES 1", errReply(msgVariableTooLong)},
+		{"NUM.LEN w", intReply(131072)},
+	})
+}
