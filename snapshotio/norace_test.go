@@ -1,0 +1,5 @@
+//go:build !race
+
+package snapshotio
+
+const raceEnabled = false
