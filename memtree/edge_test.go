@@ -82,6 +82,14 @@ func TestEmpty(t *testing.T) {
 	mustCheck(t, b.Tree(), nil)
 	b.Write(nil)
 	mustCheck(t, b.Tree(), nil)
+
+	// The zero Tree works like New().
+	var z Tree
+	z.Append([]byte("abc"))
+	c := z.Clone()
+	mustOK(t, "WriteAt", z.WriteAt([]byte("X"), 1))
+	mustCheck(t, &z, []byte("aXc"))
+	mustCheck(t, c, []byte("abc"))
 }
 
 func TestZeroLengthAndEnds(t *testing.T) {

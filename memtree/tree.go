@@ -38,7 +38,8 @@ var treeIDs atomic.Uint64
 func newID() uint64 { return treeIDs.Add(1) }
 
 // Tree is a byte sequence stored as a B+tree of chunks. The zero value is
-// not usable; call New, Clone or Builder.Tree.
+// an empty tree ready to use (its nodes carry id 0 until its first Clone),
+// as is New(). A Tree must not be copied.
 type Tree struct {
 	root   *node
 	height int // levels above the leaves; 0 when root is a leaf

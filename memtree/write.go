@@ -241,7 +241,8 @@ func (t *Tree) Insert(off int, p []byte) error {
 // asParent wraps a root leaf in a temporary inner node, so that the leaf
 // operations, which work on a leaf within its parent, serve it too.
 func (t *Tree) asParent() *node {
-	return newInner(t.cow.Load(), []*node{t.root})
+	// Small slices: this node is usually thrown away.
+	return &node{cow: t.cow.Load(), kids: []*node{t.root}, sums: []int{t.n}}
 }
 
 // fromParent makes the temporary parent, or what is left of it, the root.
