@@ -150,15 +150,6 @@ func (s *Server) mutTarget(c *client, key []byte, d dataArg) (*variable, []byte,
 	return v, p, true
 }
 
-// checkGrow refuses a variable that would exceed the size limit.
-func (s *Server) checkGrow(c *client, bytes int64) bool {
-	if bytes < 0 || bytes > s.maxBulkLen() {
-		c.err(msgVariableTooLong)
-		return false
-	}
-	return true
-}
-
 func cmdNumCreate(s *Server, c *client, args [][]byte) {
 	t, msg := parseCreate(args)
 	if msg != "" {
@@ -305,8 +296,12 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 			c.int(int64(n))
 			return
 		}
-		if i > (s.maxBulkLen()-int64(len(p)))/int64(size) {
-			c.err(msgVariableTooLong)
+		// Only the zero-filled gap is bounded, by proto-max-bulk-len as
+		// SETRANGE's offset is, so that a far index cannot make the server
+		// allocate without limit; variables themselves may grow past it
+		// (1 GiB arrays are the point), bounded by --maxmemory.
+		if i > (int64(v.tree.Len())+s.maxBulkLen())/int64(size) {
+			c.err(msgGapTooLong)
 			return
 		}
 		if err := v.tree.WriteAt(p, int(i)*size); err != nil {
@@ -358,9 +353,6 @@ func cmdNumInsert(s *Server, c *client, args [][]byte) {
 		c.int(int64(n))
 		return
 	}
-	if !s.checkGrow(c, int64(v.tree.Len())+int64(len(p))) {
-		return
-	}
 	if err := v.tree.Insert(insertIndex(i, n)*v.typ.size, p); err != nil {
 		panic(err)
 	}
@@ -379,9 +371,6 @@ func cmdNumAppend(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if len(p) > 0 {
-		if !s.checkGrow(c, int64(v.tree.Len())+int64(len(p))) {
-			return
-		}
 		v.tree.Append(p)
 		s.modified(c.db, args[1], 1)
 	}

@@ -262,7 +262,7 @@ func TestNumReadWrite(t *testing.T) {
 		{"NUM.WRITE f -6 abc", errReply("ERR data length is not a multiple of the element size (4)")},
 		{"NUM.WRITE f -6 VALUES 1", errReply(msgIndexRange)},
 		{"NUM.WRITE f -6 \"\"", errReply(msgIndexRange)},
-		{"NUM.WRITE f 9223372036854775807 VALUES 1", errReply(msgVariableTooLong)},
+		{"NUM.WRITE f 9223372036854775807 VALUES 1", errReply(msgGapTooLong)},
 		{"NUM.WRITE f ::0 VALUES 1", errReply(msgStepZero)},
 		{"NUM.WRITE f 0:2 VALUES 1", errReply(msgDataSelection)},
 		{"NUM.WRITE f 5:0 VALUES 1", errReply(msgDataSelection)},
@@ -607,24 +607,25 @@ func TestParseGather(t *testing.T) {
 	}
 }
 
-// TestNumSizeLimit checks that variables stop at proto-max-bulk-len, as
-// CONFIG SET leaves it.
+// TestNumSizeLimit checks that a NUM.WRITE index may not zero-fill more
+// than proto-max-bulk-len bytes (as CONFIG SET leaves it) past the end,
+// while APPEND and INSERT grow a variable past that size.
 func TestNumSizeLimit(t *testing.T) {
 	c := mustNumServer(t)
 	runNumSteps(t, c, []numStep{
 		{"CONFIG SET proto-max-bulk-len 1mb", okReply},
 		{"NUM.CREATE b u8", okReply},
-		{"NUM.WRITE b 1048576 x", errReply(msgVariableTooLong)},
+		{"NUM.WRITE b 1048577 x", errReply(msgGapTooLong)},
 		{"NUM.WRITE b -1 x", errReply(msgIndexRange)},
 		{"NUM.WRITE b 1048575 x", intReply(1 << 20)},
-		{"NUM.APPEND b x", errReply(msgVariableTooLong)},
-		{"NUM.INSERT b 0 VALUES 1", errReply(msgVariableTooLong)},
-		{"NUM.REMOVE b -1", intReply(1)},
-		{"NUM.INSERT b 0 VALUES 1", intReply(1 << 20)},
+		{"NUM.APPEND b x", intReply(1<<20 + 1)},
+		{"NUM.INSERT b 0 VALUES 1", intReply(1<<20 + 2)},
+		{"NUM.WRITE b 2097154 x", intReply(2<<20 + 3)},
+		{"NUM.WRITE b 4194308 x", errReply(msgGapTooLong)},
 		{"NUM.CREATE w f64", okReply},
 		{"NUM.WRITE w 131071 VALUES 1", intReply(131072)},
-		{"NUM.WRITE w 131072 VALUES 1", errReply(msgVariableTooLong)},
-		{"NUM.WRITE w 9223372036854775807 VALUES 1", errReply(msgVariableTooLong)},
+		{"NUM.WRITE w 262145 VALUES 1", errReply(msgGapTooLong)},
+		{"NUM.WRITE w 9223372036854775807 VALUES 1", errReply(msgGapTooLong)},
 		{"NUM.LEN w", intReply(131072)},
 	})
 }
