@@ -33,7 +33,7 @@ func cmdWatch(s *Server, c *client, args [][]byte) {
 	if !c.dirtyCAS.Load() { // no point watching once dirty
 		now := nowMs()
 		for _, k := range args[1:] {
-			s.watchKey(c, k, now)
+			s.addWatch(c, k, now)
 		}
 	}
 	c.ok()
@@ -94,6 +94,7 @@ func (s *Server) execLock(c *client, set shardlock.Set, write, all bool) {
 		c.allLocked = true
 		return
 	}
+	s.allocate(set)
 	s.tab.Lock(set, write)
 }
 

@@ -117,9 +117,9 @@ func (s *Server) touchSwap(a, b int) {
 	}
 }
 
-// watch adds key in c's database to c's watched keys, once. The caller
+// addWatch adds key in c's database to c's watched keys, once. The caller
 // holds the key's slot lock.
-func (s *Server) watchKey(c *client, key []byte, now int64) {
+func (s *Server) addWatch(c *client, key []byte, now int64) {
 	s.watch.mu.Lock()
 	defer s.watch.mu.Unlock()
 	for _, wk := range c.watched {
