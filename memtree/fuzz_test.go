@@ -3,7 +3,9 @@ package memtree
 import "testing"
 
 // FuzzOps decodes the input into the model test's operations, on small
-// sizes so that short inputs reach many leaves and levels.
+// sizes so that short inputs reach many leaves and levels. Besides the
+// seeds below, testdata/fuzz/FuzzOps holds inputs that fuzzing found
+// interesting, and is where crashers go, so plain go test replays them.
 func FuzzOps(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("\x00\x00\x05\x00\x00\x01\x00\x00\x40\x00\x00\x0b\x00\x00\x03"))

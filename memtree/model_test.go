@@ -439,6 +439,9 @@ func TestModel(t *testing.T) {
 	if testing.Short() {
 		steps = 3000
 	}
+	if raceOn {
+		steps /= 5
+	}
 	configs := []struct {
 		name              string
 		leaf, unit, fan   int

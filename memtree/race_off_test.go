@@ -1,0 +1,5 @@
+//go:build !race
+
+package memtree
+
+const raceOn = false
