@@ -70,7 +70,7 @@
 //
 // bodyLen must equal exactly 30+keyLen+dtypeLen+8*rank. The bounds are
 // constants of the format: MaxDB = 2^31-1, MaxItemsize = 65536,
-// MaxKeyLen = 1 MiB, MaxDtypeLen = 32, MaxRank = 64, and for blocks
+// MaxKeyLen = 512 MiB, MaxDtypeLen = 32, MaxRank = 64, and for blocks
 // MaxBlockSize = 16 MiB.
 //
 // The record's data follows its frame as blocks. Blocks are cut every

@@ -36,8 +36,11 @@ const (
 	// MaxBlockSize bounds the raw length of a block, and so the memory a
 	// Reader allocates for one.
 	MaxBlockSize = 16 << 20
-	// MaxKeyLen bounds a key.
-	MaxKeyLen = 1 << 20
+	// MaxKeyLen bounds a key. It matches Redis's largest key (512 MB,
+	// proto-max-bulk-len's default), so that no key a client could create
+	// makes a save fail; a key is read only after its frame preamble's CRC
+	// vouched for the length.
+	MaxKeyLen = 512 << 20
 	// MaxDtypeLen bounds a dtype name.
 	MaxDtypeLen = 32
 	// MaxRank bounds the number of dimensions of a shape (numpy's limit).
