@@ -295,6 +295,13 @@ func diffSave(t *testing.T, redisAddr, numAddr string) {
 	d.do("MULTI")
 	d.do("SAVE")
 	d.do("EXEC")
+	// SHUTDOWN's refusals (an accepted one would stop the servers).
+	d.do("SHUTDOWN", "junk")
+	d.do("SHUTDOWN", "SAVE", "NOSAVE")
+	d.do("SHUTDOWN", "ABORT")
+	d.do("MULTI")
+	d.do("SHUTDOWN")
+	d.do("EXEC")
 	d.do("MULTI")
 	d.do("BGSAVE")
 	d.do("SET", "b", "2")
