@@ -30,6 +30,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"numkv/shardlock"
 	"numkv/snapshotio"
 )
 
@@ -437,6 +438,9 @@ func fillRoundTrip(t testing.TB, p *proc) (far, soon int64) {
 	// and an f64 variable grown by many appends.
 	mustDo(t, db5, "SET", "big:rand", randBytes(500, 6<<20+123))
 	mustDo(t, db5, "SETRANGE", "big:sparse", 5<<20, "tail")
+	for _, n := range []int{64<<10 - 1, 64 << 10, 64<<10 + 1, 128 << 10, 128<<10 + 1} {
+		mustDo(t, db5, "SET", fmt.Sprintf("edge:%d", n), randBytes(uint64(n), n))
+	}
 	mustDo(t, db5, "NUM.CREATE", "big:f64", "f64", "SHAPE", "8")
 	for i := 0; i < 48; i++ {
 		mustDo(t, db5, "NUM.APPEND", "big:f64", randBytes(uint64(600+i), 64<<10))
@@ -727,7 +731,7 @@ func TestPersistShutdownSaveFails(t *testing.T) {
 
 const (
 	crashChunk  = 64 << 10
-	crashChunks = 256 // 16 MiB in all, so that saves take a while
+	crashChunks = 128 // 8 MiB in all, so that saves take a while
 )
 
 // TestPersistCrashLoop kills the server with SIGKILL at random moments while
@@ -737,9 +741,12 @@ const (
 // the temporary files of killed saves must be gone after the restart.
 //
 // The writer's value n rewrites chunk n%crashChunks of "big" with data
-// derived from n, then sets "counter" to n. A snapshot with counter c thus
+// derived from n, then sets the counter to n. A snapshot with counter c thus
 // holds, in chunk j, the data of the last m <= c with m%crashChunks == j,
-// except that chunk (c+1)%crashChunks may already hold c+1's.
+// except that chunk (c+1)%crashChunks may already hold c+1's. The counter
+// lives in a slot far from big's, with 30,000 small keys in between, so
+// that a cut that took the slots one at a time, not all at once, would let
+// the writer in between and be caught.
 func TestPersistCrashLoop(t *testing.T) {
 	t.Parallel()
 	seed := *crashSeed
@@ -751,6 +758,13 @@ func TestPersistCrashLoop(t *testing.T) {
 	dir := t.TempDir()
 	flags := []string{"--save", ""}
 
+	counterKey, dist := "", 0
+	for i := 0; i < 1000; i++ {
+		k := fmt.Sprintf("counter-%d", i)
+		if d := abs(shardlock.HashSlot([]byte(k)) - shardlock.HashSlot([]byte("big"))); d > dist {
+			counterKey, dist = k, d
+		}
+	}
 	chunkData := func(n int64) []byte { return randBytes(uint64(n)<<8|1, crashChunk) }
 	writeChunk := func(rdb *redis.Client, n int64) error {
 		return rdb.SetRange(ctx, "big", (n%crashChunks)*crashChunk, string(chunkData(n))).Err()
@@ -758,7 +772,7 @@ func TestPersistCrashLoop(t *testing.T) {
 	// verify checks the invariant and returns the counter.
 	verify := func(p *proc) int64 {
 		t.Helper()
-		c := mustCounter(t, p, "counter")
+		c := mustCounter(t, p, counterKey)
 		rdb := client(p, 0)
 		defer rdb.Close()
 		big, err := rdb.Get(ctx, "big").Bytes()
@@ -784,7 +798,14 @@ func TestPersistCrashLoop(t *testing.T) {
 	for n := int64(1); n <= crashChunks; n++ {
 		mustNoErr(t, writeChunk(rdb, n))
 	}
-	mustDo(t, rdb, "SET", "counter", crashChunks)
+	mustDo(t, rdb, "SET", counterKey, crashChunks)
+	for i := 0; i < 30000; i += 1000 {
+		args := []any{"MSET"}
+		for j := i; j < i+1000; j++ {
+			args = append(args, fmt.Sprintf("f:%d", j), j)
+		}
+		mustDo(t, rdb, args...)
+	}
 	mustDo(t, rdb, "SAVE")
 	rdb.Close()
 	p.kill()
@@ -804,26 +825,37 @@ func TestPersistCrashLoop(t *testing.T) {
 		if c < durable {
 			t.Fatalf("iteration %d: counter %d after the restart, but a SAVE acknowledged %d", it, c, durable)
 		}
-		w := startCounterWriter(p, "counter", c+1, writeChunk)
+		w := startCounterWriter(p, counterKey, c+1, writeChunk)
 		time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
 
-		mode := rng.IntN(3) // SAVE, BGSAVE, or a plain crash
+		// 0: SAVE, killed at a random moment, often during the write;
+		// 1: SAVE, killed just after its reply; 2: BGSAVE, killed at a
+		// random moment; 3: no save, a plain crash.
+		mode := rng.IntN(4)
 		before := w.acked.Load()
 		res := make(chan error, 1)
-		if mode < 2 {
+		if mode < 3 {
 			saves++
-			cmd := [...]string{"SAVE", "BGSAVE"}[mode]
+			cmd := [...]string{"SAVE", "SAVE", "BGSAVE"}[mode]
 			sc := client(p, 0)
 			go func() {
 				defer sc.Close()
 				res <- sc.Do(ctx, cmd).Err()
 			}()
-			time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+			if mode == 1 {
+				if err := <-res; err != nil {
+					t.Fatalf("iteration %d: SAVE: %v", it, err)
+				}
+				res <- nil
+				time.Sleep(time.Duration(rng.IntN(10)) * time.Millisecond)
+			} else {
+				time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+			}
 		} else {
 			res <- errors.New("no save")
 		}
 		p.kill()
-		if err := <-res; mode == 0 && err == nil {
+		if err := <-res; mode < 2 && err == nil {
 			saveAcks++
 			durable = max(durable, before)
 		}
@@ -838,6 +870,13 @@ func TestPersistCrashLoop(t *testing.T) {
 		t.Fatalf("counter %d after the last restart, but a SAVE acknowledged %d", c, durable)
 	}
 	t.Logf("%d saves, %d SAVEs acknowledged, %d kills interrupted a save's file, in %v", saves, saveAcks, midSave, time.Since(start))
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // TestPersistStaleTempFiles: at start-up the server removes the temporary
