@@ -94,7 +94,6 @@ func (s *Server) execLock(c *client, set shardlock.Set, write, all bool) {
 		c.allLocked = true
 		return
 	}
-	s.allocate(set)
 	s.tab.Lock(set, write)
 }
 

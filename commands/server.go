@@ -479,7 +479,6 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 	}
 	set := s.lockSet(c, cmd, args)
 	write := cmd.flags&flagWrite != 0
-	s.allocate(set)
 	s.tab.Lock(set, write)
 	defer func() {
 		s.tab.Unlock(set, write)
@@ -495,21 +494,6 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 func (s *Server) lockSet(c *client, cmd *command, args [][]byte) shardlock.Set {
 	c.idx = s.keySlots(c, cmd, args, c.idx[:0])
 	return shardlock.NewSet(c.idx)
-}
-
-// allocate makes every database of set exist before any of its slots is
-// locked. shardlock allocates a database under the mutex LockAll holds
-// while it waits for slots, so allocating with a slot of another database
-// already locked (MOVE, COPY ... DB, EXEC) could deadlock with a snapshot
-// cut or an EXEC under LockAll.
-func (s *Server) allocate(set shardlock.Set) {
-	last := -1
-	for _, i := range set {
-		if db := i / shardSlots; db != last {
-			s.tab.Shard(i)
-			last = db
-		}
-	}
 }
 
 // keySlots appends the shard indexes of a command's keys in c's database:

@@ -138,6 +138,14 @@ func NewSet(idx []int) Set {
 // Lock takes the shards of s in ascending order, for writing when write is
 // true and for reading otherwise.
 func (t *Table[V]) Lock(s Set, write bool) {
+	// Allocate every database of s before taking any slot: allocation takes
+	// the mutex LockAll holds while it waits for slots, so allocating with a
+	// slot already held (a set spanning two databases) could deadlock.
+	for _, i := range s {
+		if t.dbs[i/Slots].Load() == nil {
+			t.alloc(i / Slots)
+		}
+	}
 	for _, i := range s {
 		if write {
 			t.Shard(i).Lock()

@@ -144,3 +144,28 @@ func BenchmarkLockAll(b *testing.B) {
 		tab.UnlockAll()
 	}
 }
+
+// A set spanning two databases, the second never used, must not deadlock
+// with LockAll: Lock allocates before it takes any slot.
+func TestLockAllocatesFirst(t *testing.T) {
+	tab := New[int](2)
+	tab.Shard(0) // database 0 in use, database 1 not
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 2000; i++ {
+			s := NewSet([]int{5, Slots + 5})
+			tab.Lock(s, true)
+			tab.Unlock(s, true)
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		tab.LockAll()
+		tab.UnlockAll()
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("deadlock between a two-database Lock and LockAll")
+	}
+}
