@@ -198,7 +198,8 @@ func cmdCopy(s *Server, c *client, args [][]byte) {
 	if e, _ := objectEncoding(v); e == "int" {
 		enc = encIntCopy // Redis duplicates a shared integer into a private one
 	}
-	nv := &variable{typ: v.typ, tree: v.tree.Clone(), expireAt: v.expireAt, enc: enc}
+	nv := &variable{typ: v.typ, expireAt: v.expireAt, enc: enc}
+	v.tree.CloneTo(&nv.tree)
 	nv.atime.Store(time.Now().Unix())
 	s.put(dst, args[2], nv)
 	s.persist.dirty.Add(1)

@@ -91,10 +91,14 @@ func (s *Server) execLocks(c *client) (set shardlock.Set, write, all bool) {
 func (s *Server) execLock(c *client, set shardlock.Set, write, all bool) {
 	if all {
 		s.tab.LockAll()
+		s.preserveAll()
 		c.allLocked = true
 		return
 	}
 	s.tab.Lock(set, write)
+	if write {
+		s.preserveSet(set)
+	}
 }
 
 func (s *Server) execUnlock(c *client, set shardlock.Set, write, all bool) {

@@ -132,6 +132,7 @@ func (s *Server) eachShard(db int, write bool, fn func(m map[string]*variable) b
 		sh := s.tab.Shard(i)
 		if write {
 			sh.Lock()
+			s.preserve(i, sh)
 		} else {
 			sh.RLock()
 		}

@@ -19,55 +19,126 @@ import (
 	"numkv/snapshotio"
 )
 
-// Persistence. A save captures one point in time: it takes every slot lock
-// in ascending order, takes an O(1) copy-on-write Clone of every tree,
-// releases the locks, and only then writes the file from the clones, so
-// clients keep reading and writing while the disk works. snapshotio writes
-// a temporary file and renames it over the snapshot, so a crash leaves the
-// old file or the new one, never a mix.
+// Persistence. A save captures one point in time without stopping clients
+// for longer than it takes to visit every slot once, and without a fork.
+//
+// The cut takes every slot lock in ascending order, publishes a snapshot
+// marker (s.snap) recording that instant, and releases the locks: O(slots),
+// whatever the number of keys. From then on a slot is "preserved" at most
+// once, by whoever reaches it first under its lock: a writer about to
+// change it (dispatch, EXEC and the slot walkers call preserve after taking
+// a write lock), or the saver, which visits the slots in order. Preserving
+// a slot takes an O(1) copy-on-write Clone of each of its trees, so the
+// snapshot sees every slot exactly as it was at the cut: fork-like
+// copy-on-write, at the granularity of a slot. The saver writes each slot
+// as it goes through snapshotio's WriteFile, a temporary file renamed over
+// the snapshot, so a crash leaves the old file or the new one, never a mix.
 
 // snapItem is one variable as it was at the cut.
 type snapItem struct {
 	db   int
 	key  string
-	typ  elemType
+	typ  *elemType // a variable's type never changes in place
 	exp  int64
 	tree *memtree.Tree
+}
+
+// snapState is a save in progress: the instant of its cut, and per slot of
+// each database that existed then, whether the slot was preserved and its
+// variables as they were. A slot's entry is read and written only under
+// that slot's lock (a writer's write lock, or the saver's read lock: the
+// saver is the only reader that touches it).
+type snapState struct {
+	now int64         // the cut's clock, for expiry
+	dbs [][]snapShard // nil for a database that did not exist at the cut
+}
+
+type snapShard struct {
+	done  bool
+	items []snapItem
 }
 
 // saveMu serializes whole saves (SAVE, BGSAVE, shutdown) so that two never
 // write the file at once.
 var saveMu sync.Mutex
 
-// cut captures every live variable. It holds all slot locks only while it
-// clones, and returns how long that pause was.
-func (s *Server) cut() (items []snapItem, dirty int64, pause time.Duration) {
-	items, dirty, pause = s.cutLocked()
+// cut publishes a snapshot marker at one instant and returns how long it
+// held the slot locks.
+func (s *Server) cut() (snap *snapState, dirty int64, pause time.Duration) {
+	snap, dirty, pause = s.cutLocked()
 	s.tab.UnlockAll()
-	return items, dirty, pause
+	return snap, dirty, pause
 }
 
 // cutLocked is cut without the final UnlockAll: the caller releases the
 // slot locks.
-func (s *Server) cutLocked() (items []snapItem, dirty int64, pause time.Duration) {
-	var total int64
-	for db := range s.keys {
-		total += s.keys[db].Load()
+func (s *Server) cutLocked() (snap *snapState, dirty int64, pause time.Duration) {
+	snap = &snapState{dbs: make([][]snapShard, s.cfg.Databases)}
+	for db := range snap.dbs {
+		if s.tab.Allocated(db) {
+			snap.dbs[db] = make([]snapShard, shardSlots) // before the pause
+		}
 	}
-	items = make([]snapItem, 0, total+16)
 	start := time.Now()
 	s.tab.LockAll()
-	now := nowMs()
-	s.tab.Each(func(i int, sh *shardlock.Shard[*variable]) {
-		for k, v := range sh.M {
-			if v.expireAt != 0 && v.expireAt <= now {
-				continue
-			}
-			items = append(items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: v.tree.Clone()})
+	for db := range snap.dbs {
+		if snap.dbs[db] == nil && s.tab.Allocated(db) { // allocated meanwhile
+			snap.dbs[db] = make([]snapShard, shardSlots)
 		}
-	})
+	}
+	snap.now = nowMs()
 	dirty = s.persist.dirty.Load()
-	return items, dirty, time.Since(start)
+	s.snap.Store(snap)
+	return snap, dirty, time.Since(start)
+}
+
+// preserve captures slot i as it was at the cut of the save in progress,
+// if there is one and nobody has yet. The caller holds slot i's lock: for
+// writing, or for reading when it is the saver.
+func (s *Server) preserve(i int, sh *shardlock.Shard[*variable]) {
+	snap := s.snap.Load()
+	if snap == nil {
+		return
+	}
+	shards := snap.dbs[i/shardSlots]
+	if shards == nil {
+		return // its database did not exist at the cut: it was empty
+	}
+	ss := &shards[i%shardSlots]
+	if ss.done {
+		return
+	}
+	ss.done = true
+	if len(sh.M) == 0 {
+		return
+	}
+	trees := make([]memtree.Tree, len(sh.M))
+	ss.items = make([]snapItem, 0, len(sh.M))
+	for k, v := range sh.M {
+		if v.expireAt != 0 && v.expireAt <= snap.now {
+			continue
+		}
+		t := &trees[len(ss.items)]
+		v.tree.CloneTo(t)
+		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: &v.typ, exp: v.expireAt, tree: t})
+	}
+}
+
+// preserveSet preserves the slots of a write lock set.
+func (s *Server) preserveSet(set shardlock.Set) {
+	if s.snap.Load() == nil {
+		return
+	}
+	for _, i := range set {
+		s.preserve(i, s.tab.Shard(i))
+	}
+}
+
+// preserveAll preserves every slot; the caller holds them all.
+func (s *Server) preserveAll() {
+	if s.snap.Load() != nil {
+		s.tab.Each(s.preserve)
+	}
 }
 
 // snapshotOptions returns the writer options from the configuration.
@@ -79,38 +150,64 @@ func (s *Server) snapshotOptions() (snapshotio.Options, error) {
 	return snapshotio.Options{Codec: codec}, nil
 }
 
-// writeItems writes the captured variables to the snapshot file.
-func (s *Server) writeItems(items []snapItem) (int64, error) {
+// writeSnap writes the save in progress, slot by slot, preserving each
+// slot that no writer has, and ends it. locked says the caller holds every
+// slot lock already (the final save); otherwise each slot is read-locked
+// while it is preserved. It returns the file's size and the keys written.
+func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err error) {
+	defer s.snap.Store(nil)
 	opt, err := s.snapshotOptions()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return snapshotio.WriteFile(s.cfg.Dir, s.cfg.DBFilename, opt, func(w *snapshotio.Writer) error {
-		for _, it := range items {
-			rec := snapshotio.Record{
-				DB: it.db, Key: []byte(it.key), Dtype: it.typ.dt.name, Itemsize: it.typ.dt.size,
-				Shape: it.typ.shape, ExpireAtMs: it.exp, Length: int64(it.tree.Len()),
-			}
-			if it.typ.dt.kind == kindOpaque {
-				rec.Itemsize = 1
-			}
-			if err := w.BeginRecord(&rec); err != nil {
-				return err
-			}
-			var werr error
-			it.tree.Chunks(0, it.tree.Len(), func(b []byte) bool {
-				_, werr = w.Write(b)
-				return werr == nil
-			})
-			if werr != nil {
-				return werr
-			}
-			if err := w.EndRecord(); err != nil {
-				return err
+	n, err = snapshotio.WriteFile(s.cfg.Dir, s.cfg.DBFilename, opt, func(w *snapshotio.Writer) error {
+		for db, shards := range snap.dbs {
+			for j := range shards {
+				i := db*shardSlots + j
+				sh := s.tab.Shard(i)
+				if !locked {
+					sh.RLock()
+				}
+				s.preserve(i, sh)
+				items := shards[j].items
+				shards[j].items = nil // let the clones go as soon as written
+				if !locked {
+					sh.RUnlock()
+				}
+				for _, it := range items {
+					if err := writeRecord(w, &it); err != nil {
+						return err
+					}
+				}
+				keys += len(items)
 			}
 		}
 		return nil
 	})
+	return n, keys, err
+}
+
+// writeRecord writes one variable from its clone.
+func writeRecord(w *snapshotio.Writer, it *snapItem) error {
+	rec := snapshotio.Record{
+		DB: it.db, Key: []byte(it.key), Dtype: it.typ.dt.name, Itemsize: it.typ.dt.size,
+		Shape: it.typ.shape, ExpireAtMs: it.exp, Length: int64(it.tree.Len()),
+	}
+	if it.typ.dt.kind == kindOpaque {
+		rec.Itemsize = 1
+	}
+	if err := w.BeginRecord(&rec); err != nil {
+		return err
+	}
+	var werr error
+	it.tree.Chunks(0, it.tree.Len(), func(b []byte) bool {
+		_, werr = w.Write(b)
+		return werr == nil
+	})
+	if werr != nil {
+		return werr
+	}
+	return w.EndRecord()
 }
 
 // msgPersistenceOff answers SAVE and BGSAVE under --dbfilename "".
@@ -123,13 +220,14 @@ func (s *Server) save(why string) error {
 	}
 	saveMu.Lock()
 	defer saveMu.Unlock()
-	items, dirty, pause := s.cut()
-	return s.finishSave(items, dirty, pause, why)
+	snap, dirty, pause := s.cut()
+	return s.finishSave(snap, false, dirty, pause, why)
 }
 
-func (s *Server) finishSave(items []snapItem, dirty int64, pause time.Duration, why string) error {
+// finishSave writes the save whose cut is snap and records the outcome.
+func (s *Server) finishSave(snap *snapState, locked bool, dirty int64, pause time.Duration, why string) error {
 	start := time.Now()
-	n, err := s.writeItems(items)
+	n, keys, err := s.writeSnap(snap, locked)
 	if err != nil {
 		s.log.warn("%s failed: %v", why, err)
 		s.persist.lastStatus.Store(true)
@@ -145,7 +243,7 @@ func (s *Server) finishSave(items []snapItem, dirty int64, pause time.Duration, 
 	s.persist.lastPauseUs.Store(pause.Microseconds())
 	d := time.Since(start)
 	s.log.notice("%s: %d keys, %d bytes written in %v (%.0f MB/s), cut paused writers for %v",
-		why, len(items), n, d.Round(time.Millisecond), float64(n)/1e6/max(d.Seconds(), 1e-9), pause)
+		why, keys, n, d.Round(time.Millisecond), float64(n)/1e6/max(d.Seconds(), 1e-9), pause)
 	return nil
 }
 
@@ -155,14 +253,14 @@ func (s *Server) bgsave(why string) bool {
 		return false
 	}
 	saveMu.Lock()
-	items, dirty, pause := s.cut()
+	snap, dirty, pause := s.cut()
 	s.persist.bgStart.Store(time.Now().UnixNano())
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer saveMu.Unlock()
 		defer s.persist.inProgress.Store(false)
-		if err := s.finishSave(items, dirty, pause, why); err != nil {
+		if err := s.finishSave(snap, false, dirty, pause, why); err != nil {
 			s.persist.lastBgFailed.Store(true)
 		}
 		s.persist.lastBgDuration.Store(time.Since(time.Unix(0, s.persist.bgStart.Load())).Milliseconds())
@@ -299,9 +397,9 @@ func (s *Server) exitRequested() bool {
 func (s *Server) finalSave() error {
 	saveMu.Lock()
 	defer saveMu.Unlock()
-	items, dirty, pause := s.cutLocked()
+	snap, dirty, pause := s.cutLocked()
 	defer s.tab.UnlockAll()
-	if err := s.finishSave(items, dirty, pause, "DB saved on disk"); err != nil {
+	if err := s.finishSave(snap, true, dirty, pause, "DB saved on disk"); err != nil {
 		return err
 	}
 	s.disconnectAll()
@@ -407,11 +505,10 @@ func (s *Server) load() error {
 		if err != nil {
 			return fmt.Errorf("%s: record %d (key %q) ending at offset %d: %w", path, n, rec.Key, rd.Offset(), err)
 		}
-		tree, err := readTree(rd, rec.Length, &scratch)
-		if err != nil {
+		v := &variable{typ: typ, expireAt: rec.ExpireAtMs}
+		if err := readTree(rd, rec.Length, &scratch, &v.tree); err != nil {
 			return err
 		}
-		v := &variable{typ: typ, tree: tree, expireAt: rec.ExpireAtMs}
 		sh := s.tab.Shard(s.tab.Index(rec.DB, rec.Key))
 		sh.Lock()
 		if v.expireAt == 0 || v.expireAt > nowMs() {
@@ -435,24 +532,24 @@ const smallRecord = 64 << 10
 // memtree.Builder starts every tree with a whole leaf, and that allocation
 // per small key made loading 50,000 of them take seconds, nearly all of it
 // in the garbage collector. scratch is reused between calls.
-func readTree(rd *snapshotio.Reader, length int64, scratch *[]byte) (*memtree.Tree, error) {
+func readTree(rd *snapshotio.Reader, length int64, scratch *[]byte, dst *memtree.Tree) error {
 	if length > smallRecord {
 		var b memtree.Builder
 		if _, err := rd.WriteTo(&b); err != nil {
-			return nil, err
+			return err
 		}
-		return b.Tree(), nil
+		b.Tree().MoveTo(dst)
+		return nil
 	}
 	if int64(cap(*scratch)) < length {
 		*scratch = make([]byte, smallRecord)
 	}
 	p := (*scratch)[:length]
 	if _, err := io.ReadFull(rd, p); err != nil {
-		return nil, err
+		return err
 	}
-	t := memtree.New()
-	t.Append(p)
-	return t, nil
+	dst.Append(p)
+	return nil
 }
 
 // removeStaleTemps deletes the temporary snapshots that dead numkv

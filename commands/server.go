@@ -83,14 +83,17 @@ func DefaultConfig() Config {
 
 // variable is the value of every key: a typed byte array.
 type variable struct {
+	// The tree is embedded and first, next to expireAt, so the snapshot cut
+	// reaches both in one cache line: it touches every variable while all
+	// slots are locked.
+	tree     memtree.Tree
+	expireAt int64 // unix milliseconds; 0 means no expiry
 	typ      elemType
-	tree     *memtree.Tree
-	expireAt int64        // unix milliseconds; 0 means no expiry
 	enc      encoding     // what OBJECT ENCODING says, for u8 strings
 	atime    atomic.Int64 // unix seconds of the last access, for OBJECT IDLETIME
 }
 
-func newVariable(t elemType) *variable { return &variable{typ: t, tree: memtree.New()} }
+func newVariable(t elemType) *variable { return &variable{typ: t} }
 
 // Server is one numkv instance.
 type Server struct {
@@ -132,6 +135,7 @@ type Server struct {
 	watch watchRegistry // WATCHed keys (multi.go)
 
 	persist    persistence
+	snap       atomic.Pointer[snapState] // the save in progress, see save.go
 	shutdownMu sync.Mutex
 	exit       chan struct{} // closed when SHUTDOWN or a signal asks Run to stop
 	exitOnce   sync.Once
@@ -480,6 +484,9 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 	set := s.lockSet(c, cmd, args)
 	write := cmd.flags&flagWrite != 0
 	s.tab.Lock(set, write)
+	if write {
+		s.preserveSet(set)
+	}
 	defer func() {
 		s.tab.Unlock(set, write)
 		if r := recover(); r != nil {

@@ -181,6 +181,28 @@ func (t *Tree) Clone() *Tree {
 	return c
 }
 
+// CloneTo makes dst a clone of t, as Clone does, without allocating: a
+// caller cloning many trees at once (the snapshot cut) can keep the clones
+// in one slice. dst must be a Tree nothing else uses; what it held is
+// dropped.
+func (t *Tree) CloneTo(dst *Tree) {
+	id := treeIDs.Add(2) // one atomic step for both fresh ids
+	dst.root, dst.height, dst.n = t.root, t.height, t.n
+	dst.cow.Store(id - 1)
+	t.cow.Store(id)
+}
+
+// MoveTo hands t's contents to dst, which must be a Tree nothing else uses,
+// and leaves t empty. Unlike CloneTo it keeps t's id, so dst goes on writing
+// the nodes in place: a tree built elsewhere (by a Builder) can become a
+// field of a larger struct at no cost.
+func (t *Tree) MoveTo(dst *Tree) {
+	dst.root, dst.height, dst.n = t.root, t.height, t.n
+	dst.cow.Store(t.cow.Load())
+	t.root, t.height, t.n = nil, 0, 0
+	t.cow.Store(newID())
+}
+
 // mut returns n if this tree may write it in place, otherwise a copy that
 // it may. The caller stores the result in the parent.
 func (t *Tree) mut(n *node) *node {

@@ -193,13 +193,15 @@ func (t *Table[V]) UnlockAll() {
 	t.grow.Unlock()
 }
 
-// Each calls fn with every shard of every allocated database, in ascending
-// order, taking no locks: the caller holds LockAll.
+// Each calls fn with every non-empty shard of every allocated database, in
+// ascending order, taking no locks: the caller holds LockAll.
 func (t *Table[V]) Each(fn func(i int, sh *Shard[V])) {
 	for db := range t.dbs {
 		if p := t.dbs[db].Load(); p != nil {
 			for i := range p {
-				fn(db*Slots+i, &p[i])
+				if len(p[i].M) > 0 {
+					fn(db*Slots+i, &p[i])
+				}
 			}
 		}
 	}
