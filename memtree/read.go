@@ -5,10 +5,12 @@ import (
 	"slices"
 )
 
-// frame is one inner node on a cursor's path, covering bytes [lo, hi).
+// frame is one inner node on a cursor's path, covering bytes [lo, hi);
+// i is the kid the path goes through, or -1 before the first descent.
 type frame struct {
 	n      *node
 	lo, hi int
+	i      int
 }
 
 // cursor remembers the path to the current leaf, so that the next seek
@@ -53,13 +55,29 @@ func (c *cursor) seek(off int) {
 			c.leaf, c.lo, c.hi = t.root.data, 0, t.n
 			return
 		}
-		c.path[0] = frame{t.root, 0, t.n}
+		c.path[0] = frame{t.root, 0, t.n, -1}
 		c.depth = 1
 	}
-	f := c.path[c.depth-1]
+	f := &c.path[c.depth-1]
 	n, lo := f.n, f.lo
 	for {
-		i := n.find(off - lo)
+		rel := off - lo
+		i := -1
+		if f != nil {
+			// Walks move to a neighbouring kid far more often than they
+			// jump, so try those before a binary search.
+			if j := f.i + 1; f.i >= 0 && j < len(n.sums) && rel >= n.sums[j-1] && rel < n.sums[j] {
+				i = j
+			} else if j := f.i - 1; j >= 0 && rel < n.sums[j] && rel >= n.base(j) {
+				i = j
+			}
+		}
+		if i < 0 {
+			i = n.find(rel)
+		}
+		if f != nil {
+			f.i = i
+		}
 		klo, khi := lo+n.base(i), lo+n.sums[i]
 		k := n.kids[i]
 		if c.write {
@@ -70,8 +88,10 @@ func (c *cursor) seek(off int) {
 			c.leaf, c.lo, c.hi = k.data, klo, khi
 			return
 		}
+		f = nil
 		if c.depth < len(c.path) {
-			c.path[c.depth] = frame{k, klo, khi}
+			c.path[c.depth] = frame{k, klo, khi, -1}
+			f = &c.path[c.depth]
 			c.depth++
 		}
 		n, lo = k, klo
