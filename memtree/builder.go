@@ -18,18 +18,22 @@ func (b *Builder) Write(p []byte) (int, error) {
 		b.id = newID()
 	}
 	for len(p) > 0 {
-		if b.cur == nil {
-			b.cur = makeNoZero(leafMax)
+		if len(b.cur) == cap(b.cur) {
+			// The first leaf grows like Append's, so that a small tree
+			// does not cost a whole leaf; later leaves start full size.
+			old := b.cur
+			b.cur = append(getChunk(appendCap(len(old), len(p), b.n)), old...)
+			putChunk(old)
 		}
 		k := min(len(p), cap(b.cur)-len(b.cur))
 		b.cur = append(b.cur, p[:k]...)
 		p = p[k:]
-		if len(b.cur) == cap(b.cur) {
+		b.n += k
+		if len(b.cur) == leafMax {
 			b.leaves = append(b.leaves, &node{cow: b.id, data: b.cur})
 			b.cur = nil
 		}
 	}
-	b.n += n
 	return n, nil
 }
 
@@ -40,8 +44,12 @@ func (b *Builder) Tree() *Tree {
 		b.id = newID()
 	}
 	t.cow.Store(b.id)
-	if len(b.cur) > 0 {
-		b.leaves = append(b.leaves, &node{cow: b.id, data: concat(b.cur)})
+	if c := b.cur; len(c) > 0 {
+		if cap(c) != allocSize(len(c)) {
+			b.cur = concat(c)
+			putChunk(c)
+		}
+		b.leaves = append(b.leaves, &node{cow: b.id, data: b.cur})
 	}
 	leaves, id := b.leaves, b.id
 	*b = Builder{}

@@ -239,3 +239,20 @@ func TestErrorsWrap(t *testing.T) {
 	_, err = tr.Gather(nil, 1, 0, 1, 1<<62)
 	mustRange(t, "Gather huge n", err)
 }
+
+// TestBuilderSmall: a small tree does not cost a whole leaf, during the
+// build or after it.
+func TestBuilderSmall(t *testing.T) {
+	var b Builder
+	for i := 0; i < 3; i++ {
+		b.Write(pattern(30))
+	}
+	if cap(b.cur) > 256 {
+		t.Fatalf("building 90 bytes holds a buffer of %d", cap(b.cur))
+	}
+	tr := b.Tree()
+	mustCheck(t, tr, append(append(pattern(30), pattern(30)...), pattern(30)...))
+	if c := cap(tr.root.data); c != 90 {
+		t.Fatalf("a 90-byte tree has a chunk buffer of %d bytes", c)
+	}
+}
