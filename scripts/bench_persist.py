@@ -6,7 +6,7 @@ Usage: scripts/bench_persist.py [MiB-total] [variables]
 Needs Debian's python3-redis and python3-numpy (make test-deps), and
 redis-server on the PATH. Servers listen on 127.0.0.1 only and are stopped by
 PID."""
-import os, subprocess, sys, tempfile, time
+import os, random, subprocess, sys, tempfile, threading, time
 import numpy as np, redis
 
 total_mib = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
@@ -81,9 +81,84 @@ for kind, label, extra, fname in [
     rows.append((label, data, size, save_s, load_s))
     os.remove(path)
 
+def rss(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def bgsave_growth(kind, rate):
+    """BGSAVE while one client overwrites random 4 KiB ranges at `rate`
+    writes/s; returns (save seconds, memory growth in bytes, writes done).
+    numkv's growth is its peak RSS over the baseline; Redis's is the
+    copy-on-write size its fork child reports (rdb_last_cow_size)."""
+    extra = ["--snapshot-compression", "s2"] if kind == "numkv" else ["--rdbcompression", "no"]
+    p, r, _ = start(kind, 7396, extra)
+    pipe = r.pipeline(transaction=False)
+    for i in range(nvars):
+        if kind == "numkv":
+            pipe.execute_command("NUM.CREATE", f"w{i}", "f32")
+            pipe.execute_command("NUM.APPEND", f"w{i}", blobs[i % len(blobs)])
+        else:
+            pipe.set(f"w{i}", blobs[i % len(blobs)])
+        if i % 8 == 7:
+            pipe.execute()
+    pipe.execute()
+    w = redis.Redis(port=7396, socket_timeout=600)
+    stop_writes = threading.Event()
+    done = [0]
+    page = os.urandom(4096)
+    rnd = random.Random(7)
+
+    def writer():
+        t0 = time.perf_counter()
+        while not stop_writes.is_set():
+            w.setrange(f"w{rnd.randrange(nvars)}", rnd.randrange(0, per * 4 - 4096) // 4096 * 4096, page)
+            done[0] += 1
+            ahead = done[0] / rate - (time.perf_counter() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
+
+    th = threading.Thread(target=writer)
+    th.start()
+    time.sleep(1.0)  # the write load is steady before the save
+    base = rss(p.pid)
+    peak = base
+    n0 = done[0]
+    t0 = time.perf_counter()
+    r.bgsave()
+    while True:
+        peak = max(peak, rss(p.pid))
+        if r.info("persistence")["rdb_bgsave_in_progress"] == 0:
+            break
+        time.sleep(0.005)
+    save_s = time.perf_counter() - t0
+    writes = done[0] - n0
+    stop_writes.set()
+    th.join()
+    growth = peak - base
+    if kind == "redis":
+        growth = r.info("persistence").get("rdb_last_cow_size", 0)
+    stop(p)
+    for f in os.listdir(work):
+        os.remove(os.path.join(work, f))
+    return save_s, growth, writes
+
+
 print(f"{nvars} variables, {total_mib} MiB of float32 (standard normal) in all\n")
 print("| server | file size | SAVE | SAVE MB/s | load (start to ready) | load MB/s |")
 print("|---|---|---|---|---|---|")
 for label, data, size, save_s, load_s in rows:
     print(f"| {label} | {size/2**20:.0f} MiB | {save_s:.2f} s | {data/1e6/save_s:.0f} | {load_s:.2f} s | {data/1e6/load_s:.0f} |")
+data = nvars * per * 4
+print("\nMemory growth during BGSAVE while one client overwrites random 4 KiB ranges (SETRANGE) at a steady rate:\n")
+print("| server | writes/s | save | writes during the save | memory growth | growth / data set |")
+print("|---|---|---|---|---|---|")
+for rate in (200, 1000):
+    for kind in ("redis", "numkv"):
+        save_s, growth, writes = bgsave_growth(kind, rate)
+        label = "redis-server (fork; child's copy-on-write)" if kind == "redis" else "numkv (clones; peak RSS over baseline)"
+        print(f"| {label} | {rate} | {save_s:.2f} s | {writes} | {growth/2**20:.0f} MiB | {100*growth/data:.1f}% |")
 os.rmdir(work)
