@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -484,72 +483,134 @@ func (s *Server) load() error {
 	}
 	start := time.Now()
 	pr := &progressReader{r: f, size: size, log: s.log, start: start, next: start.Add(time.Second), stop: s.exit}
-	rd, err := snapshotio.NewReader(bufio.NewReaderSize(pr, 1<<20), snapshotio.ReaderOptions{Path: path})
+	// No buffer of our own: snapshotio buffers small reads and reads large
+	// blocks straight into their destination, so a second buffer would only
+	// add a copy of every byte.
+	rd, err := snapshotio.NewReader(pr, snapshotio.ReaderOptions{Path: path})
 	if err != nil {
 		return err
 	}
+	// Two stages on two cores: readSnapshot reads, checks and decodes
+	// blocks into a few reused buffers, while this goroutine copies them
+	// into the trees, whose fresh memory the kernel must fault in page by
+	// page. One after the other, they loaded 1 GiB at half the speed.
+	msgs := make(chan loadMsg, loadRing)
+	quit := make(chan struct{})
+	defer close(quit)
+	go readSnapshot(rd, msgs, quit)
 	var n int64
-	var scratch []byte
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			break
+	var v *variable
+	var b memtree.Builder
+	var key []byte
+	var db int
+	finish := func() {
+		if v == nil {
+			return
 		}
-		if err != nil {
-			return err
-		}
-		typ, err := recordType(rec)
-		if err == nil && rec.DB >= s.cfg.Databases {
-			err = fmt.Errorf("database %d, but --databases is %d", rec.DB, s.cfg.Databases)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: record %d (key %q) ending at offset %d: %w", path, n, rec.Key, rd.Offset(), err)
-		}
-		v := &variable{typ: typ, expireAt: rec.ExpireAtMs}
-		if err := readTree(rd, rec.Length, &scratch, &v.tree); err != nil {
-			return err
-		}
-		sh := s.tab.Shard(s.tab.Index(rec.DB, rec.Key))
+		b.Tree().MoveTo(&v.tree)
+		sh := s.tab.Shard(s.tab.Index(db, key))
 		sh.Lock()
 		if v.expireAt == 0 || v.expireAt > nowMs() {
-			s.put(rec.DB, rec.Key, v)
+			s.put(db, key, v)
 		}
 		sh.Unlock()
+		v = nil
 		n++
 	}
+	for m := range msgs {
+		switch {
+		case m.err != nil:
+			return m.err
+		case m.rec != nil:
+			finish()
+			rec := m.rec
+			typ, err := recordType(rec)
+			if err == nil && rec.DB >= s.cfg.Databases {
+				err = fmt.Errorf("database %d, but --databases is %d", rec.DB, s.cfg.Databases)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: record %d (key %q) ending at offset %d: %w", path, n, rec.Key, m.off, err)
+			}
+			v, key, db = &variable{typ: typ, expireAt: rec.ExpireAtMs}, rec.Key, rec.DB
+		default:
+			b.Write(m.data)
+			m.ring <- m.buf
+		}
+	}
+	finish()
 	s.persist.dirty.Store(0)
 	d := time.Since(start)
 	s.log.notice("DB loaded from disk: %d keys, %d bytes in %v (%.0f MB/s)", n, rd.Offset(), d.Round(time.Millisecond), float64(rd.Offset())/1e6/max(d.Seconds(), 1e-9))
 	return nil
 }
 
-// smallRecord is the largest record load reads whole before building its
-// tree.
-const smallRecord = 64 << 10
+// loadRing is how many block buffers the reading stage of load may fill
+// ahead of the building stage.
+const loadRing = 4
 
-// readTree reads the current record's length bytes of data into a tree.
-// A small record goes through Append, which sizes its chunk to the data:
-// memtree.Builder starts every tree with a whole leaf, and that allocation
-// per small key made loading 50,000 of them take seconds, nearly all of it
-// in the garbage collector. scratch is reused between calls.
-func readTree(rd *snapshotio.Reader, length int64, scratch *[]byte, dst *memtree.Tree) error {
-	if length > smallRecord {
-		var b memtree.Builder
-		if _, err := rd.WriteTo(&b); err != nil {
-			return err
+// loadMsg is one step of the snapshot from the reading stage: a record's
+// header, a piece of its data in a ring buffer to hand back, or an error.
+// The channel closes after the trailer checked out.
+type loadMsg struct {
+	rec  *snapshotio.Record
+	off  int64 // the reader's offset after rec
+	data []byte
+	buf  []byte
+	ring chan []byte
+	err  error
+}
+
+// readSnapshot is load's reading stage: it reads every record and its
+// blocks, each straight into a buffer of the ring (snapshotio decodes a
+// whole block into a buffer of the block size), and sends them in order.
+// It stops early when quit closes.
+func readSnapshot(rd *snapshotio.Reader, out chan<- loadMsg, quit <-chan struct{}) {
+	defer close(out)
+	ring := make(chan []byte, loadRing)
+	for i := 0; i < loadRing; i++ {
+		ring <- make([]byte, rd.BlockSize())
+	}
+	send := func(m loadMsg) bool {
+		select {
+		case out <- m:
+			return true
+		case <-quit:
+			return false
 		}
-		b.Tree().MoveTo(dst)
-		return nil
 	}
-	if int64(cap(*scratch)) < length {
-		*scratch = make([]byte, smallRecord)
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			send(loadMsg{err: err})
+			return
+		}
+		if !send(loadMsg{rec: rec, off: rd.Offset()}) {
+			return
+		}
+		for {
+			var buf []byte
+			select {
+			case buf = <-ring:
+			case <-quit:
+				return
+			}
+			k, err := rd.Read(buf)
+			if err == io.EOF {
+				ring <- buf
+				break
+			}
+			if err != nil {
+				send(loadMsg{err: err})
+				return
+			}
+			if !send(loadMsg{data: buf[:k], buf: buf, ring: ring}) {
+				return
+			}
+		}
 	}
-	p := (*scratch)[:length]
-	if _, err := io.ReadFull(rd, p); err != nil {
-		return err
-	}
-	dst.Append(p)
-	return nil
 }
 
 // removeStaleTemps deletes the temporary snapshots that dead numkv
