@@ -256,3 +256,47 @@ func TestBuilderSmall(t *testing.T) {
 		t.Fatalf("a 90-byte tree has a chunk buffer of %d bytes", c)
 	}
 }
+
+// TestDeepTree reads and writes a tree deeper than a cursor's path array,
+// built by hand with two kids per inner node.
+func TestDeepTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds half a million nodes")
+	}
+	setSizes(t, 8, 1, 4)
+	const height = 18
+	tr := New()
+	id := tr.cow.Load()
+	m := pattern(4 << height)
+	level := make([]*node, 1<<height)
+	for i := range level {
+		level[i] = &node{cow: id, data: concat(m[4*i : 4*i+4])}
+	}
+	for len(level) > 1 {
+		next := make([]*node, len(level)/2)
+		for i := range next {
+			next[i] = newInner(id, level[2*i:2*i+2])
+		}
+		level = next
+	}
+	tr.root, tr.height, tr.n = level[0], height, len(m)
+	mustCheck(t, tr, m)
+	got, err := tr.Gather(nil, 3, len(m)/3-1, -5, len(m)/15)
+	mustOK(t, "Gather", err)
+	for j := 0; j < len(got)/3; j++ {
+		i := (len(m)/3 - 1 - 5*j) * 3
+		if !bytes.Equal(got[3*j:3*j+3], m[i:i+3]) {
+			t.Fatalf("Gather element %d differs", j)
+		}
+	}
+	mustOK(t, "Scatter", tr.Scatter(bytes.Repeat([]byte("xyz"), len(m)/15), 3, 1, 5, len(m)/15))
+	for j := 0; j < len(m)/15; j++ {
+		copy(m[(1+5*j)*3:], "xyz")
+	}
+	mustCheck(t, tr, m)
+	var cat []byte
+	mustOK(t, "Chunks", tr.Chunks(5, len(m)-10, func(b []byte) bool { cat = append(cat, b...); return true }))
+	if !bytes.Equal(cat, m[5:len(m)-5]) {
+		t.Fatal("Chunks differ")
+	}
+}
