@@ -1,7 +1,6 @@
 package snapshotio
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -51,7 +50,8 @@ func writeFile(dir, name string, opt Options, fill func(*Writer) error, wrap fun
 	if wrap != nil {
 		out = wrap(f)
 	}
-	bw := bufio.NewWriterSize(out, fileBufSize)
+	bw := newAsyncWriter(out, fileBufSize)
+	defer bw.stop() // on every path, fill's panic included
 	w := NewWriter(bw, opt)
 	if err := fill(w); err != nil {
 		return 0, fmt.Errorf("snapshotio: write %s: %w", path, err)
