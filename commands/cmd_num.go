@@ -165,23 +165,31 @@ func cmdNumCreate(s *Server, c *client, args [][]byte) {
 	c.ok()
 }
 
+// readTarget returns the variable NUM.READ or NUM.GATHER reads, or nil when
+// it has already replied: null (a null array with VALUES) for a missing key,
+// an error for VALUES on an opaque dtype.
+func (s *Server) readTarget(c *client, key []byte, values bool) *variable {
+	v := s.lookupRead(c, key)
+	switch {
+	case v == nil && values:
+		c.nullArray()
+	case v == nil:
+		c.null()
+	case values && v.typ.dt.kind == kindOpaque:
+		c.err(fmt.Sprintf(msgValuesOpaque, v.typ.dt.name))
+		return nil
+	}
+	return v
+}
+
 func cmdNumRead(s *Server, c *client, args [][]byte) {
 	a, msg := parseRead(args)
 	if msg != "" {
 		c.err(msg)
 		return
 	}
-	v := s.lookupRead(c, args[1])
+	v := s.readTarget(c, args[1], a.values)
 	if v == nil {
-		if a.values {
-			c.nullArray()
-		} else {
-			c.null()
-		}
-		return
-	}
-	if a.values && v.typ.dt.kind == kindOpaque {
-		c.err(fmt.Sprintf(msgValuesOpaque, v.typ.dt.name))
 		return
 	}
 	sel, ok := a.sl.resolve(numLen(v))
@@ -455,17 +463,8 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	v := s.lookupRead(c, args[1])
+	v := s.readTarget(c, args[1], a.values)
 	if v == nil {
-		if a.values {
-			c.nullArray()
-		} else {
-			c.null()
-		}
-		return
-	}
-	if a.values && v.typ.dt.kind == kindOpaque {
-		c.err(fmt.Sprintf(msgValuesOpaque, v.typ.dt.name))
 		return
 	}
 	n := numLen(v)

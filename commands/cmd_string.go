@@ -303,6 +303,23 @@ func cmdStrlen(s *Server, c *client, args [][]byte) {
 	c.int(0)
 }
 
+// clampRange applies Redis's rule for a range of a string of length n, as
+// GETRANGE and BITCOUNT share it: negative indexes count from the end, then
+// both are clamped into the string. The range is empty if start > end.
+func clampRange(start, end, n int64) (int64, int64) {
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start, end = max(start, 0), max(end, 0)
+	if end >= n {
+		end = n - 1
+	}
+	return start, end
+}
+
 // cmdGetrange follows Redis 7.0's index rules: negative indexes count from
 // the end, both clamp to the string, and start > end is empty.
 func cmdGetrange(s *Server, c *client, args [][]byte) {
@@ -322,16 +339,7 @@ func cmdGetrange(s *Server, c *client, args [][]byte) {
 		c.bulkStr("")
 		return
 	}
-	if start < 0 {
-		start += n
-	}
-	if end < 0 {
-		end += n
-	}
-	start, end = max(start, 0), max(end, 0)
-	if end >= n {
-		end = n - 1
-	}
+	start, end = clampRange(start, end, n)
 	if start > end || n == 0 {
 		c.bulkStr("")
 		return
@@ -623,16 +631,7 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 		if isBit {
 			total <<= 3
 		}
-		if start < 0 {
-			start += total
-		}
-		if end < 0 {
-			end += total
-		}
-		start, end = max(start, 0), max(end, 0)
-		if end >= total {
-			end = total - 1
-		}
+		start, end = clampRange(start, end, total)
 		if isBit && start <= end {
 			firstMask = ^byte(1<<(8-start&7) - 1)
 			lastMask = byte(1<<(7-end&7) - 1)
