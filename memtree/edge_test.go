@@ -300,3 +300,43 @@ func TestDeepTree(t *testing.T) {
 		t.Fatal("Chunks differ")
 	}
 }
+
+// TestRemoveStrided covers each way RemoveStrided works: element by
+// element, and the rebuild with small runs (staged), runs straddling
+// leaves, and large runs, with both signs of step.
+func TestRemoveStrided(t *testing.T) {
+	cases := []struct{ elem, step, n int }{
+		{1, 2, 10},      // few: element by element
+		{1, 2, 1 << 20}, // one-byte runs
+		{3, 5, 100000},  // runs straddle leaves now and then
+		{1, 32769, 200}, // runs of 32 KiB
+		{7, 11, 50000},  // odd sizes
+		{4, 1, 1000},    // contiguous
+	}
+	for _, c := range cases {
+		for _, neg := range []bool{false, true} {
+			m := pattern(8 << 20)
+			var b Builder
+			b.Write(m)
+			tr := b.Tree()
+			start, step := 5, c.step
+			if neg {
+				start, step = 5+(c.n-1)*c.step, -c.step
+			}
+			mustOK(t, "RemoveStrided", tr.RemoveStrided(c.elem, start, step, c.n))
+			cnt := len(m) / c.elem
+			del := make([]bool, cnt)
+			for j := 0; j < c.n; j++ {
+				del[start+j*step] = true
+			}
+			var want []byte
+			for i := 0; i < cnt; i++ {
+				if !del[i] {
+					want = append(want, m[i*c.elem:(i+1)*c.elem]...)
+				}
+			}
+			want = append(want, m[cnt*c.elem:]...)
+			mustCheck(t, tr, want)
+		}
+	}
+}
