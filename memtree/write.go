@@ -560,7 +560,7 @@ func (t *Tree) RemoveStrided(elem, start, step, n int) error {
 	} else {
 		stage := make([]byte, 0, 64<<10)
 		for j := 0; j < n-1; {
-			off := (first+j*s+1)*elem
+			off := (first + j*s + 1) * elem
 			c.seek(off)
 			// Runs j..last lie whole inside this leaf.
 			last := j - 1
