@@ -41,6 +41,20 @@ def start(kind, port, extra):
     return p, r, time.perf_counter() - t0
 
 
+def fill(r, kind):
+    """Store the data set: f32 variables in numkv, strings in Redis."""
+    pipe = r.pipeline(transaction=False)
+    for i in range(nvars):
+        if kind == "numkv":
+            pipe.execute_command("NUM.CREATE", f"w{i}", "f32")
+            pipe.execute_command("NUM.APPEND", f"w{i}", blobs[i % len(blobs)])
+        else:
+            pipe.set(f"w{i}", blobs[i % len(blobs)])
+        if i % 8 == 7:
+            pipe.execute()
+    pipe.execute()
+
+
 def stop(p):
     p.kill()
     p.wait()
@@ -57,16 +71,7 @@ for kind, label, extra, fname in [
     if os.path.exists(path):
         os.remove(path)
     p, r, _ = start(kind, 7395, extra)
-    pipe = r.pipeline(transaction=False)
-    for i in range(nvars):
-        if kind == "numkv":
-            pipe.execute_command("NUM.CREATE", f"w{i}", "f32")
-            pipe.execute_command("NUM.APPEND", f"w{i}", blobs[i % len(blobs)])
-        else:
-            pipe.set(f"w{i}", blobs[i % len(blobs)])
-        if i % 8 == 7:
-            pipe.execute()
-    pipe.execute()
+    fill(r, kind)
     t0 = time.perf_counter()
     r.save()
     save_s = time.perf_counter() - t0
@@ -96,16 +101,7 @@ def bgsave_growth(kind, rate):
     copy-on-write size its fork child reports (rdb_last_cow_size)."""
     extra = ["--snapshot-compression", "s2"] if kind == "numkv" else ["--rdbcompression", "no"]
     p, r, _ = start(kind, 7396, extra)
-    pipe = r.pipeline(transaction=False)
-    for i in range(nvars):
-        if kind == "numkv":
-            pipe.execute_command("NUM.CREATE", f"w{i}", "f32")
-            pipe.execute_command("NUM.APPEND", f"w{i}", blobs[i % len(blobs)])
-        else:
-            pipe.set(f"w{i}", blobs[i % len(blobs)])
-        if i % 8 == 7:
-            pipe.execute()
-    pipe.execute()
+    fill(r, kind)
     w = redis.Redis(port=7396, socket_timeout=600)
     stop_writes = threading.Event()
     done = [0]
