@@ -139,7 +139,8 @@ func TestWatchCounter(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	if got, want := mustDial(t, addr).do("GET", "counter"), fmt.Sprintf("$3\r\n%d\r\n", clients*n); got != want {
+	total := strconv.Itoa(clients * n)
+	if got, want := mustDial(t, addr).do("GET", "counter"), fmt.Sprintf("$%d\r\n%s\r\n", len(total), total); got != want {
 		t.Errorf("counter = %q, want %q", got, want)
 	}
 }
