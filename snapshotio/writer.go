@@ -103,6 +103,32 @@ func (o Options) resolve() (Options, error) {
 // memory speed instead of decompressing for a small gain.
 const minSavingDiv = 8
 
+// A large block is first probed: S2 compresses probeSamples samples of
+// probeLen bytes spread over it, and if none of them shrinks by 1/16 the
+// block is stored as is without compressing the rest. Float weights, the
+// common case, do not compress, and trying cost a fast save a third of its
+// time; a block with any compressible sample is compressed whole as before.
+const (
+	probeLen     = 16 << 10
+	probeSamples = 4
+)
+
+// s2Worthwhile reports whether src is worth compressing with S2, by the
+// probe above. dst is scratch space of at least MaxEncodedLen(probeLen).
+func (w *Writer) s2Worthwhile(dst, src []byte) bool {
+	if len(src) < 4*probeSamples*probeLen {
+		return true
+	}
+	step := len(src) / probeSamples
+	for i := 0; i < probeSamples; i++ {
+		sample := src[i*step : i*step+probeLen]
+		if len(s2.Encode(dst, sample)) <= probeLen-probeLen/16 {
+			return true
+		}
+	}
+	return false
+}
+
 // writeBufSize is the Writer's output buffer: large enough that record
 // headers and block headers reach the file in few large writes.
 const writeBufSize = 1 << 20
@@ -382,6 +408,9 @@ func (w *Writer) compress(raw []byte) (stored []byte, codec byte, width int) {
 			w.comp = make([]byte, s2.MaxEncodedLen(w.opt.BlockSize))
 		}
 		dst := w.comp[:cap(w.comp)]
+		if w.opt.Level == LevelFast && !w.s2Worthwhile(dst, src) {
+			return raw, blockStored, 0
+		}
 		switch w.opt.Level {
 		case LevelFast:
 			out = s2.Encode(dst, src)
