@@ -142,7 +142,7 @@ func (s *Server) mutTarget(c *client, key []byte, d dataArg) (*variable, []byte,
 		c.err(msgNoSuchKey)
 		return nil, nil, false
 	}
-	p, msg := d.bytes(v.typ)
+	p, msg := d.bytes(*v.typ)
 	if msg != "" {
 		c.err(msg)
 		return nil, nil, false
@@ -160,7 +160,7 @@ func cmdNumCreate(s *Server, c *client, args [][]byte) {
 		c.err(msgBusyKey)
 		return
 	}
-	s.put(c.db, args[1], newVariable(t))
+	s.put(c.db, args[1], newVariable(&t))
 	s.modified(c.db, args[1], 1)
 	c.ok()
 }

@@ -433,7 +433,7 @@ func mustNumVar(t testing.TB, key string, typ elemType, n int) (*Server, *client
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := newVariable(typ)
+	v := newVariable(&typ)
 	chunk := make([]byte, 1<<20)
 	for i := range chunk {
 		chunk[i] = byte(i % 251)
@@ -502,7 +502,7 @@ func TestNumReadGrowsOnce(t *testing.T) {
 
 func BenchmarkNumRead(b *testing.B) {
 	for _, n := range []int{4 << 10, 1 << 20, 64 << 20} {
-		s, c := mustNumVar(b, "v", u8Type, n)
+		s, c := mustNumVar(b, "v", *u8Type, n)
 		for _, sl := range []string{":", "::-1"} {
 			b.Run(fmt.Sprintf("%d/%s", n, sl), func(b *testing.B) {
 				args := byteArgs("NUM.READ", "v", sl)

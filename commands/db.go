@@ -110,17 +110,6 @@ func (s *Server) modified(db int, key []byte, n int64) {
 	s.touched(db, key)
 }
 
-// writeVar returns the variable at key for writing, creating an empty one of
-// type t when missing and create is true.
-func (s *Server) writeVar(db int, key []byte, t elemType, create bool) *variable {
-	v := s.lookup(db, key, true)
-	if v == nil && create {
-		v = newVariable(t)
-		s.put(db, key, v)
-	}
-	return v
-}
-
 // eachShard calls fn for every slot of db in turn, each under its own lock;
 // it never holds two. It is for commands over the whole keyspace.
 func (s *Server) eachShard(db int, write bool, fn func(m map[string]*variable) bool) {

@@ -75,5 +75,7 @@ func newElemType(dt dtype, shape []int64) elemType {
 	return elemType{dt: dt, shape: shape, size: dt.size * n, count: n}
 }
 
-// u8Type is the element type of every plain Redis string.
-var u8Type = newElemType(dtU8, nil)
+// u8Type is the element type of every plain Redis string, shared by all of
+// them: a variable points at its type, so a small string does not carry
+// one of its own.
+var u8Type = func() *elemType { t := newElemType(dtU8, nil); return &t }()

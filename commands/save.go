@@ -119,7 +119,7 @@ func (s *Server) preserve(i int, sh *shardlock.Shard[*variable]) {
 		}
 		t := &trees[len(ss.items)]
 		v.tree.CloneTo(t)
-		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: &v.typ, exp: v.expireAt, tree: t})
+		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: t})
 	}
 }
 
@@ -676,21 +676,24 @@ func processAlive(pid int) bool {
 }
 
 // recordType rebuilds a variable's element type from a record.
-func recordType(rec *snapshotio.Record) (elemType, error) {
+func recordType(rec *snapshotio.Record) (*elemType, error) {
 	dt, ok := parseDtype([]byte(rec.Dtype))
 	if !ok {
-		return elemType{}, fmt.Errorf("unknown dtype %q", rec.Dtype)
+		return nil, fmt.Errorf("unknown dtype %q", rec.Dtype)
 	}
 	for _, d := range rec.Shape {
 		if d < 1 {
-			return elemType{}, fmt.Errorf("invalid shape %v", rec.Shape)
+			return nil, fmt.Errorf("invalid shape %v", rec.Shape)
 		}
 	}
 	t := newElemType(dt, rec.Shape)
 	if t.size > 0 && rec.Length%int64(t.size) != 0 {
-		return elemType{}, fmt.Errorf("length %d is not a multiple of the element size %d", rec.Length, t.size)
+		return nil, fmt.Errorf("length %d is not a multiple of the element size %d", rec.Length, t.size)
 	}
-	return t, nil
+	if t.dt.name == dtU8.name && len(t.shape) == 0 {
+		return u8Type, nil // plain strings share one type
+	}
+	return &t, nil
 }
 
 // progressReader logs loading progress about once a second, and stops the

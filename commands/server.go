@@ -87,13 +87,13 @@ type variable struct {
 	// reaches both in one cache line: it touches every variable while all
 	// slots are locked.
 	tree     memtree.Tree
-	expireAt int64 // unix milliseconds; 0 means no expiry
-	typ      elemType
+	expireAt int64        // unix milliseconds; 0 means no expiry
+	typ      *elemType    // shared and never changed in place: plain strings all point at u8Type
 	enc      encoding     // what OBJECT ENCODING says, for u8 strings
 	atime    atomic.Int64 // unix seconds of the last access, for OBJECT IDLETIME
 }
 
-func newVariable(t elemType) *variable { return &variable{typ: t} }
+func newVariable(t *elemType) *variable { return &variable{typ: t} }
 
 // Server is one numkv instance.
 type Server struct {
