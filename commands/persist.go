@@ -27,6 +27,11 @@ type persistence struct {
 	lastBgDuration atomic.Int64 // milliseconds
 	bgStart        atomic.Int64 // unix nanoseconds
 	lastPauseUs    atomic.Int64
+
+	// The snapshot being loaded at start-up, for INFO's loading_* fields.
+	loadStart   atomic.Int64 // unix seconds
+	loadTotal   atomic.Int64 // bytes, 0 when unknown (a pipe)
+	loadedSoFar atomic.Int64
 }
 
 // saveRule is one "seconds changes" pair of --save.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -482,7 +483,9 @@ func (s *Server) load() error {
 		size = st.Size()
 	}
 	start := time.Now()
-	pr := &progressReader{r: f, size: size, log: s.log, start: start, next: start.Add(time.Second), stop: s.exit}
+	s.persist.loadStart.Store(start.Unix())
+	s.persist.loadTotal.Store(size)
+	pr := &progressReader{loaded: &s.persist.loadedSoFar, r: f, size: size, log: s.log, start: start, next: start.Add(time.Second), stop: s.exit}
 	// No buffer of our own: snapshotio buffers small reads and reads large
 	// blocks straight into their destination, so a second buffer would only
 	// add a copy of every byte.
@@ -700,7 +703,8 @@ func recordType(rec *snapshotio.Record) (*elemType, error) {
 // load with errLoadAborted once stop is closed.
 type progressReader struct {
 	r           io.Reader
-	size, done  int64 // size is 0 when unknown
+	size, done  int64         // size is 0 when unknown
+	loaded      *atomic.Int64 // done, for INFO from other goroutines
 	log         *logger
 	start, next time.Time
 	stop        <-chan struct{}
@@ -714,6 +718,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	}
 	n, err := p.r.Read(b)
 	p.done += int64(n)
+	p.loaded.Store(p.done)
 	if now := time.Now(); now.After(p.next) {
 		p.next = now.Add(time.Second)
 		rate := float64(p.done) / 1e6 / now.Sub(p.start).Seconds()
