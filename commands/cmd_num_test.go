@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"runtime"
 	"strconv"
@@ -65,47 +64,10 @@ func (c *numConn) do(args ...string) string {
 		c.t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := readFrame(c.rd, &out); err != nil {
+	if err := readReply(c.rd, &out); err != nil {
 		c.t.Fatalf("%q: %v (read so far %q)", args, err, out.String())
 	}
 	return out.String()
-}
-
-// readFrame copies one RESP2 or RESP3 reply frame, nested ones included.
-func readFrame(rd *bufio.Reader, out *bytes.Buffer) error {
-	line, err := rd.ReadString('\n')
-	if err != nil {
-		return err
-	}
-	out.WriteString(line)
-	if len(line) < 3 {
-		return fmt.Errorf("short line %q", line)
-	}
-	n, _ := strconv.Atoi(strings.TrimRight(line[1:], "\r\n"))
-	switch line[0] {
-	case '$', '=', '!':
-		if n < 0 {
-			return nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			return err
-		}
-		out.Write(buf)
-	case '*', '~', '>':
-		for i := 0; i < n; i++ {
-			if err := readFrame(rd, out); err != nil {
-				return err
-			}
-		}
-	case '%', '|':
-		for i := 0; i < 2*n; i++ {
-			if err := readFrame(rd, out); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func TestNumSmoke(t *testing.T) {
