@@ -12,8 +12,12 @@ import numpy as np, redis
 total_mib = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
 nvars = int(sys.argv[2]) if len(sys.argv) > 2 else 256
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-binpath = "/tmp/numkv-persist-bench"
-subprocess.run(["go", "build", "-o", binpath, "."], cwd=root, check=True)
+# NUMKV_BIN runs a prebuilt binary instead (to compare two builds).
+binpath = os.environ.get("NUMKV_BIN") or "/tmp/numkv-persist-bench"
+if not os.environ.get("NUMKV_BIN"):
+    subprocess.run(["go", "build", "-o", binpath, "."], cwd=root, check=True)
+# PARTS=save,growth picks the sections to run (both by default).
+parts = os.environ.get("PARTS", "save,growth").split(",")
 work = tempfile.mkdtemp(prefix="numkv-persist-")
 per = total_mib * (1 << 20) // nvars // 4  # float32 elements per variable
 rng = np.random.default_rng(1)
@@ -61,7 +65,7 @@ def stop(p):
 
 
 rows = []
-for kind, label, extra, fname in [
+for kind, label, extra, fname in [] if "save" not in parts else [
     ("redis", "redis-server, rdbcompression yes (LZF)", ["--rdbcompression", "yes"], "bench.rdb"),
     ("redis", "redis-server, rdbcompression no", ["--rdbcompression", "no"], "bench.rdb"),
     ("numkv", "numkv, s2 (default)", ["--snapshot-compression", "s2"], "bench.numkv"),
@@ -152,7 +156,7 @@ data = nvars * per * 4
 print("\nMemory growth during BGSAVE while one client overwrites random 4 KiB ranges (SETRANGE) at a steady rate:\n")
 print("| server | writes/s | save | writes during the save | memory growth | growth / data set |")
 print("|---|---|---|---|---|---|")
-for rate in (200, 1000):
+for rate in (200, 1000) if "growth" in parts else ():
     for kind in ("redis", "numkv"):
         save_s, growth, writes = bgsave_growth(kind, rate)
         label = "redis-server (fork; child's copy-on-write)" if kind == "redis" else "numkv (clones; peak RSS over baseline)"

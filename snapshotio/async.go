@@ -2,6 +2,7 @@ package snapshotio
 
 import (
 	"io"
+	"os"
 	"sync/atomic"
 )
 
@@ -10,8 +11,23 @@ import (
 // writes the other to the file, so that the CPU work of a save overlaps its
 // write system calls instead of waiting for them. An error from the file is
 // sticky and returned by later Writes and by Flush.
+//
+// When it writes to a file (fd set), it also keeps the disk busy while the
+// save runs, the way Redis's rdb-save-incremental-fsync and RocksDB's
+// bytes_per_sync do: after each buffer it starts the kernel's writeback of
+// those bytes, and it waits for bytes more than writebackLag behind the
+// end, so dirty pages never pile up. Without this the kernel would start
+// writing only at the final fsync (its background threshold is a share of
+// RAM, gigabytes here), and a save would take the time to fill the page
+// cache plus the time to drain it instead of the larger of the two. A
+// failure here only stops the hints: the final fsync decides.
 type asyncWriter struct {
 	w      io.Writer
+	fd     uintptr
+	hasFd  bool
+	pos    int64 // bytes written to w
+	synced int64 // writeback started below here
+	waited int64 // on disk below here
 	buf    []byte
 	full   chan []byte
 	free   chan []byte
@@ -20,10 +36,15 @@ type asyncWriter struct {
 	closed bool
 }
 
-func newAsyncWriter(w io.Writer, size int) *asyncWriter {
+// newAsyncWriter writes through w; f, if not nil, is the file w ends in,
+// for writeback hints.
+func newAsyncWriter(w io.Writer, size int, f *os.File) *asyncWriter {
 	a := &asyncWriter{w: w, buf: make([]byte, 0, size), full: make(chan []byte, 1),
 		free: make(chan []byte, 2), done: make(chan struct{})} // room for both buffers
 	a.free <- make([]byte, 0, size)
+	if f != nil {
+		a.fd, a.hasFd = f.Fd(), true
+	}
 	go a.loop()
 	return a
 }
@@ -32,11 +53,38 @@ func (a *asyncWriter) loop() {
 	defer close(a.done)
 	for b := range a.full {
 		if a.err.Load() == nil {
-			if _, err := a.w.Write(b); err != nil {
+			n, err := a.w.Write(b)
+			a.pos += int64(n)
+			if err != nil {
 				a.err.Store(&err)
+			} else if a.hasFd {
+				a.writeback()
 			}
 		}
 		a.free <- b[:0]
+	}
+}
+
+// writebackLag is how far behind the end of the file writeback may lag
+// before the writer waits for it. Any lag from 8 to 64 MiB saved 1 GiB
+// 1.3-2.7x faster than no hints on this VM's disk (scripts/bench_persist.py,
+// too noisy to rank them); 32 MiB bounds the dirty pages. A variable only
+// so that tests can reach the waiting path with small files.
+var writebackLag int64 = 32 << 20
+
+func (a *asyncWriter) writeback() {
+	if err := startWriteback(a.fd, a.synced, a.pos-a.synced); err != nil {
+		a.hasFd = false
+		return
+	}
+	a.synced = a.pos
+	if a.pos-a.waited > writebackLag {
+		end := a.pos - writebackLag
+		if err := waitWriteback(a.fd, a.waited, end-a.waited); err != nil {
+			a.hasFd = false
+			return
+		}
+		a.waited = end
 	}
 }
 

@@ -50,7 +50,7 @@ func writeFile(dir, name string, opt Options, fill func(*Writer) error, wrap fun
 	if wrap != nil {
 		out = wrap(f)
 	}
-	bw := newAsyncWriter(out, fileBufSize)
+	bw := newAsyncWriter(out, fileBufSize, f)
 	defer bw.stop() // on every path, fill's panic included
 	w := NewWriter(bw, opt)
 	if err := fill(w); err != nil {
