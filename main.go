@@ -43,6 +43,7 @@ func main() {
 	fs.StringVar(&cfg.LogLevel, "loglevel", cfg.LogLevel, "debug, verbose, notice or warning")
 	fs.StringVar(&cfg.LogFile, "logfile", cfg.LogFile, `log file ("" logs to standard error)`)
 	fs.StringVar(&cfg.Compression, "snapshot-compression", cfg.Compression, "snapshot block codec: none, s2 or zstd")
+	fs.BoolVar(&cfg.HugePages, "hugepages", cfg.HugePages, "ask Linux for transparent huge pages for array memory (--hugepages=false: never)")
 	fs.Usage = func() {
 		fmt.Fprintf(os.Stderr, "numkv %s: an in-memory array store that speaks the Redis protocol\n\nUsage:\n  numkv [flags]\n  numkv check FILE\n\nFlags:\n%s", commands.Version, fs.FlagUsages())
 	}

@@ -7,11 +7,14 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"numkv/memtree"
 )
 
 // Run starts a server with cfg and serves until SIGTERM, SIGINT or
 // SHUTDOWN. It returns the process exit code.
 func Run(cfg Config) int {
+	memtree.SetHugePages(cfg.HugePages)
 	s, err := NewServer(cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "numkv: %v\n", err)

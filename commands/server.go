@@ -60,6 +60,9 @@ type Config struct {
 	LogLevel               string
 	LogFile                string
 	Compression            string
+	// HugePages asks Linux for transparent huge pages for array memory
+	// (memtree.SetHugePages); it is process-wide and set by Run.
+	HugePages bool
 }
 
 // DefaultConfig returns the embedded defaults: loopback only, port 6379,
@@ -78,6 +81,7 @@ func DefaultConfig() Config {
 		ClientQueryBufferLimit: "1gb",
 		LogLevel:               "notice",
 		Compression:            "s2",
+		HugePages:              true,
 	}
 }
 

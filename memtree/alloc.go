@@ -10,16 +10,24 @@ import (
 // not cleared. Clearing a fresh chunk that is about to be overwritten cost
 // a third of Append's time; strings.Builder is the standard library's only
 // way to reach the runtime's uncleared allocation. Callers must write every
-// byte before they extend the length over it, and do.
+// byte before they extend the length over it, and do. Nothing is written
+// here: a fresh chunk's memory must stay untouched until adviseHuge has
+// run, or its first page would be faulted in as a small one.
 func makeNoZero(c int) []byte {
 	if c == 0 {
 		return nil
 	}
 	var sb strings.Builder
 	sb.Grow(c)
-	sb.WriteByte(0)
-	s := sb.String()
-	return unsafe.Slice(unsafe.StringData(s), c)[:0]
+	// String of an empty Builder still points at the buffer it grew.
+	p := unsafe.StringData(sb.String())
+	if p == nil {
+		sb.WriteByte(0)
+		p = unsafe.StringData(sb.String())
+	}
+	b := unsafe.Slice(p, c)[:0]
+	adviseHuge(b)
+	return b
 }
 
 // Recycled chunk buffers. Rewriting a leaf frees a buffer of about the
