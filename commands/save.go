@@ -36,11 +36,12 @@ import (
 
 // snapItem is one variable as it was at the cut.
 type snapItem struct {
-	db   int
-	key  string
-	typ  *elemType // a variable's type never changes in place
-	exp  int64
-	tree *memtree.Tree
+	db    int
+	key   string
+	typ   *elemType // a variable's type never changes in place
+	exp   int64
+	tree  *memtree.Tree
+	lease memtree.Lease // hands the tree back once written (reclaim)
 }
 
 // snapState is a save in progress: the instant of its cut, and per slot of
@@ -119,8 +120,8 @@ func (s *Server) preserve(i int, sh *shardlock.Shard[*variable]) {
 			continue
 		}
 		t := &trees[len(ss.items)]
-		v.tree.CloneTo(t)
-		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: t})
+		lease := v.tree.CloneTo(t)
+		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: t, lease: lease})
 	}
 }
 
@@ -180,11 +181,34 @@ func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err
 					}
 				}
 				keys += len(items)
+				if len(items) > 0 {
+					reclaim(sh, items, locked)
+				}
 			}
 		}
 		return nil
 	})
 	return n, keys, err
+}
+
+// reclaim gives the variables of a written slot back what they share with
+// their clones, which nothing reads any more: without it every variable
+// would go on copying each 128 KiB leaf on its first write after the save,
+// behind the saver as well as ahead of it. A variable deleted, replaced or
+// cloned again since the cut has another tree or id, and Reclaim leaves it
+// alone; looking each up under the slot's lock (a read lock is enough for
+// Reclaim) means only variables of this slot are touched.
+func reclaim(sh *shardlock.Shard[*variable], items []snapItem, locked bool) {
+	if !locked {
+		sh.RLock()
+		defer sh.RUnlock()
+	}
+	for i := range items {
+		if v := sh.M[items[i].key]; v != nil {
+			v.tree.Reclaim(items[i].lease)
+		}
+		items[i].tree = nil
+	}
 }
 
 // writeRecord writes one variable from its clone.

@@ -2,6 +2,7 @@ package memtree
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 )
 
@@ -60,6 +61,56 @@ func TestMoveTo(t *testing.T) {
 		t.Fatal("target does not hold the moved contents")
 	}
 	for _, tr := range []*Tree{built, &dst} {
+		if err := tr.check(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// After Reclaim the source writes in place again: a 4 KiB write into a
+// leaf it shared with the dropped clone allocates nothing. Without it,
+// the same write copies the leaf and the inner nodes above it. A second
+// clone taken meanwhile makes Reclaim refuse.
+func TestReclaim(t *testing.T) {
+	src := New()
+	src.Append(bytes.Repeat([]byte("abcdefgh"), 1<<20)) // 8 MiB, two levels
+	page := bytes.Repeat([]byte("p"), 4096)
+	write := func(off int) uint64 { // allocations made by one write
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if err := src.WriteAt(page, off); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs
+	}
+	var clone Tree
+	lease := src.CloneTo(&clone)
+	if a := write(0); a == 0 {
+		t.Fatal("a write after CloneTo did not copy the shared leaf")
+	}
+	clone = Tree{} // gone
+	if !src.Reclaim(lease) {
+		t.Fatal("Reclaim refused, with no clone since")
+	}
+	if a := write(4 << 20); a != 0 {
+		t.Fatalf("a write after Reclaim made %d allocations, want 0", a)
+	}
+	if src.Reclaim(lease) {
+		t.Fatal("a lease was reclaimed twice")
+	}
+
+	lease = src.CloneTo(&clone)
+	other := src.Clone()
+	want := allBytes(other)
+	if src.Reclaim(lease) {
+		t.Fatal("Reclaim accepted although the tree was cloned since")
+	}
+	write(6 << 20)
+	if !bytes.Equal(allBytes(other), want) {
+		t.Fatal("a later clone saw the source's write")
+	}
+	for _, tr := range []*Tree{src, other} {
 		if err := tr.check(); err != nil {
 			t.Fatal(err)
 		}

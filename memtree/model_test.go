@@ -60,6 +60,11 @@ func (s *byteSrc) done() bool { return len(s.b) == 0 }
 type pair struct {
 	t *Tree
 	m []byte
+	// A pair made by CloneTo keeps its lease; dropping it gives the lease
+	// back to its source with Reclaim. Such a clone is never cloned, as
+	// Reclaim requires.
+	lease Lease
+	from  *pair
 }
 
 type harness struct {
@@ -378,18 +383,29 @@ func (h *harness) step() {
 			rest = rest[k:]
 		}
 		t = b.Tree()
-	case 11, 12: // Clone, then both sides go on with their own models
-		h.logf("[%d] Clone len %d", pi, l)
-		c := &pair{t: t.Clone(), m: append([]byte(nil), m...)}
+	case 11, 12: // Clone or CloneTo, then both sides go on with their own models
+		if pr.from != nil {
+			return // a leased clone is never cloned
+		}
+		var c *pair
+		if op == 11 {
+			h.logf("[%d] Clone len %d", pi, l)
+			c = &pair{t: t.Clone(), m: append([]byte(nil), m...)}
+		} else {
+			h.logf("[%d] CloneTo len %d", pi, l)
+			c = &pair{t: new(Tree), m: append([]byte(nil), m...), from: pr}
+			c.lease = t.CloneTo(c.t)
+		}
 		if len(h.pairs) < 4 {
 			h.pairs = append(h.pairs, c)
 		} else {
-			h.pairs[h.r.intn(len(h.pairs))] = c
+			h.drop(h.r.intn(len(h.pairs)))
+			h.pairs = append(h.pairs, c)
 		}
 	case 13: // drop a clone, or zero-length operations
 		if len(h.pairs) > 1 {
 			h.logf("[%d] drop", pi)
-			h.pairs = append(h.pairs[:pi], h.pairs[pi+1:]...)
+			h.drop(pi)
 			return
 		}
 		off := h.r.intn(l + 1)
@@ -401,6 +417,24 @@ func (h *harness) step() {
 		t.Append(nil)
 	}
 	pr.t, pr.m = t, m
+}
+
+// drop forgets pair i. A leased clone gives its lease back to its source,
+// if that is still here; from then on the source may write in place what
+// they shared, so a wrong Reclaim shows as another pair's contents
+// changing.
+func (h *harness) drop(i int) {
+	p := h.pairs[i]
+	h.pairs = append(h.pairs[:i], h.pairs[i+1:]...)
+	if p.from == nil {
+		return
+	}
+	for _, q := range h.pairs {
+		if q == p.from {
+			ok := q.t.Reclaim(p.lease)
+			h.logf("Reclaim by its source: %v", ok)
+		}
+	}
 }
 
 // verify checks every pair's invariants and contents.

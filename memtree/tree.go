@@ -184,12 +184,52 @@ func (t *Tree) Clone() *Tree {
 // CloneTo makes dst a clone of t, as Clone does, without allocating: a
 // caller cloning many trees at once (the snapshot cut) can keep the clones
 // in one slice. dst must be a Tree nothing else uses; what it held is
-// dropped.
-func (t *Tree) CloneTo(dst *Tree) {
+// dropped. The Lease it returns lets t take back, with Reclaim, the nodes
+// it shares with dst once dst is gone.
+func (t *Tree) CloneTo(dst *Tree) Lease {
 	id := treeIDs.Add(2) // one atomic step for both fresh ids
 	dst.root, dst.height, dst.n = t.root, t.height, t.n
 	dst.cow.Store(id - 1)
-	t.cow.Store(id)
+	return Lease{prev: t.cow.Swap(id), cur: id}
+}
+
+// A Lease records one CloneTo: the id its source tree had before and the
+// one it was given.
+type Lease struct{ prev, cur uint64 }
+
+// Reclaim is for a clone that is gone: the caller promises that the clone
+// CloneTo made with l will never be used again, and was never itself
+// cloned. If t has not been cloned since (it still has the id CloneTo gave
+// it), t takes back the id it had before, and the nodes it wrote since the
+// clone are relabelled to it, so that t writes in place again everything
+// it shared with that clone instead of copying each node on its first
+// write. This is what keeps a snapshot's trees from being copied behind
+// the saver. It returns whether it did.
+//
+// The cost is the number of nodes t wrote since the clone: they form the
+// top of the tree (a write copies the whole path down to it), which the
+// walk covers and stops at. Reclaim may run concurrently with reads of t
+// and with Clone, but not with a mutation. A Clone racing with it either
+// comes first, and Reclaim does nothing, or after, and gives t a fresh id
+// as usual, under which the relabelled nodes are shared like any others.
+func (t *Tree) Reclaim(l Lease) bool {
+	if l.cur == 0 || !t.cow.CompareAndSwap(l.cur, l.prev) {
+		return false
+	}
+	relabel(t.root, l.cur, l.prev)
+	return true
+}
+
+// relabel gives the nodes carrying id from, which hang together from n
+// down, the id to.
+func relabel(n *node, from, to uint64) {
+	if n == nil || n.cow != from {
+		return
+	}
+	n.cow = to
+	for _, k := range n.kids {
+		relabel(k, from, to)
+	}
 }
 
 // MoveTo hands t's contents to dst, which must be a Tree nothing else uses,
