@@ -1,10 +1,20 @@
 package memtree
 
 import (
+	"flag"
 	"fmt"
 	"math/rand"
+	"os"
 	"testing"
 )
+
+var hugeFlag = flag.Bool("hugepages", true, "advise chunk memory for huge pages (SetHugePages), to compare both")
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	SetHugePages(*hugeFlag)
+	os.Exit(m.Run())
+}
 
 // Benchmark trees are built once per size and leaf size, and kept: the
 // 1 GiB one costs about 1 GiB of RAM. Benchmarks that mutate them put the
