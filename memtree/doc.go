@@ -30,7 +30,11 @@
 // created it. A tree mutates a node in place only if the ids match; any
 // other node is copied first, together with the path above it. Clone gives
 // both trees fresh ids, so after a Clone every existing node is shared and
-// read-only to both, and each tree copies only the paths it writes.
+// read-only to both, and each tree copies only the paths it writes. A
+// snapshot's clones are short-lived: CloneTo returns a Lease, and once the
+// clone is dropped Reclaim gives the original back its old id (and
+// relabels what it wrote meanwhile), so it stops copying nodes nobody else
+// holds.
 //
 // # Concurrency and memory ownership
 //

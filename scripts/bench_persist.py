@@ -76,6 +76,10 @@ for kind, label, extra, fname in [] if "save" not in parts else [
         os.remove(path)
     p, r, _ = start(kind, 7395, extra)
     fill(r, kind)
+    # Let the disk finish what earlier runs wrote, so that each save
+    # starts from the same quiet disk.
+    os.sync()
+    time.sleep(2)
     t0 = time.perf_counter()
     r.save()
     save_s = time.perf_counter() - t0
