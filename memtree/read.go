@@ -202,12 +202,29 @@ func (t *Tree) Gather(dst []byte, elem, start, step, n int) ([]byte, error) {
 	l := len(dst)
 	dst = dst[:l+total]
 	out := dst[l:]
+	t.strided(out, elem, start*elem, step*elem, false)
+	return dst, nil
+}
+
+// strided walks len(buf)/elem elements of elem bytes, the first at byte
+// off of the tree and each next dOff bytes further (dOff may be negative),
+// and copies each between the tree and buf: into buf for Gather, or from
+// buf into the tree when write is set (Scatter; the cursor then copies the
+// nodes it goes through). Every index must lie inside the tree.
+//
+// The walk stays in the current leaf while it can and otherwise climbs to
+// the lowest common ancestor, so a large step skips whole subtrees.
+func (t *Tree) strided(buf []byte, elem, off, dOff int, write bool) {
 	var c cursor
-	c.init(t, false)
-	off, dOff := start*elem, step*elem
-	for w := 0; w < total; {
+	c.init(t, write)
+	for w := 0; w < len(buf); {
 		if off < c.lo || off+elem > c.hi {
-			c.read(out[w:w+elem], off)
+			// An element in another leaf, or across two.
+			if write {
+				c.writeAt(buf[w:w+elem], off)
+			} else {
+				c.read(buf[w:w+elem], off)
+			}
 			w += elem
 			off += dOff
 			continue
@@ -215,46 +232,56 @@ func (t *Tree) Gather(dst []byte, elem, start, step, n int) ([]byte, error) {
 		// Copy every element inside this leaf in a tight loop: fewer
 		// instructions per element let the CPU keep more of the (mostly
 		// cache-missing) loads in flight.
-		k := (total - w) / elem
+		k := (len(buf) - w) / elem
 		switch {
 		case dOff > 0:
 			k = min(k, (c.hi-elem-off)/dOff+1)
 		case dOff < 0:
 			k = min(k, (off-c.lo)/-dOff+1)
 		}
-		src, o := c.leaf, off-c.lo
-		seg := out[w : w+k*elem]
-		switch elem {
-		case 1:
-			for j := range seg {
-				seg[j] = src[o]
-				o += dOff
-			}
-		case 2:
-			for j := 0; j < len(seg); j += 2 {
-				*(*[2]byte)(seg[j:]) = *(*[2]byte)(src[o:])
-				o += dOff
-			}
-		case 4:
-			for j := 0; j < len(seg); j += 4 {
-				*(*[4]byte)(seg[j:]) = *(*[4]byte)(src[o:])
-				o += dOff
-			}
-		case 8:
-			for j := 0; j < len(seg); j += 8 {
-				*(*[8]byte)(seg[j:]) = *(*[8]byte)(src[o:])
-				o += dOff
-			}
-		default:
-			for j := 0; j < len(seg); j += elem {
-				copy(seg[j:j+elem], src[o:])
-				o += dOff
-			}
+		seg, o := buf[w:w+k*elem], off-c.lo
+		if write {
+			copyStrided(c.leaf, o, dOff, seg, 0, elem, elem, k)
+		} else {
+			copyStrided(seg, 0, elem, c.leaf, o, dOff, elem, k)
 		}
 		w += len(seg)
-		off = o + c.lo
+		off += k * dOff
 	}
-	return dst, nil
+}
+
+// copyStrided copies k elements of elem bytes from src to dst: the first
+// from src[si:] to dst[di:], each next sd bytes further in src and dd
+// bytes further in dst (either step may be negative). Common element sizes
+// get loops of their own, which copy with one load and one store.
+func copyStrided(dst []byte, di, dd int, src []byte, si, sd, elem, k int) {
+	switch elem {
+	case 1:
+		for range k {
+			dst[di] = src[si]
+			di, si = di+dd, si+sd
+		}
+	case 2:
+		for range k {
+			*(*[2]byte)(dst[di:]) = *(*[2]byte)(src[si:])
+			di, si = di+dd, si+sd
+		}
+	case 4:
+		for range k {
+			*(*[4]byte)(dst[di:]) = *(*[4]byte)(src[si:])
+			di, si = di+dd, si+sd
+		}
+	case 8:
+		for range k {
+			*(*[8]byte)(dst[di:]) = *(*[8]byte)(src[si:])
+			di, si = di+dd, si+sd
+		}
+	default:
+		for range k {
+			copy(dst[di:di+elem], src[si:si+elem])
+			di, si = di+dd, si+sd
+		}
+	}
 }
 
 // Chunks calls fn with successive read-only slices of the tree's own

@@ -69,46 +69,7 @@ func (t *Tree) Scatter(p []byte, elem, start, step, n int) error {
 	if len(p) != n*elem {
 		return fmt.Errorf("%w: scatter of %d bytes as %d elements of %d", ErrRange, len(p), n, elem)
 	}
-	var c cursor
-	c.init(t, true)
-	off, dOff := start*elem, step*elem
-	for w := 0; w < len(p); {
-		if off < c.lo || off+elem > c.hi {
-			c.writeAt(p[w:w+elem], off)
-			w += elem
-			off += dOff
-			continue
-		}
-		// As in Gather, a tight loop per leaf.
-		k := (len(p) - w) / elem
-		switch {
-		case dOff > 0:
-			k = min(k, (c.hi-elem-off)/dOff+1)
-		case dOff < 0:
-			k = min(k, (off-c.lo)/-dOff+1)
-		}
-		leaf, o := c.leaf, off-c.lo
-		seg := p[w : w+k*elem]
-		switch elem {
-		case 4:
-			for j := 0; j < len(seg); j += 4 {
-				*(*[4]byte)(leaf[o:]) = *(*[4]byte)(seg[j:])
-				o += dOff
-			}
-		case 8:
-			for j := 0; j < len(seg); j += 8 {
-				*(*[8]byte)(leaf[o:]) = *(*[8]byte)(seg[j:])
-				o += dOff
-			}
-		default:
-			for j := 0; j < len(seg); j += elem {
-				copy(leaf[o:o+elem], seg[j:])
-				o += dOff
-			}
-		}
-		w += len(seg)
-		off = o + c.lo
-	}
+	t.strided(p, elem, start*elem, step*elem, true)
 	return nil
 }
 
