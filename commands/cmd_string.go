@@ -164,8 +164,7 @@ func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, o
 		}
 		return
 	}
-	v := newVariable(u8Type)
-	v.tree.Append(val)
+	v := newString(val)
 	if a.keepTTL && old != nil {
 		v.expireAt = old.expireAt
 	} else {
@@ -264,20 +263,14 @@ func cmdMset(s *Server, c *client, args [][]byte) {
 		c.err(fmt.Sprintf(msgWrongArgs, "mset"))
 		return
 	}
-	for i := 1; i < len(args); i += 2 {
-		v := newVariable(u8Type)
-		v.tree.Append(args[i+1])
-		s.put(c.db, args[i], v)
-		s.modified(c.db, args[i], 1)
-	}
+	s.storePairs(c.db, args[1:])
 	c.ok()
 }
 
 func cmdAppend(s *Server, c *client, args [][]byte) {
 	v := s.lookup(c.db, args[1], true)
 	if v == nil {
-		v = newVariable(u8Type)
-		v.tree.Append(args[2])
+		v = newString(args[2])
 		s.put(c.db, args[1], v)
 		s.modified(c.db, args[1], 1)
 		c.int(int64(len(args[2])))
@@ -408,8 +401,7 @@ func content(v *variable, limit int) ([]byte, bool) {
 // replaceString stores b at key as a new u8 variable that keeps old's
 // expiry, as Redis's dbOverwrite does for INCR and INCRBYFLOAT.
 func (s *Server) replaceString(db int, key []byte, old *variable, b []byte, enc encoding) {
-	v := newVariable(u8Type)
-	v.tree.Append(b)
+	v := newString(b)
 	v.enc = enc
 	if old != nil {
 		v.expireAt = old.expireAt
@@ -659,6 +651,15 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 	c.int(count)
 }
 
+// storePairs stores each key, value pair of kv as a plain string, for
+// MSET and MSETNX.
+func (s *Server) storePairs(db int, kv [][]byte) {
+	for i := 0; i < len(kv); i += 2 {
+		s.put(db, kv[i], newString(kv[i+1]))
+		s.modified(db, kv[i], 1)
+	}
+}
+
 func cmdMsetnx(s *Server, c *client, args [][]byte) {
 	if len(args)%2 != 1 {
 		c.err(fmt.Sprintf(msgWrongArgs, "msetnx"))
@@ -670,12 +671,7 @@ func cmdMsetnx(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	for i := 1; i < len(args); i += 2 {
-		v := newVariable(u8Type)
-		v.tree.Append(args[i+1])
-		s.put(c.db, args[i], v)
-		s.modified(c.db, args[i], 1)
-	}
+	s.storePairs(c.db, args[1:])
 	c.int(1)
 }
 

@@ -99,6 +99,13 @@ type variable struct {
 
 func newVariable(t *elemType) *variable { return &variable{typ: t} }
 
+// newString returns a plain Redis string (a u8 variable) holding a copy of b.
+func newString(b []byte) *variable {
+	v := newVariable(u8Type)
+	v.tree.Append(b)
+	return v
+}
+
 // Server is one numkv instance.
 type Server struct {
 	cfg Config
