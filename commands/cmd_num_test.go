@@ -1,73 +1,19 @@
 package commands
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"net"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
-// mustNumServer starts an in-process server on 127.0.0.1:0 with no
-// persistence and returns a raw RESP connection to it.
-func mustNumServer(t *testing.T) *numConn {
+// mustNumServer starts an in-process server on 127.0.0.1:0 that never
+// saves on its own and returns a raw RESP connection to it.
+func mustNumServer(t *testing.T) *rconn {
 	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Port = 0
-	cfg.Bind = "127.0.0.1"
-	cfg.Dir = t.TempDir()
-	cfg.DBFilename = ""
-	cfg.Save = ""
-	s, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	s.Serve()
-	t.Cleanup(s.Close)
-	return mustNumDial(t, s.Addr().String())
-}
-
-// numConn speaks raw RESP, so that replies can be compared byte for byte.
-type numConn struct {
-	t  *testing.T
-	nc net.Conn
-	rd *bufio.Reader
-}
-
-func mustNumDial(t *testing.T, addr string) *numConn {
-	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	return &numConn{t: t, nc: nc, rd: bufio.NewReader(nc)}
-}
-
-// do sends one command and returns its raw reply frame.
-func (c *numConn) do(args ...string) string {
-	c.t.Helper()
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	c.nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.nc.Write(b.Bytes()); err != nil {
-		c.t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := readReply(c.rd, &out); err != nil {
-		c.t.Fatalf("%q: %v (read so far %q)", args, err, out.String())
-	}
-	return out.String()
+	_, addr := mustNumkv(t)
+	return mustDial(t, addr)
 }
 
 func TestNumSmoke(t *testing.T) {
@@ -103,7 +49,7 @@ func numArgs(t *testing.T, s string) []string {
 
 type numStep struct{ cmd, want string }
 
-func runNumSteps(t *testing.T, c *numConn, steps []numStep) {
+func runNumSteps(t *testing.T, c *rconn, steps []numStep) {
 	t.Helper()
 	for _, st := range steps {
 		if got := c.do(numArgs(t, st.cmd)...); got != st.want {
