@@ -50,15 +50,7 @@ const dumpName = "dump.numkv"
 func startProc(t testing.TB, dir string, flags ...string) *proc {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
-		p := &proc{port: freePort(t), dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
-		args := append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(p.port), "--dir", dir}, flags...)
-		p.cmd = exec.Command(binPath, args...)
-		p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { p.done <- p.cmd.Wait() }()
-		t.Cleanup(func() { p.kill() })
+		p := launch(t, dir, flags...)
 		waitFor(t, "the server to listen or exit", func() bool {
 			c, err := net.DialTimeout("tcp", p.addr(), time.Second)
 			if err == nil {

@@ -88,15 +88,7 @@ func mustStart(t testing.TB, dir string, flags ...string) *proc {
 // failing.
 func start(t testing.TB, dir string, flags ...string) (p *proc, portClash bool) {
 	t.Helper()
-	p = &proc{port: freePort(t), dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
-	args := append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(p.port), "--dir", dir}, flags...)
-	p.cmd = exec.Command(binPath, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() { p.kill() })
+	p = launch(t, dir, flags...)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", p.addr(), time.Second)
@@ -123,6 +115,22 @@ func start(t testing.TB, dir string, flags ...string) (p *proc, portClash bool) 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// launch runs the binary on a free loopback port with flags after the
+// common ones, and has it killed by PID when the test ends.
+func launch(t testing.TB, dir string, flags ...string) *proc {
+	t.Helper()
+	p := &proc{port: freePort(t), dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
+	args := append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(p.port), "--dir", dir}, flags...)
+	p.cmd = exec.Command(binPath, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.kill() })
+	return p
 }
 
 // kill stops the process with SIGKILL by PID and waits for it.
