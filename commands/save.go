@@ -207,7 +207,6 @@ func reclaim(sh *shardlock.Shard[*variable], items []snapItem, locked bool) {
 		if v := sh.M[items[i].key]; v != nil {
 			v.tree.Reclaim(items[i].lease)
 		}
-		items[i].tree = nil
 	}
 }
 
