@@ -10,8 +10,11 @@
 //
 // Leaves hold one contiguous chunk of at most leafMax bytes (128 KiB) and,
 // except in a tree of a single leaf and for the rightmost leaf, at least
-// half of that. Inner nodes keep inclusive prefix sums of their children's
-// byte counts, so a seek is a binary search per level.
+// half of that. Append and Builder fill leaves to a cache line short of
+// 128 KiB, so that rows of a power-of-two size do not all start at the
+// same page offset and compete for a few cache sets. Inner nodes keep
+// inclusive prefix sums of their children's byte counts, so a seek is a
+// binary search per level.
 //
 // Chunk buffers are allocated at their length rounded up to the 8 KiB page
 // the Go allocator uses for large objects, so a chunk wastes less than a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func mustCheck(t *testing.T, tr *Tree, want []byte) {
@@ -337,6 +338,34 @@ func TestRemoveStrided(t *testing.T) {
 			}
 			want = append(want, m[cnt*c.elem:]...)
 			mustCheck(t, tr, want)
+		}
+	}
+}
+
+// TestRowsSpreadOverCacheSets: in a tree built by Builder or Append, the
+// starts of 4 KiB rows must not all sit at one page offset, or gathering a
+// column would use a sixty-fourth of the cache (see leafFill).
+func TestRowsSpreadOverCacheSets(t *testing.T) {
+	const size, row, line = 16 << 20, 4 << 10, 64
+	var b Builder
+	a := new(Tree)
+	p := pattern(1 << 20)
+	for n := 0; n < size; n += len(p) {
+		b.Write(p)
+		a.Append(p[:row])
+		a.Append(p[row:])
+	}
+	for name, tr := range map[string]*Tree{"Builder": b.Tree(), "Append": a} {
+		mustCheck(t, tr, bytes.Repeat(p, size/len(p)))
+		colors := map[uintptr]bool{}
+		for off := 0; off < size; off += row {
+			tr.Chunks(off, 1, func(c []byte) bool {
+				colors[uintptr(unsafe.Pointer(&c[0]))%row/line] = true
+				return false
+			})
+		}
+		if len(colors) != row/line {
+			t.Errorf("%s: rows start at %d of the %d line offsets in a page", name, len(colors), row/line)
 		}
 	}
 }

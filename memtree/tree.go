@@ -31,6 +31,16 @@ var (
 func leafMin() int { return leafMax / 2 }
 func nodeMin() int { return nodeMax / 2 }
 
+// leafFill is how full Append and Builder fill a leaf: a cache line short
+// of leafMax. Were every leaf exactly 128 KiB, element k of an array with
+// 4 KiB rows would sit at the same offset of every page, so a column's
+// elements would all fall into the few cache sets that one page offset
+// selects (a 2 MiB L2 holds 512 of them instead of 32768), and gathering
+// neighbouring columns in turn would miss every time. One line less per
+// leaf moves each leaf's rows one line further along, which spreads them
+// over every set. See BENCHMARKS.md, "Gather".
+func leafFill() int { return leafMax - max(1, leafMax/2048) }
+
 // treeIDs hands out copy-on-write ids. newID never returns 0: a zero Tree
 // uses 0 until its first Clone, and only nodes it created carry it.
 var treeIDs atomic.Uint64

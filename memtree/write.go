@@ -113,10 +113,10 @@ func (t *Tree) appendSome(p []byte) int {
 		path = append(path, n)
 		n = c
 	}
-	if cap(n.data) == len(n.data) {
-		if len(n.data) >= leafMax {
+	if len(n.data) >= min(cap(n.data), leafFill()) {
+		if len(n.data) >= leafFill() {
 			c := appendCap(0, len(p), t.n)
-			k := min(len(p), c)
+			k := min(len(p), c, leafFill())
 			leaf := &node{cow: id, data: append(getChunk(c), p[:k]...)}
 			t.pushLeaf(leaf)
 			t.n += k
@@ -127,7 +127,7 @@ func (t *Tree) appendSome(p []byte) int {
 		n.data = append(getChunk(c), old...)
 		putChunk(old)
 	}
-	k := min(len(p), cap(n.data)-len(n.data))
+	k := min(len(p), min(cap(n.data), leafFill())-len(n.data))
 	n.data = append(n.data, p[:k]...)
 	for _, a := range path {
 		a.sums[len(a.sums)-1] += k
