@@ -127,10 +127,16 @@ func parseIndexArg(b []byte) (int64, string) {
 // numLen is a variable's length in elements.
 func numLen(v *variable) int { return v.tree.Len() / v.typ.size }
 
-// mutTarget finds the variable a mutator changes and turns its data into
-// element bytes, replying the first error of steps 2 and 3 (and step 1's
-// scalar syntax, which waits for the key to know the dtype).
-func (s *Server) mutTarget(c *client, key []byte, d dataArg) (*variable, []byte, bool) {
+// mutTarget parses a mutator's data arguments, finds the variable it
+// changes and turns the data into element bytes, replying the first error
+// of steps 1 to 3 (step 1's scalar syntax waits for the key to know the
+// dtype).
+func (s *Server) mutTarget(c *client, key []byte, data [][]byte) (*variable, []byte, bool) {
+	d, msg := parseData(data)
+	if msg != "" {
+		c.err(msg)
+		return nil, nil, false
+	}
 	v := s.lookup(c.db, key, true)
 	if d.isValues && (v == nil || v.typ.dt.kind == kindOpaque) {
 		if msg := checkScalars(d.values); msg != "" {
@@ -281,12 +287,7 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	d, msg := parseData(args[3:])
-	if msg != "" {
-		c.err(msg)
-		return
-	}
-	v, p, ok := s.mutTarget(c, args[1], d)
+	v, p, ok := s.mutTarget(c, args[1], args[3:])
 	if !ok {
 		return
 	}
@@ -347,12 +348,7 @@ func cmdNumInsert(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	d, msg := parseData(args[3:])
-	if msg != "" {
-		c.err(msg)
-		return
-	}
-	v, p, ok := s.mutTarget(c, args[1], d)
+	v, p, ok := s.mutTarget(c, args[1], args[3:])
 	if !ok {
 		return
 	}
@@ -369,12 +365,7 @@ func cmdNumInsert(s *Server, c *client, args [][]byte) {
 }
 
 func cmdNumAppend(s *Server, c *client, args [][]byte) {
-	d, msg := parseData(args[2:])
-	if msg != "" {
-		c.err(msg)
-		return
-	}
-	v, p, ok := s.mutTarget(c, args[1], d)
+	v, p, ok := s.mutTarget(c, args[1], args[2:])
 	if !ok {
 		return
 	}
