@@ -18,14 +18,14 @@ func (b *Builder) Write(p []byte) (int, error) {
 		b.id = newID()
 	}
 	for len(p) > 0 {
-		if len(b.cur) == min(cap(b.cur), leafFill()) {
+		if fillRoom(b.cur) == 0 {
 			// The first leaf grows like Append's, so that a small tree
 			// does not cost a whole leaf; later leaves start full size.
 			old := b.cur
 			b.cur = append(getChunk(appendCap(len(old), len(p), b.n)), old...)
 			putChunk(old)
 		}
-		k := min(len(p), min(cap(b.cur), leafFill())-len(b.cur))
+		k := min(len(p), fillRoom(b.cur))
 		b.cur = append(b.cur, p[:k]...)
 		p = p[k:]
 		b.n += k

@@ -41,6 +41,9 @@ func nodeMin() int { return nodeMax / 2 }
 // over every set. See BENCHMARKS.md, "Gather".
 func leafFill() int { return leafMax - max(1, leafMax/2048) }
 
+// fillRoom is how many more bytes Append or Builder may put into chunk b.
+func fillRoom(b []byte) int { return max(0, min(cap(b), leafFill())-len(b)) }
+
 // treeIDs hands out copy-on-write ids. newID never returns 0: a zero Tree
 // uses 0 until its first Clone, and only nodes it created carry it.
 var treeIDs atomic.Uint64

@@ -113,7 +113,7 @@ func (t *Tree) appendSome(p []byte) int {
 		path = append(path, n)
 		n = c
 	}
-	if len(n.data) >= min(cap(n.data), leafFill()) {
+	if fillRoom(n.data) == 0 {
 		if len(n.data) >= leafFill() {
 			c := appendCap(0, len(p), t.n)
 			k := min(len(p), c, leafFill())
@@ -127,7 +127,7 @@ func (t *Tree) appendSome(p []byte) int {
 		n.data = append(getChunk(c), old...)
 		putChunk(old)
 	}
-	k := min(len(p), min(cap(n.data), leafFill())-len(n.data))
+	k := min(len(p), fillRoom(n.data))
 	n.data = append(n.data, p[:k]...)
 	for _, a := range path {
 		a.sums[len(a.sums)-1] += k
