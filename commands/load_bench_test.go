@@ -21,7 +21,7 @@ func BenchmarkLoad(b *testing.B) {
 		c.run("NUM.CREATE", k, "f32")
 		c.run("NUM.APPEND", k, string(blob))
 	}
-	if err := s.save("bench"); err != nil {
+	if err := s.save(); err != nil {
 		b.Fatal(err)
 	}
 	st, _ := os.Stat(filepath.Join(dir, "load.numkv"))

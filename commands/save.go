@@ -237,22 +237,27 @@ func writeRecord(w *snapshotio.Writer, it *snapItem) error {
 const msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"
 
 // save runs one whole save in the calling goroutine.
-func (s *Server) save(why string) error {
+func (s *Server) save() error {
 	if s.cfg.DBFilename == "" {
 		return errors.New("persistence is off (--dbfilename \"\")")
 	}
 	saveMu.Lock()
 	defer saveMu.Unlock()
 	snap, dirty, pause := s.cut()
-	return s.finishSave(snap, false, dirty, pause, why)
+	return s.finishSave(snap, false, dirty, pause, false)
 }
 
-// finishSave writes the save whose cut is snap and records the outcome.
-func (s *Server) finishSave(snap *snapState, locked bool, dirty int64, pause time.Duration, why string) error {
+// finishSave writes the save whose cut is snap and records the outcome,
+// logging it in Redis's words for a SAVE or a background save.
+func (s *Server) finishSave(snap *snapState, locked bool, dirty int64, pause time.Duration, background bool) error {
 	start := time.Now()
 	n, keys, err := s.writeSnap(snap, locked)
+	done, failed := "DB saved on disk", "Error saving DB on disk"
+	if background {
+		done, failed = "Background saving terminated with success", "Background saving error"
+	}
 	if err != nil {
-		s.log.warn("%s failed: %v", why, err)
+		s.log.warn("%s: %v", failed, err)
 		s.persist.lastStatus.Store(true)
 		return err
 	}
@@ -266,12 +271,12 @@ func (s *Server) finishSave(snap *snapState, locked bool, dirty int64, pause tim
 	s.persist.lastPauseUs.Store(pause.Microseconds())
 	d := time.Since(start)
 	s.log.notice("%s: %d keys, %d bytes written in %v (%.0f MB/s), cut paused writers for %v",
-		why, keys, n, d.Round(time.Millisecond), float64(n)/1e6/max(d.Seconds(), 1e-9), pause)
+		done, keys, n, d.Round(time.Millisecond), float64(n)/1e6/max(d.Seconds(), 1e-9), pause)
 	return nil
 }
 
 // bgsave starts a background save. It returns false if one is running.
-func (s *Server) bgsave(why string) bool {
+func (s *Server) bgsave() bool {
 	if !s.persist.inProgress.CompareAndSwap(false, true) {
 		return false
 	}
@@ -283,7 +288,7 @@ func (s *Server) bgsave(why string) bool {
 		defer s.wg.Done()
 		defer saveMu.Unlock()
 		defer s.persist.inProgress.Store(false)
-		if err := s.finishSave(snap, false, dirty, pause, why); err != nil {
+		if err := s.finishSave(snap, false, dirty, pause, true); err != nil {
 			s.persist.lastBgFailed.Store(true)
 		}
 		s.persist.lastBgDuration.Store(time.Since(time.Unix(0, s.persist.bgStart.Load())).Milliseconds())
@@ -300,7 +305,7 @@ func cmdSave(s *Server, c *client, args [][]byte) {
 		c.err(msgPersistenceOff)
 		return
 	}
-	if err := s.save("DB saved on disk"); err != nil {
+	if err := s.save(); err != nil {
 		c.err("ERR") // Redis's reply to a failed SAVE; the log says why
 		return
 	}
@@ -323,7 +328,7 @@ func cmdBgsave(s *Server, c *client, args [][]byte) {
 		c.err(msgPersistenceOff)
 		return
 	}
-	if !s.bgsave("Background saving terminated with success") {
+	if !s.bgsave() {
 		if schedule {
 			s.persist.scheduled.Store(true)
 			c.simple("Background saving scheduled")
@@ -422,7 +427,7 @@ func (s *Server) finalSave() error {
 	defer saveMu.Unlock()
 	snap, dirty, pause := s.cutLocked()
 	defer s.tab.UnlockAll()
-	if err := s.finishSave(snap, true, dirty, pause, "DB saved on disk"); err != nil {
+	if err := s.finishSave(snap, true, dirty, pause, false); err != nil {
 		return err
 	}
 	s.disconnectAll()
@@ -475,7 +480,7 @@ func (s *Server) saveCron(now time.Time) {
 	}
 	if s.persist.scheduled.Swap(false) || s.saveRulesDue(now) {
 		s.persist.lastTry.Store(now.Unix())
-		s.bgsave("Background saving terminated with success")
+		s.bgsave()
 	}
 }
 

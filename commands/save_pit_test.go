@@ -38,7 +38,7 @@ func TestSaveIsPointInTime(t *testing.T) {
 			t.Fatalf("%v: %q", cmd, got)
 		}
 	}
-	if err := s.finishSave(snap, false, dirty, 0, "test save"); err != nil {
+	if err := s.finishSave(snap, false, dirty, 0, false); err != nil {
 		t.Fatal(err)
 	}
 

@@ -45,7 +45,7 @@ func TestSaveWhileCopyingAndWriting(t *testing.T) {
 			running = false
 		default:
 		}
-		if err := s.save("test"); err != nil {
+		if err := s.save(); err != nil {
 			t.Fatal(err)
 		}
 		saves++

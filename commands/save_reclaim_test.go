@@ -22,7 +22,7 @@ func TestSaveReclaims(t *testing.T) {
 	snap, dirty, _ := s.cut()
 	c.run("SETRANGE", "busy", "4096", page)
 	c.run("COPY", "src", "dst")
-	if err := s.finishSave(snap, false, dirty, 0, "test save"); err != nil {
+	if err := s.finishSave(snap, false, dirty, 0, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"idle", "busy"} {
