@@ -30,6 +30,7 @@ func main() {
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "directory of the snapshot file")
 	fs.StringVar(&cfg.DBFilename, "dbfilename", cfg.DBFilename, `snapshot file name ("" runs with no persistence)`)
 	fs.StringVar(&cfg.Save, "save", cfg.Save, `save rules, "seconds changes ..." ("" disables periodic saves)`)
+	fs.StringVar(&cfg.StopWritesOnBgsaveError, "stop-writes-on-bgsave-error", cfg.StopWritesOnBgsaveError, "yes: after a failed background save, refuse writes (MISCONF) until a save works")
 	fs.IntVar(&cfg.Databases, "databases", cfg.Databases, "number of databases")
 	fs.StringVar(&cfg.RequirePass, "requirepass", cfg.RequirePass, "password clients must AUTH with")
 	fs.StringVar(&cfg.MaxMemory, "maxmemory", cfg.MaxMemory, "refuse writes above this heap size (bytes, kb/mb/gb; 0 = no limit)")

@@ -20,6 +20,7 @@ type liveConfig struct {
 	maxQuery    atomic.Int64
 	timeout     atomic.Int64
 	maxClients  atomic.Int64
+	stopWrites  atomic.Bool // stop-writes-on-bgsave-error
 }
 
 // initLive copies the start-up settings into the live ones.
@@ -31,6 +32,19 @@ func (s *Server) initLive() {
 	s.live.maxQuery.Store(s.maxQuery)
 	s.live.timeout.Store(int64(s.cfg.Timeout))
 	s.live.maxClients.Store(int64(s.cfg.MaxClients))
+	stop, _ := yesNo(s.cfg.StopWritesOnBgsaveError)
+	s.live.stopWrites.Store(stop)
+}
+
+// yesNo parses a Redis boolean setting: yes or no, in any case.
+func yesNo(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "yes":
+		return true, true
+	case "no":
+		return false, true
+	}
+	return false, false
 }
 
 func (s *Server) requirePass() string { return *s.live.requirePass.Load() }
@@ -69,6 +83,18 @@ var configParams = []*configParam{
 	}},
 	{name: "dbfilename", protected: true, get: func(s *Server) string { return s.cfg.DBFilename }},
 	{name: "save", get: func(s *Server) string { return s.saveRules() }, set: setSave},
+	{name: "stop-writes-on-bgsave-error", get: func(s *Server) string {
+		if s.live.stopWrites.Load() {
+			return "yes"
+		}
+		return "no"
+	}, set: func(s *Server, v string) (func(), string) {
+		on, ok := yesNo(v)
+		if !ok {
+			return nil, "argument must be 'yes' or 'no'"
+		}
+		return func() { s.live.stopWrites.Store(on) }, ""
+	}},
 	{name: "databases", get: func(s *Server) string { return strconv.Itoa(s.cfg.Databases) }},
 	{name: "requirepass", get: func(s *Server) string { return s.requirePass() }, set: func(s *Server, v string) (func(), string) {
 		return func() { s.live.requirePass.Store(&v) }, ""

@@ -43,8 +43,8 @@ var (
 
 // mustRedis starts redis-server on a free port and stops it (by PID) when
 // the test ends. A missing redis-server fails the test: the comparison is
-// the point.
-func mustRedis(t *testing.T) string {
+// the point. extra arguments follow the defaults, which they override.
+func mustRedis(t *testing.T, extra ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -59,6 +59,7 @@ func mustRedis(t *testing.T) string {
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--daemonize", "no", "--logfile", "")
+	cmd.Args = append(cmd.Args, extra...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -101,14 +102,17 @@ func mustRedis(t *testing.T) string {
 
 // mustNumkv starts an in-process numkv on 127.0.0.1:0 that saves into a
 // temporary directory (so SAVE and BGSAVE behave as in Redis) and never on
-// its own.
-func mustNumkv(t *testing.T) (*Server, string) {
+// its own. set, if not nil, changes that configuration.
+func mustNumkv(t *testing.T, set ...func(*Config)) (*Server, string) {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Port = 0
 	cfg.Dir = t.TempDir()
 	cfg.Save = ""
 	cfg.LogLevel = "warning"
+	for _, f := range set {
+		f(&cfg)
+	}
 	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)

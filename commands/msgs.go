@@ -29,6 +29,7 @@ const (
 	msgLoading            = "LOADING Redis is loading the dataset in memory"
 	msgBusyKey            = "BUSYKEY Target key name already exists."
 	msgOOM                = "OOM command not allowed when used memory > 'maxmemory'."
+	msgMisconf            = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 	msgMultiNested        = "ERR MULTI calls can not be nested"
 	msgExecNoMulti        = "ERR EXEC without MULTI"
 	msgDiscardNoMulti     = "ERR DISCARD without MULTI"

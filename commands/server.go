@@ -60,6 +60,9 @@ type Config struct {
 	LogLevel               string
 	LogFile                string
 	Compression            string
+	// StopWritesOnBgsaveError is "yes" or "no": whether a failed
+	// background save makes writes fail with MISCONF until a save works.
+	StopWritesOnBgsaveError string
 	// HugePages asks Linux for transparent huge pages for array memory
 	// (memtree.SetHugePages); it is process-wide and set by Run.
 	HugePages bool
@@ -69,19 +72,20 @@ type Config struct {
 // Redis's save rule, a snapshot in the working directory.
 func DefaultConfig() Config {
 	return Config{
-		Bind:                   "127.0.0.1",
-		Port:                   6379,
-		Dir:                    ".",
-		DBFilename:             "dump.numkv",
-		Save:                   "3600 1 300 100 60 10000",
-		Databases:              16,
-		MaxMemory:              "0",
-		MaxClients:             10000,
-		ProtoMaxBulkLen:        "512mb",
-		ClientQueryBufferLimit: "1gb",
-		LogLevel:               "notice",
-		Compression:            "s2",
-		HugePages:              true,
+		Bind:                    "127.0.0.1",
+		Port:                    6379,
+		Dir:                     ".",
+		DBFilename:              "dump.numkv",
+		Save:                    "3600 1 300 100 60 10000",
+		Databases:               16,
+		MaxMemory:               "0",
+		MaxClients:              10000,
+		ProtoMaxBulkLen:         "512mb",
+		ClientQueryBufferLimit:  "1gb",
+		LogLevel:                "notice",
+		Compression:             "s2",
+		StopWritesOnBgsaveError: "yes",
+		HugePages:               true,
 	}
 }
 
@@ -160,6 +164,18 @@ func (s *Server) saveRules() string {
 	return s.cfg.Save
 }
 
+// writesDenied reports whether writes must fail with MISCONF, as Redis's
+// writeCommandsDeniedByDiskError: the last background save failed, save
+// rules are set, and stop-writes-on-bgsave-error is on. Any save that
+// succeeds lifts it. The common case costs one atomic load.
+func (s *Server) writesDenied() bool {
+	if !s.persist.lastBgFailed.Load() || !s.live.stopWrites.Load() {
+		return false
+	}
+	rules, _ := parseSaveRules(s.saveRules())
+	return len(rules) > 0
+}
+
 // NewServer validates cfg and returns a server that is not yet listening.
 func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, clients: map[int64]*client{}, done: make(chan struct{}), exit: make(chan struct{}), startAt: time.Now()}
@@ -182,10 +198,15 @@ func NewServer(cfg Config) (*Server, error) {
 	if _, err := parseSaveRules(cfg.Save); err != nil {
 		return nil, err
 	}
+	if _, ok := yesNo(cfg.StopWritesOnBgsaveError); !ok {
+		return nil, fmt.Errorf("commands: invalid stop-writes-on-bgsave-error %q (yes or no)", cfg.StopWritesOnBgsaveError)
+	}
 	if s.log, err = newLogger(cfg.LogFile, cfg.LogLevel); err != nil {
 		return nil, err
 	}
 	s.initLive()
+	// As in Redis, the save rules count time from start-up.
+	s.persist.lastSave.Store(time.Now().Unix())
 	s.tab = shardlock.New[*variable](cfg.Databases)
 	s.keys = make([]atomic.Int64, cfg.Databases)
 	s.vols = make([]atomic.Int64, cfg.Databases)
@@ -395,7 +416,8 @@ func (s *Server) handle(c *client) {
 }
 
 // call runs one command through Redis 7.0's processCommand checks, in its
-// order: existence, arity, authentication, no_multi, memory, loading; then
+// order: existence, arity, authentication, no_multi, memory, a failed
+// background save (MISCONF), loading; then
 // queues it inside MULTI or runs it. A refused command marks an open
 // transaction failed, and a refused EXEC aborts it.
 func (s *Server) call(c *client, args [][]byte) {
@@ -440,6 +462,13 @@ func (s *Server) call(c *client, args [][]byte) {
 		}
 		if deny && usedMemory() > maxMem {
 			c.reject(cmd, msgOOM)
+			return
+		}
+	}
+	if s.writesDenied() {
+		write := cmd.flags&flagWrite != 0 || (isExec && c.multi != nil && c.multi.any(flagWrite, true))
+		if write || (cmd.parent == nil && cmd.name == "ping") {
+			c.reject(cmd, msgMisconf)
 			return
 		}
 	}
