@@ -1084,6 +1084,14 @@ func TestPersistFullDisk(t *testing.T) {
 		t.Fatal("the failed saves changed the snapshot")
 	}
 
+	// Had save rules been set, as they are by default, writes would now
+	// fail with MISCONF until a save works, as in Redis.
+	mustDo(t, rdb, "CONFIG", "SET", "save", "3600 1")
+	if err := rdb.Do(ctx, "DEL", "big").Err(); err == nil || !strings.HasPrefix(err.Error(), "MISCONF ") {
+		t.Fatalf("DEL after a failed BGSAVE, with a save rule: %v, want MISCONF", err)
+	}
+	mustDo(t, rdb, "CONFIG", "SET", "save", "")
+
 	// Once there is room again, saving works and resets the status, as in
 	// Redis.
 	mustDo(t, rdb, "DEL", "big")
