@@ -59,7 +59,7 @@ func (s *Server) execLocks(c *client) (set shardlock.Set, write, all bool) {
 		if q.cmd.flags&flagWrite != 0 {
 			write = true
 		}
-		if q.cmd.walks {
+		if q.cmd.walks || q.cmd.locksAll {
 			all = true
 		}
 		idx = s.keySlots(c, q.cmd, q.args, idx)
@@ -143,19 +143,22 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 	c.unwatchAll()
 	c.multi = nil // queued commands now run instead of queueing
 	c.array(len(m.cmds))
+	cut := false
 	for _, q := range m.cmds {
-		if q.cmd.locksAll {
-			// BGSAVE's cut takes every slot itself: let it, then resume.
-			s.execUnlock(c, set, write, all)
-			locked = false
-			s.run(c, q.cmd, q.args)
-			s.execLock(c, set, write, all)
-			locked = true
-			continue
+		if cut && q.cmd.flags&flagWrite != 0 {
+			// A BGSAVE earlier in the queue cut a save: the slots locked
+			// above were not preserved for it, so each later write
+			// preserves its own, as dispatch does outside EXEC.
+			if q.cmd.walks {
+				s.preserveAll()
+			} else {
+				s.preserveSet(shardlock.NewSet(s.keySlots(c, q.cmd, q.args, nil)))
+			}
 		}
 		c.inExec = true
 		s.run(c, q.cmd, q.args)
 		c.inExec = false
+		cut = cut || q.cmd.locksAll
 	}
 	c.dirtyCAS.Store(false)
 }

@@ -82,15 +82,24 @@ func (s *Server) cutLocked() (snap *snapState, dirty int64, pause time.Duration)
 	}
 	start := time.Now()
 	s.tab.LockAll()
+	dirty = s.cutHeld(snap)
+	return snap, dirty, time.Since(start)
+}
+
+// cutHeld marks the cut of snap while the caller holds every slot lock,
+// and returns the change count it covers.
+func (s *Server) cutHeld(snap *snapState) (dirty int64) {
+	if snap.dbs == nil {
+		snap.dbs = make([][]snapShard, s.cfg.Databases)
+	}
 	for db := range snap.dbs {
 		if snap.dbs[db] == nil && s.tab.Allocated(db) { // allocated meanwhile
 			snap.dbs[db] = make([]snapShard, shardSlots)
 		}
 	}
 	snap.now = nowMs()
-	dirty = s.persist.dirty.Load()
 	s.snap.Store(snap)
-	return snap, dirty, time.Since(start)
+	return s.persist.dirty.Load()
 }
 
 // preserve captures slot i as it was at the cut of the save in progress,
@@ -276,12 +285,29 @@ func (s *Server) finishSave(snap *snapState, locked bool, dirty int64, pause tim
 }
 
 // bgsave starts a background save. It returns false if one is running.
-func (s *Server) bgsave() bool {
+// held says the caller, an EXEC, holds every slot lock: the cut then
+// happens at once, between the transaction's commands, and the save
+// writes once the transaction has released the locks. A SAVE running
+// elsewhere then counts as a save in progress, since waiting for it while
+// holding the slots its writer needs would never end.
+func (s *Server) bgsave(held bool) bool {
 	if !s.persist.inProgress.CompareAndSwap(false, true) {
 		return false
 	}
-	saveMu.Lock()
-	snap, dirty, pause := s.cut()
+	var snap *snapState
+	var dirty int64
+	var pause time.Duration
+	if held {
+		if !saveMu.TryLock() {
+			s.persist.inProgress.Store(false)
+			return false
+		}
+		snap = &snapState{}
+		dirty = s.cutHeld(snap)
+	} else {
+		saveMu.Lock()
+		snap, dirty, pause = s.cut()
+	}
 	s.persist.bgStart.Store(time.Now().UnixNano())
 	s.wg.Add(1)
 	go func() {
@@ -328,7 +354,7 @@ func cmdBgsave(s *Server, c *client, args [][]byte) {
 		c.err(msgPersistenceOff)
 		return
 	}
-	if !s.bgsave() {
+	if !s.bgsave(c.allLocked) {
 		if schedule {
 			s.persist.scheduled.Store(true)
 			c.simple("Background saving scheduled")
@@ -480,7 +506,7 @@ func (s *Server) saveCron(now time.Time) {
 	}
 	if s.persist.scheduled.Swap(false) || s.saveRulesDue(now) {
 		s.persist.lastTry.Store(now.Unix())
-		s.bgsave()
+		s.bgsave(false)
 	}
 }
 

@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every write path preserves a slot before changing it while a save is in
@@ -64,5 +66,79 @@ func TestSaveIsPointInTime(t *testing.T) {
 	}
 	if s.snap.Load() != nil {
 		t.Error("the save left its marker behind")
+	}
+}
+
+// TestBgsaveInExec: a BGSAVE queued in a transaction cuts the save at its
+// place in the queue, as Redis's fork does, while the transaction stays
+// atomic: another client never sees the state between its commands, and
+// writes after the BGSAVE are not in the file.
+func TestBgsaveInExec(t *testing.T) {
+	dir := t.TempDir()
+	s, c := mustLocal(t)
+	s.cfg.Dir, s.cfg.DBFilename = dir, "exec.numkv"
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	other := newClient(s, a, 2)
+	c.run("SET", "k", "0")
+	stop, seen := make(chan struct{}), make(chan string, 1)
+	go func() {
+		defer close(seen)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if v := other.run("GET", "k"); v != "$1\r\n0\r\n" {
+				seen <- v
+				return
+			}
+		}
+	}()
+	const want = "*4\r\n+OK\r\n+Background saving started\r\n+OK\r\n+OK\r\n"
+	for i := 0; i < 50; i++ {
+		for _, cmd := range []string{"MULTI", "SET k 1", "BGSAVE", "SET k 0", "SET after 1"} {
+			if got := c.run(strings.Fields(cmd)...); got[0] == '-' {
+				t.Fatalf("%s: %q", cmd, got)
+			}
+		}
+		if got := c.run("EXEC"); got != want {
+			t.Fatalf("EXEC = %q, want %q", got, want)
+		}
+		for s.persist.inProgress.Load() {
+			time.Sleep(time.Millisecond)
+		}
+		c.run("DEL", "after")
+	}
+	close(stop)
+	if v, ok := <-seen; ok {
+		t.Errorf("another client saw k = %q in the middle of a transaction", v)
+	}
+	if st := s.persist.lastBgFailed.Load(); st {
+		t.Fatal("a background save failed")
+	}
+
+	s2, c2 := mustLocal(t)
+	s2.cfg.Dir, s2.cfg.DBFilename = dir, "exec.numkv"
+	if err := s2.load(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c2.run("GET", "k"); got != "$1\r\n1\r\n" {
+		t.Errorf("the file holds k = %q, want the value at the BGSAVE, 1", got)
+	}
+	if got := c2.run("EXISTS", "after"); got != ":0\r\n" {
+		t.Errorf("the file holds a key written after the BGSAVE: EXISTS = %q", got)
+	}
+
+	// A SAVE running elsewhere holds saveMu: BGSAVE inside EXEC must not
+	// wait for it while it holds every slot, which the SAVE's writer needs.
+	saveMu.Lock()
+	c.run("MULTI")
+	c.run("BGSAVE")
+	got := c.run("EXEC")
+	saveMu.Unlock()
+	if got != "*1\r\n-"+msgBgsaveInProgress+"\r\n" {
+		t.Errorf("BGSAVE in EXEC while a SAVE runs: %q", got)
 	}
 }

@@ -52,7 +52,9 @@ type command struct {
 	// LockAll, and the handler then takes no slot lock (client.allLocked).
 	walks bool
 	// locksAll marks handlers that take every slot lock themselves (the
-	// snapshot cut of BGSAVE): EXEC releases its locks around them.
+	// snapshot cut of BGSAVE). EXEC runs a queue holding one under LockAll,
+	// so that the transaction stays atomic, and the handler cuts with the
+	// locks it holds (client.allLocked).
 	locksAll bool
 
 	flags    cmdFlag
