@@ -475,12 +475,38 @@ func (s *Server) disconnectAll() {
 
 // handleSignals turns SIGTERM and SIGINT into a shutdown with a save. A
 // save that fails leaves the server running, as in Redis; the next signal
-// tries again.
+// tries again. A SIGINT while that shutdown still runs (a second Ctrl-C
+// during a long final save) exits at once without saving, as Redis does:
+// the snapshot on disk stays the previous complete one.
 func (s *Server) handleSignals(sig <-chan os.Signal) {
-	for range sig {
-		s.log.notice("Received a signal, scheduling shutdown...")
-		s.shutdown(true)
+	var busy atomic.Bool
+	for g := range sig {
+		if busy.Load() {
+			if g == syscall.SIGINT {
+				s.log.warn("You insist... exiting now.")
+				s.removeTemps(true)
+				s.forceExit(1) // not a clean shutdown
+			}
+			continue
+		}
+		s.log.notice("Received %s scheduling shutdown...", signalName(g))
+		busy.Store(true)
+		go func() {
+			defer busy.Store(false)
+			s.shutdown(true)
+		}()
 	}
+}
+
+// signalName is Redis's name for the shutdown signals.
+func signalName(g os.Signal) string {
+	switch g {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return g.String()
 }
 
 // saveRulesDue reports whether a --save rule asks for a save now.
@@ -680,14 +706,18 @@ func readSnapshot(rd *snapshotio.Reader, out chan<- loadMsg, quit <-chan struct{
 // file. Called before the first save, so none of ours is in progress; one
 // with our own pid is a previous process's (pids are reused, and are often
 // the same in a container).
-func (s *Server) removeStaleTemps() {
+func (s *Server) removeStaleTemps() { s.removeTemps(false) }
+
+// removeTemps removes temporary snapshots: this process's own if own is
+// set, else also those of processes that are gone.
+func (s *Server) removeTemps(own bool) {
 	ents, err := os.ReadDir(s.cfg.Dir)
 	if err != nil {
 		return // the load reports a missing directory, a save a bad one
 	}
 	for _, e := range ents {
 		pid, ok := tempPID(e.Name())
-		if !ok || !e.Type().IsRegular() || pid != os.Getpid() && processAlive(pid) {
+		if !ok || !e.Type().IsRegular() || pid != os.Getpid() && (own || processAlive(pid)) {
 			continue
 		}
 		path := filepath.Join(s.cfg.Dir, e.Name())
@@ -695,7 +725,11 @@ func (s *Server) removeStaleTemps() {
 			s.log.warn("Could not remove the stale temporary snapshot %s: %v", path, err)
 			continue
 		}
-		s.log.notice("Removed %s, a temporary snapshot of process %d, which is gone.", path, pid)
+		if own {
+			s.log.notice("Removed %s, the unfinished temporary snapshot of this process.", path)
+		} else {
+			s.log.notice("Removed %s, a temporary snapshot of process %d, which is gone.", path, pid)
+		}
 	}
 }
 

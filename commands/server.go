@@ -154,7 +154,8 @@ type Server struct {
 	shutdownMu sync.Mutex
 	exit       chan struct{} // closed when SHUTDOWN or a signal asks Run to stop
 	exitOnce   sync.Once
-	cfgMu      sync.Mutex // guards the settings CONFIG SET may change
+	forceExit  func(code int) // os.Exit, except in tests
+	cfgMu      sync.Mutex     // guards the settings CONFIG SET may change
 }
 
 // saveRules returns the current --save rules.
@@ -178,7 +179,7 @@ func (s *Server) writesDenied() bool {
 
 // NewServer validates cfg and returns a server that is not yet listening.
 func NewServer(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, clients: map[int64]*client{}, done: make(chan struct{}), exit: make(chan struct{}), startAt: time.Now()}
+	s := &Server{cfg: cfg, clients: map[int64]*client{}, done: make(chan struct{}), exit: make(chan struct{}), startAt: time.Now(), forceExit: os.Exit}
 	var err error
 	if s.maxBulk, err = parseMemory(cfg.ProtoMaxBulkLen); err != nil || s.maxBulk < 1 {
 		return nil, fmt.Errorf("commands: invalid proto-max-bulk-len %q", cfg.ProtoMaxBulkLen)
