@@ -302,8 +302,10 @@ func (s *Server) bgsave(held bool) bool {
 			s.persist.inProgress.Store(false)
 			return false
 		}
+		start := time.Now()
 		snap = &snapState{}
 		dirty = s.cutHeld(snap)
+		pause = time.Since(start)
 	} else {
 		saveMu.Lock()
 		snap, dirty, pause = s.cut()
