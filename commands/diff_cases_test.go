@@ -276,17 +276,10 @@ func diffMaxmemory(t *testing.T, redisAddr, numAddr string) {
 // either server, then LASTSAVE and the no_multi refusal.
 func diffSave(t *testing.T, redisAddr, numAddr string) {
 	d := newDiffScript(t, redisAddr, numAddr, 1)
-	idle := func() {
-		for _, c := range []*rconn{d.redis[0], d.numkv[0]} {
-			for i := 0; i < 200 && strings.Contains(c.do("INFO", "persistence"), "rdb_bgsave_in_progress:1"); i++ {
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
-	}
 	d.do("SET", "a", "1")
 	d.do("SAVE")
 	d.do("BGSAVE")
-	idle()
+	waitIdle(t, d.redis[0], d.numkv[0])
 	d.do("BGSAVE", "junk")
 	d.do("SAVE", "x")
 	if a, b := d.redis[0].do("LASTSAVE"), d.numkv[0].do("LASTSAVE"); a[0] != ':' || b[0] != ':' {
@@ -309,7 +302,7 @@ func diffSave(t *testing.T, redisAddr, numAddr string) {
 	if !strings.HasPrefix(got, "*2\r\n+Background saving") {
 		t.Errorf("BGSAVE inside EXEC: %q", got)
 	}
-	idle()
+	waitIdle(t, d.numkv[0]) // Redis's connection is still in MULTI
 }
 
 // diffCommandTable checks each row of the command table against the
