@@ -47,10 +47,13 @@ func writeFile(dir, name string, opt Options, fill func(*Writer) error, wrap fun
 	}()
 
 	var out io.Writer = f
+	var direct directFile
 	if wrap != nil {
 		out = wrap(f)
-	}
-	bw := newAsyncWriter(out, fileBufSize, f)
+	} else if d, err := openDirect(tmp); err == nil {
+		direct = d
+	} // else through the page cache
+	bw := newAsyncWriter(out, fileBufSize, f, direct)
 	defer bw.stop() // on every path, fill's panic included
 	w := NewWriter(bw, opt)
 	if err := fill(w); err != nil {

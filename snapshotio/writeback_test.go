@@ -31,7 +31,7 @@ func TestAsyncWriterNoWriteback(t *testing.T) {
 	}
 	defer f.Close()
 	var sink bytes.Buffer
-	a := newAsyncWriter(&sink, 1<<10, f)
+	a := newAsyncWriter(&sink, 1<<10, f, nil)
 	data := bytes.Repeat([]byte("numkv"), 1000)
 	if _, err := a.Write(data); err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestAsyncWriterNoWriteback(t *testing.T) {
 	if !bytes.Equal(sink.Bytes(), data) {
 		t.Fatalf("wrote %d bytes, want %d", sink.Len(), len(data))
 	}
-	if runtime.GOOS == "linux" && a.hasFd {
+	if runtime.GOOS == "linux" && a.hints {
 		t.Fatalf("sync_file_range on %s did not fail, or its failure did not stop the hints", os.DevNull)
 	}
 }
