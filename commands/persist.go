@@ -24,9 +24,19 @@ type persistence struct {
 	scheduled  atomic.Bool
 
 	lastBgFailed   atomic.Bool
-	lastBgDuration atomic.Int64 // milliseconds
+	lastBgDuration atomic.Int64 // milliseconds; -1 before the first BGSAVE
 	bgStart        atomic.Int64 // unix nanoseconds
 	lastPauseUs    atomic.Int64
+
+	// The save being written: keys at its cut and keys written so far
+	// (current_save_keys_total and _processed); 0 between saves.
+	saveKeysTotal     atomic.Int64
+	saveKeysProcessed atomic.Int64
+
+	// The last load at start-up: variables loaded, and those dropped
+	// because they had expired meanwhile.
+	lastLoadLoaded  atomic.Int64
+	lastLoadExpired atomic.Int64
 
 	// The snapshot being loaded at start-up, for INFO's loading_* fields.
 	loadStart   atomic.Int64 // unix seconds

@@ -99,6 +99,12 @@ func (s *Server) cutHeld(snap *snapState) (dirty int64) {
 	}
 	snap.now = nowMs()
 	s.snap.Store(snap)
+	var keys int64
+	for db := range snap.dbs {
+		keys += s.keys[db].Load()
+	}
+	s.persist.saveKeysTotal.Store(keys)
+	s.persist.saveKeysProcessed.Store(0)
 	return s.persist.dirty.Load()
 }
 
@@ -190,6 +196,7 @@ func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err
 					}
 				}
 				keys += len(items)
+				s.persist.saveKeysProcessed.Store(int64(keys))
 				if len(items) > 0 {
 					reclaim(sh, items, locked)
 				}
@@ -261,6 +268,8 @@ func (s *Server) save() error {
 func (s *Server) finishSave(snap *snapState, locked bool, dirty int64, pause time.Duration, background bool) error {
 	start := time.Now()
 	n, keys, err := s.writeSnap(snap, locked)
+	s.persist.saveKeysTotal.Store(0)
+	s.persist.saveKeysProcessed.Store(0)
 	done, failed := "DB saved on disk", "Error saving DB on disk"
 	if background {
 		done, failed = "Background saving terminated with success", "Background saving error"
@@ -583,7 +592,7 @@ func (s *Server) load() error {
 	quit := make(chan struct{})
 	defer close(quit)
 	go readSnapshot(rd, msgs, quit)
-	var n int64
+	var n, expired int64
 	var v *variable
 	var b memtree.Builder
 	var key []byte
@@ -597,6 +606,8 @@ func (s *Server) load() error {
 		sh.Lock()
 		if v.expireAt == 0 || v.expireAt > nowMs() {
 			s.put(db, key, v)
+		} else {
+			expired++
 		}
 		sh.Unlock()
 		v = nil
@@ -624,6 +635,8 @@ func (s *Server) load() error {
 	}
 	finish()
 	s.persist.dirty.Store(0)
+	s.persist.lastLoadLoaded.Store(n - expired)
+	s.persist.lastLoadExpired.Store(expired)
 	d := time.Since(start)
 	s.log.notice("DB loaded from disk: %d keys, %d bytes in %v (%.0f MB/s)", n, rd.Offset(), d.Round(time.Millisecond), float64(rd.Offset())/1e6/max(d.Seconds(), 1e-9))
 	return nil

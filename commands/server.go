@@ -208,6 +208,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s.initLive()
 	// As in Redis, the save rules count time from start-up.
 	s.persist.lastSave.Store(time.Now().Unix())
+	s.persist.lastBgDuration.Store(-1)
 	s.tab = shardlock.New[*variable](cfg.Databases)
 	s.keys = make([]atomic.Int64, cfg.Databases)
 	s.vols = make([]atomic.Int64, cfg.Databases)

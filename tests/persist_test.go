@@ -495,6 +495,9 @@ func TestPersistRoundTrip(t *testing.T) {
 			if ttl := mustDo(t, rdb0, "TTL", "v:i8"); ttl != int64(-1) {
 				t.Fatalf("TTL v:i8 = %v, want -1", ttl)
 			}
+			if n, x := infoInt(t, rdb0, "rdb_last_load_keys_loaded"), infoInt(t, rdb0, "rdb_last_load_keys_expired"); n != int64(len(saved)-1) || x != 1 {
+				t.Fatalf("rdb_last_load_keys_loaded:%d rdb_last_load_keys_expired:%d, want %d and 1", n, x, len(saved)-1)
+			}
 
 			// Saving what was loaded writes the same records, expiries
 			// included (exp:ex's stays the absolute time it was).
@@ -1391,10 +1394,16 @@ func TestPersistInfo(t *testing.T) {
 		}
 	}
 
-	// The change counter, compared with Redis's for the same commands.
 	redisPort := startRedis(t)
 	rr := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(redisPort), Protocol: 2, MaxRetries: -1})
 	defer rr.Close()
+	// Redis's fields, in its order and, at start, with its values but for
+	// the clock's; numkv adds rdb_last_cut_pause_usec.
+	if got, want := infoSection(t, rdb, "rdb_last_cut_pause_usec", "rdb_last_save_time"), infoSection(t, rr, "rdb_last_save_time"); !slices.Equal(got, want) {
+		t.Fatalf("INFO persistence at start:\n%s\nredis-server:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The change counter, compared with Redis's for the same commands.
 	for _, cmd := range [][]any{
 		{"SET", "a", "1"}, {"SET", "a", "2", "NX"}, {"APPEND", "a", "x"}, {"DEL", "nokey"},
 		{"MSET", "b", "1", "c", "2"}, {"SETRANGE", "a", 0, "z"}, {"GET", "a"}, {"DEL", "b", "c"},
@@ -1439,9 +1448,32 @@ func TestPersistInfo(t *testing.T) {
 	if n, s := infoInt(t, rdb, "rdb_saves"), info(t, rdb, "rdb_last_bgsave_status"); n != 2 || s != "ok" {
 		t.Fatalf("rdb_saves:%d rdb_last_bgsave_status:%s after BGSAVE", n, s)
 	}
+	if n := infoInt(t, rdb, "rdb_last_bgsave_time_sec"); n < 0 {
+		t.Fatalf("rdb_last_bgsave_time_sec:%d after a BGSAVE", n)
+	}
+	if n, k := infoInt(t, rdb, "current_save_keys_processed"), infoInt(t, rdb, "current_save_keys_total"); n != 0 || k != 0 {
+		t.Fatalf("current_save_keys_processed:%d current_save_keys_total:%d with no save running", n, k)
+	}
 	if infoInt(t, rdb, "rdb_last_save_time") != lastsave() {
 		t.Fatal("rdb_last_save_time differs from LASTSAVE")
 	}
+}
+
+// infoSection returns INFO persistence's lines, in order, without the
+// named fields.
+func infoSection(t testing.TB, rdb *redis.Client, skip ...string) []string {
+	t.Helper()
+	text, err := rdb.Info(ctx, "persistence").Result()
+	if err != nil {
+		t.Fatalf("INFO persistence: %v", err)
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(text), "\r\n") {
+		if k, _, _ := strings.Cut(line, ":"); !slices.Contains(skip, k) {
+			lines = append(lines, line)
+		}
+	}
+	return lines
 }
 
 // startRedis runs redis-server without persistence on a free loopback port,
