@@ -380,16 +380,19 @@ func cmdBgsave(s *Server, c *client, args [][]byte) {
 func cmdLastsave(s *Server, c *client, args [][]byte) { c.int(s.persist.lastSave.Load()) }
 
 // cmdShutdown saves (unless NOSAVE) and stops the server. A failed save
-// keeps the server running, as in Redis.
+// keeps the server running, as in Redis, unless FORCE. NOW has nothing to
+// skip: there are no replicas to wait for.
 func cmdShutdown(s *Server, c *client, args [][]byte) {
-	save, nosave := false, false
+	save, nosave, force := false, false, false
 	for _, a := range args[1:] {
 		switch strings.ToLower(string(a)) {
 		case "save":
 			save = true
 		case "nosave":
 			nosave = true
-		case "now", "force":
+		case "now":
+		case "force":
+			force = true
 		case "abort":
 			c.err("ERR No shutdown in progress.")
 			return
@@ -402,7 +405,7 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 		c.err(msgSyntax)
 		return
 	}
-	if err := s.shutdown(!nosave); err != nil {
+	if err := s.shutdown(!nosave, force); err != nil {
 		c.err(msgShutdownErr)
 		return
 	}
@@ -411,11 +414,13 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 }
 
 // shutdown saves when asked and persistence is on, then asks Run to stop.
+// If the save fails it returns the error and the server serves on, unless
+// force: then it exits anyway, leaving the previous snapshot in place.
 //
 // While the snapshot is still loading it never saves, whatever it was
 // asked, as Redis does: the keyspace is only part of the file, and saving it
 // would replace the snapshot with less.
-func (s *Server) shutdown(save bool) error {
+func (s *Server) shutdown(save, force bool) error {
 	s.shutdownMu.Lock()
 	defer s.shutdownMu.Unlock()
 	if s.closing.Load() || s.exitRequested() {
@@ -434,8 +439,11 @@ func (s *Server) shutdown(save bool) error {
 	if save && s.cfg.DBFilename != "" {
 		s.log.notice("Saving the final snapshot before exiting.")
 		if err := s.finalSave(); err != nil {
-			s.log.warn("Error trying to save the DB, can't exit.")
-			return err
+			if !force {
+				s.log.warn("Error trying to save the DB, can't exit.")
+				return err
+			}
+			s.log.warn("Error trying to save the DB. Exit anyway.")
 		}
 	}
 	s.log.notice("numkv is now ready to exit, bye bye...")
@@ -504,7 +512,7 @@ func (s *Server) handleSignals(sig <-chan os.Signal) {
 		busy.Store(true)
 		go func() {
 			defer busy.Store(false)
-			s.shutdown(true)
+			s.shutdown(true, false)
 		}()
 	}
 }

@@ -722,6 +722,47 @@ func TestPersistShutdownSaveFails(t *testing.T) {
 	mustEqualDataset(t, mustDump(t, p, nil), want)
 }
 
+// TestPersistShutdownForce: SHUTDOWN FORCE exits even though its save
+// fails, as in Redis, and the snapshot saved before stays as it was.
+func TestPersistShutdownForce(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logf := filepath.Join(t.TempDir(), "numkv.log")
+	p := mustStart(t, dir, "--save", "", "--logfile", logf)
+	fillSmall(t, p, "A")
+	want := mustDump(t, p, nil)
+	rdb := client(p, 0)
+	defer rdb.Close()
+	if v := mustDo(t, rdb, "SAVE"); v != "OK" {
+		t.Fatalf("SAVE = %v", v)
+	}
+	mustDo(t, rdb, "SET", "tag", "B") // after the save: lost by the forced exit
+	if err := os.Rename(dir, dir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shutdownByCommand(t, p, "FORCE")
+	if code := mustExit(t, p); code != 0 {
+		t.Fatalf("exit code %d\n%s", code, p.log)
+	}
+	if b, _ := os.ReadFile(logf); !strings.Contains(string(b), "Error trying to save the DB. Exit anyway.") {
+		t.Fatalf("the log does not say the save failed:\n%s", b)
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dir+".away", dir); err != nil {
+		t.Fatal(err)
+	}
+	p = mustStart(t, dir, "--save", "")
+	mustEqualDataset(t, mustDump(t, p, nil), want)
+}
+
 // ---------- kill -9 during saves ----------
 
 const (
