@@ -667,25 +667,48 @@ func TestPersistShutdown(t *testing.T) {
 	})
 }
 
-// TestPersistShutdownSaveFails makes the final save fail (the snapshot
-// directory replaced by a file): SHUTDOWN answers Redis's error and SIGTERM
-// is ignored, the server serving on, until the directory is back.
-func TestPersistShutdownSaveFails(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "data")
+// startLogged starts numkv on a snapshot directory of its own, logging to
+// a file, with no save rules.
+func startLogged(t testing.TB) (p *proc, dir, logf string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	logf := filepath.Join(t.TempDir(), "numkv.log")
-	p := mustStart(t, dir, "--save", "", "--logfile", logf)
-	fillSmall(t, p, "A")
-	want := mustDump(t, p, nil)
+	logf = filepath.Join(t.TempDir(), "numkv.log")
+	return mustStart(t, dir, "--save", "", "--logfile", logf), dir, logf
+}
+
+// hideDir puts a file where the snapshot directory dir was, so that every
+// save fails, and returns the function that puts the directory back.
+func hideDir(t testing.TB, dir string) (restore func()) {
+	t.Helper()
 	if err := os.Rename(dir, dir+".away"); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(dir, []byte("not a directory"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return func() {
+		t.Helper()
+		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(dir+".away", dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPersistShutdownSaveFails makes the final save fail (the snapshot
+// directory replaced by a file): SHUTDOWN answers Redis's error and SIGTERM
+// is ignored, the server serving on, until the directory is back.
+func TestPersistShutdownSaveFails(t *testing.T) {
+	t.Parallel()
+	p, dir, logf := startLogged(t)
+	fillSmall(t, p, "A")
+	want := mustDump(t, p, nil)
+	restore := hideDir(t, dir)
 	rdb := client(p, 0)
 	defer rdb.Close()
 	mustErrText(t, rdb, "ERR Errors trying to SHUTDOWN. Check logs.", "SHUTDOWN")
@@ -705,12 +728,7 @@ func TestPersistShutdownSaveFails(t *testing.T) {
 	}
 
 	// With the directory back, SHUTDOWN works and saves.
-	if err := os.Remove(dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(dir+".away", dir); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	if names := dirNames(t, dir); len(names) != 0 {
 		t.Fatalf("the failed saves left %q", names)
 	}
@@ -726,12 +744,7 @@ func TestPersistShutdownSaveFails(t *testing.T) {
 // fails, as in Redis, and the snapshot saved before stays as it was.
 func TestPersistShutdownForce(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	logf := filepath.Join(t.TempDir(), "numkv.log")
-	p := mustStart(t, dir, "--save", "", "--logfile", logf)
+	p, dir, logf := startLogged(t)
 	fillSmall(t, p, "A")
 	want := mustDump(t, p, nil)
 	rdb := client(p, 0)
@@ -740,12 +753,7 @@ func TestPersistShutdownForce(t *testing.T) {
 		t.Fatalf("SAVE = %v", v)
 	}
 	mustDo(t, rdb, "SET", "tag", "B") // after the save: lost by the forced exit
-	if err := os.Rename(dir, dir+".away"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dir, []byte("not a directory"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	restore := hideDir(t, dir)
 	shutdownByCommand(t, p, "FORCE")
 	if code := mustExit(t, p); code != 0 {
 		t.Fatalf("exit code %d\n%s", code, p.log)
@@ -753,12 +761,7 @@ func TestPersistShutdownForce(t *testing.T) {
 	if b, _ := os.ReadFile(logf); !strings.Contains(string(b), "Error trying to save the DB. Exit anyway.") {
 		t.Fatalf("the log does not say the save failed:\n%s", b)
 	}
-	if err := os.Remove(dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(dir+".away", dir); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	p = mustStart(t, dir, "--save", "")
 	mustEqualDataset(t, mustDump(t, p, nil), want)
 }
