@@ -36,14 +36,13 @@ import (
 // stops the hints: the final fsync decides.
 type asyncWriter struct {
 	w      io.Writer
-	f      *os.File     // the file w ends in, for hints; or nil
-	fd     uintptr      // f's descriptor
-	direct directFile   // an O_DIRECT handle on f, or nil
-	at     bool         // write with f.WriteAt: direct writes do not move f's offset
-	hints  bool         // writeback hints still work
-	pos    int64        // bytes written
-	waited int64        // on disk below here
-	nodir  atomic.Int64 // bytes written through the page cache, for tests
+	f      *os.File   // the file w ends in, for hints; or nil
+	fd     uintptr    // f's descriptor
+	direct directFile // an O_DIRECT handle on f, or nil
+	at     bool       // write with f.WriteAt: direct writes do not move f's offset
+	hints  bool       // writeback hints still work
+	pos    int64      // bytes written
+	waited int64      // on disk below here
 	buf    []byte
 	full   chan []byte
 	free   chan []byte
@@ -127,7 +126,6 @@ func (a *asyncWriter) write(b []byte) error {
 		n, err = a.w.Write(b)
 	}
 	a.pos += int64(n)
-	a.nodir.Add(int64(n))
 	if err == nil && a.hints {
 		a.writeback(int64(n))
 	}
