@@ -10,10 +10,11 @@ import (
 
 // TestImportDirection fails the build when an import breaks the house's
 // dependency direction: main -> commands -> (memtree, shardlock,
-// snapshotio), the three leaves importing only the standard library (and
-// klauspost/compress in snapshotio).
+// snapshotio, offheap), the leaves importing only the standard library
+// (and klauspost/compress in snapshotio, x/sys/unix in offheap).
 func TestImportDirection(t *testing.T) {
 	allowed := map[string]func(path string) bool{
+		"offheap":    func(p string) bool { return p == "golang.org/x/sys/unix" },
 		"memtree":    func(p string) bool { return false },
 		"shardlock":  func(p string) bool { return false },
 		"snapshotio": func(p string) bool { return strings.HasPrefix(p, "github.com/klauspost/compress") },

@@ -1,0 +1,490 @@
+package offheap
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Purpose says what a block holds, so that Live can report each kind.
+type Purpose uint8
+
+const (
+	Chunk   Purpose = iota // array bytes: the chunks of memtree's leaves
+	Node                   // memtree's nodes
+	Record                 // keyspace records: key, metadata, small value
+	Table                  // keyspace hash tables
+	Scratch                // anything else numkv holds for a while
+	NumPurposes
+)
+
+var purposeNames = [NumPurposes]string{"chunk", "node", "record", "table", "scratch"}
+
+func (p Purpose) String() string {
+	if p < NumPurposes {
+		return purposeNames[p]
+	}
+	return fmt.Sprintf("purpose(%d)", p)
+}
+
+// Ref names a block without a Go pointer: its offset from the base of the
+// reservation (or, on the Go heap, a handle). The zero Ref is no block.
+type Ref uint64
+
+// MaxRef bounds every Ref, so that a Ref fits in 44 bits.
+const MaxRef = 1 << 44
+
+// Reservation sizes: the largest range tried first, halving down to the
+// smallest. 16 TiB of address space costs nothing but page tables for what
+// is used; MaxRef must cover it.
+const (
+	maxReserve = 1 << 44
+	minReserve = 1 << 30
+	dirBits    = 11 // pages per directory chunk: 2^11
+)
+
+var (
+	initOnce sync.Once
+	heapMode bool   // blocks come from the Go heap (heap.go)
+	arena    []byte // the reservation, PageSize-aligned
+	base     unsafe.Pointer
+	hugeOff  atomic.Bool
+	live     [NumPurposes]atomic.Int64
+
+	// forceHeap makes setup choose the Go heap; tests of heap mode set it
+	// before the first allocation.
+	forceHeap bool
+)
+
+func ensure() { initOnce.Do(setup) }
+
+func setup() {
+	for i := range classes {
+		classes[i].avail = -1
+	}
+	if raceEnabled || !mmapSupported || forceHeap {
+		heapMode = true
+		return
+	}
+	for size := maxReserve; size >= minReserve; size /= 2 {
+		b, err := reserve(size + PageSize)
+		if err != nil {
+			continue
+		}
+		adj := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b)))) & (PageSize - 1)
+		arena = b[adj : adj+size : adj+size]
+		base = unsafe.Pointer(unsafe.SliceData(arena))
+		break
+	}
+	if arena == nil {
+		heapMode = true
+		return
+	}
+	// Advice on the whole range once: ranges committed later inherit it.
+	adviseHuge(arena, !hugeOff.Load())
+	pages.next = 1 // page 0 is never used, so no block has Ref 0
+	pages.committed = 1
+	dir[0].Store(new([1 << dirBits]span))
+}
+
+// SetHugePages asks the system for transparent huge pages for all memory
+// from here (the default), or asks it not to use them. It may be called at
+// any time; memory already faulted in keeps the pages it has.
+func SetHugePages(on bool) {
+	hugeOff.Store(!on)
+	ensure()
+	if arena != nil {
+		adviseHuge(arena, on)
+	}
+}
+
+// span is one page's metadata. A page is free, the whole of a span of one
+// size class, or the first of a large allocation.
+type span struct {
+	class      int16  // size class of the span; 0 when not a span
+	large      int32  // pages of the large allocation starting here, else 0
+	used       uint32 // blocks handed out and not freed
+	bump       uint32 // blocks [0, bump) were handed out at least once
+	free       uint32 // head of the free list: block index + 1, 0 if empty
+	prev, next int32  // neighbours in the class's list of spans with room
+}
+
+// dir maps a page number to its span in chunks of 2^dirBits pages, made as
+// pages are first committed. Chunks are never freed.
+var dir [maxReserve / PageSize >> dirBits]atomic.Pointer[[1 << dirBits]span]
+
+func spanOf(pg int32) *span { return &dir[pg>>dirBits].Load()[pg&(1<<dirBits-1)] }
+
+// classState is one size class: its lock and its list of spans that have
+// room, most recently freed into first.
+type classState struct {
+	mu    sync.Mutex
+	avail int32
+	_     [56]byte // one cache line per class
+}
+
+var classes [nClasses + 1]classState
+
+func pagePtr(pg int32) unsafe.Pointer { return unsafe.Add(base, uintptr(pg)<<pageShift) }
+
+// Alloc returns a block of at least n bytes as a slice of length n and
+// capacity SizeOf(n). Its contents are undefined. Alloc(p, 0) returns nil.
+// It panics if the address space is exhausted.
+func Alloc(p Purpose, n int) []byte {
+	if n <= 0 {
+		return nil
+	}
+	ensure()
+	var ptr unsafe.Pointer
+	var size int
+	if heapMode {
+		ptr, size = heapAlloc(n)
+	} else {
+		ptr, size = allocMapped(n)
+	}
+	live[p].Add(int64(size))
+	return unsafe.Slice((*byte)(ptr), size)[:n]
+}
+
+// AllocZero is Alloc with the block's first n bytes cleared.
+func AllocZero(p Purpose, n int) []byte {
+	b := Alloc(p, n)
+	clear(b)
+	return b
+}
+
+func allocMapped(n int) (unsafe.Pointer, int) {
+	if n > maxSmall {
+		np := int32((n + PageSize - 1) >> pageShift)
+		pg := getPages(np)
+		spanOf(pg).large = np
+		ptr := pagePtr(pg)
+		size := int(np) << pageShift
+		if Invariants {
+			dbgAlloc(ptr, size, false)
+		}
+		return ptr, size
+	}
+	c := sizeClass(n)
+	size := int(classSize[c])
+	ptr, reused := allocBlock(c)
+	if Invariants {
+		dbgAlloc(ptr, size, reused)
+	}
+	return ptr, size
+}
+
+// allocBlock takes a block of class c from the first span with room, or
+// from a fresh span. reused says it came from a free list.
+func allocBlock(c int) (ptr unsafe.Pointer, reused bool) {
+	cs := &classes[c]
+	size := uintptr(classSize[c])
+	cs.mu.Lock()
+	pg := cs.avail
+	if pg < 0 {
+		pg = getPages(1)
+		s := spanOf(pg)
+		*s = span{class: int16(c), prev: -1, next: -1}
+		link(cs, pg, s)
+	}
+	s := spanOf(pg)
+	if s.free != 0 {
+		idx := s.free - 1
+		ptr = unsafe.Add(pagePtr(pg), uintptr(idx)*size)
+		s.free = *(*uint32)(ptr)
+		reused = true
+	} else {
+		ptr = unsafe.Add(pagePtr(pg), uintptr(s.bump)*size)
+		s.bump++
+	}
+	s.used++
+	if s.used == classBlocks[c] {
+		unlink(cs, pg, s)
+	}
+	cs.mu.Unlock()
+	return ptr, reused
+}
+
+func link(cs *classState, pg int32, s *span) {
+	s.prev, s.next = -1, cs.avail
+	if cs.avail >= 0 {
+		spanOf(cs.avail).prev = pg
+	}
+	cs.avail = pg
+}
+
+func unlink(cs *classState, pg int32, s *span) {
+	if s.prev >= 0 {
+		spanOf(s.prev).next = s.next
+	} else {
+		cs.avail = s.next
+	}
+	if s.next >= 0 {
+		spanOf(s.next).prev = s.prev
+	}
+	s.prev, s.next = -1, -1
+}
+
+// Free returns a block that Alloc or AllocZero gave: b must start where
+// the block starts (its length and capacity do not matter). Free(p, nil)
+// does nothing. p must be the purpose it was allocated with. Freeing
+// anything else is a bug; the invariants build panics on it.
+func Free(p Purpose, b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	freePtr(p, unsafe.Pointer(unsafe.SliceData(b)))
+}
+
+func freePtr(p Purpose, ptr unsafe.Pointer) {
+	if heapMode {
+		live[p].Add(-int64(heapFree(ptr)))
+		return
+	}
+	size := blockSize(ptr)
+	live[p].Add(-int64(size))
+	if Invariants && !dbgFree(ptr, size) {
+		return // quarantined; dbgFree frees what leaves the quarantine
+	}
+	freeMapped(ptr)
+}
+
+// blockSize returns the size of the mapped block starting at ptr, and
+// panics if ptr does not start a block in use.
+func blockSize(ptr unsafe.Pointer) int {
+	off := uintptr(ptr) - uintptr(base)
+	if off >= uintptr(len(arena)) || off < PageSize {
+		panic(fmt.Sprintf("offheap: free of %p, which is not in the arena", ptr))
+	}
+	s := spanOf(int32(off >> pageShift))
+	in := off & (PageSize - 1)
+	switch {
+	case s.large > 0 && in == 0:
+		return int(s.large) << pageShift
+	case s.class > 0 && in%uintptr(classSize[s.class]) == 0:
+		return int(classSize[s.class])
+	}
+	panic(fmt.Sprintf("offheap: free of %p, which does not start a block", ptr))
+}
+
+// freeMapped puts a mapped block back. A span left empty gives its page
+// back at once; the page pool decides whether it stays resident.
+func freeMapped(ptr unsafe.Pointer) {
+	off := uintptr(ptr) - uintptr(base)
+	pg := int32(off >> pageShift)
+	s := spanOf(pg)
+	if s.large > 0 {
+		np := s.large
+		s.large = 0
+		putPages(pg, np)
+		return
+	}
+	c := int(s.class)
+	cs := &classes[c]
+	idx := uint32((off & (PageSize - 1)) / uintptr(classSize[c]))
+	cs.mu.Lock()
+	*(*uint32)(ptr) = s.free
+	s.free = idx + 1
+	if s.used == classBlocks[c] {
+		link(cs, pg, s)
+	}
+	s.used--
+	if s.used == 0 {
+		unlink(cs, pg, s)
+		*s = span{}
+		cs.mu.Unlock()
+		if Invariants {
+			// Whatever writes here before the page is used again shows
+			// in dbgAlloc's check of the blocks handed out from it.
+			poison(unsafe.Slice((*byte)(pagePtr(pg)), PageSize))
+		}
+		putPages(pg, 1)
+		return
+	}
+	cs.mu.Unlock()
+}
+
+// AllocRef is Alloc for structures that keep no Go pointers: it names the
+// block by a Ref as well.
+func AllocRef(p Purpose, n int) (Ref, []byte) {
+	b := Alloc(p, n)
+	if b == nil {
+		return 0, nil
+	}
+	if heapMode {
+		return heapRef(b), b
+	}
+	return Ref(uintptr(unsafe.Pointer(unsafe.SliceData(b))) - uintptr(base)), b
+}
+
+// FreeRef frees the block r names, as Free does.
+func FreeRef(p Purpose, r Ref) {
+	if r == 0 {
+		return
+	}
+	if heapMode {
+		ptr := heapUnref(r)
+		live[p].Add(-int64(heapFree(ptr)))
+		return
+	}
+	freePtr(p, unsafe.Add(base, uintptr(r)))
+}
+
+// Pointer returns the address of the block r names; nil for 0.
+func (r Ref) Pointer() unsafe.Pointer {
+	if r == 0 {
+		return nil
+	}
+	if heapMode {
+		return heapPointer(r)
+	}
+	return unsafe.Add(base, uintptr(r))
+}
+
+// Bytes returns the first n bytes of the block r names.
+func (r Ref) Bytes(n int) []byte { return unsafe.Slice((*byte)(r.Pointer()), n) }
+
+// The page pool. Single pages (spans) come back to a stack of resident
+// pages, up to retainMax, beyond which they are given back to the system
+// and stacked as clean; runs of pages (large allocations) are always given
+// back, and kept sorted by address so that neighbours merge.
+var pages struct {
+	mu        sync.Mutex
+	next      int32   // first page never handed out
+	committed int32   // pages below are readable and writable
+	dirty     []int32 // free single pages still resident
+	clean     []int32 // free single pages given back
+	runs      []pageRun
+	inUse     int64 // pages in spans and large allocations
+}
+
+type pageRun struct{ start, n int32 }
+
+// retainMax is how many free pages stay resident for reuse (16 MiB): what a
+// span that empties and refills, or a large value rewritten in place, would
+// otherwise fault in again and again.
+var retainMax = 8
+
+// commitStep is how far the readable range grows at a time (64 MiB).
+const commitStep = 32
+
+func getPages(n int32) int32 {
+	pages.mu.Lock()
+	defer pages.mu.Unlock()
+	pages.inUse += int64(n)
+	if n == 1 {
+		if k := len(pages.dirty); k > 0 {
+			pg := pages.dirty[k-1]
+			pages.dirty = pages.dirty[:k-1]
+			return pg
+		}
+		if k := len(pages.clean); k > 0 {
+			pg := pages.clean[k-1]
+			pages.clean = pages.clean[:k-1]
+			return pg
+		}
+	}
+	for i, r := range pages.runs {
+		if r.n >= n {
+			if r.n == n {
+				pages.runs = append(pages.runs[:i], pages.runs[i+1:]...)
+			} else {
+				pages.runs[i] = pageRun{r.start + n, r.n - n}
+			}
+			return r.start
+		}
+	}
+	total := int32(len(arena) >> pageShift)
+	pg := pages.next
+	if pg > total-n {
+		panic(fmt.Sprintf("offheap: out of address space: %d pages of %d in use", pages.inUse, total))
+	}
+	pages.next += n
+	if pages.next > pages.committed {
+		to := min(total, max(pages.next, pages.committed+commitStep))
+		if err := commit(arena[int(pages.committed)<<pageShift : int(to)<<pageShift]); err != nil {
+			panic(fmt.Sprintf("offheap: committing memory: %v", err))
+		}
+		for c := pages.committed >> dirBits; c <= (to-1)>>dirBits; c++ {
+			if dir[c].Load() == nil {
+				dir[c].Store(new([1 << dirBits]span))
+			}
+		}
+		pages.committed = to
+	}
+	return pg
+}
+
+func putPages(pg, n int32) {
+	pages.mu.Lock()
+	defer pages.mu.Unlock()
+	pages.inUse -= int64(n)
+	if n == 1 && len(pages.dirty) < retainMax {
+		pages.dirty = append(pages.dirty, pg)
+		return
+	}
+	release(arena[int(pg)<<pageShift : int(pg+n)<<pageShift])
+	if n == 1 {
+		pages.clean = append(pages.clean, pg)
+		return
+	}
+	i := 0
+	for i < len(pages.runs) && pages.runs[i].start < pg {
+		i++
+	}
+	pages.runs = append(pages.runs, pageRun{})
+	copy(pages.runs[i+1:], pages.runs[i:])
+	pages.runs[i] = pageRun{pg, n}
+	if i+1 < len(pages.runs) && pg+n == pages.runs[i+1].start {
+		pages.runs[i].n += pages.runs[i+1].n
+		pages.runs = append(pages.runs[:i+1], pages.runs[i+2:]...)
+	}
+	if i > 0 && pages.runs[i-1].start+pages.runs[i-1].n == pg {
+		pages.runs[i-1].n += pages.runs[i].n
+		pages.runs = append(pages.runs[:i], pages.runs[i+1:]...)
+	}
+}
+
+// Stats is a snapshot of what the allocator holds.
+type Stats struct {
+	// Live is the bytes of blocks handed out and not freed, per purpose,
+	// each counted at its class size.
+	Live [NumPurposes]int64
+	// Total is the sum of Live.
+	Total int64
+	// Pages is the memory of the pages holding spans and large
+	// allocations: an upper bound of what they keep resident.
+	Pages int64
+	// Retained is the memory of free pages kept resident for reuse.
+	Retained int64
+	// HeapMode says blocks come from the Go heap (race builds, or no
+	// reservation could be made); Pages and Retained are then 0.
+	HeapMode bool
+}
+
+// ReadStats returns the allocator's counters. Live and Total are exact at
+// any instant; the page counts are read under the pool's lock.
+func ReadStats() Stats {
+	ensure()
+	var st Stats
+	for p := range st.Live {
+		st.Live[p] = live[p].Load()
+		st.Total += st.Live[p]
+	}
+	st.HeapMode = heapMode
+	pages.mu.Lock()
+	st.Pages = pages.inUse << pageShift
+	st.Retained = int64(len(pages.dirty)) << pageShift
+	pages.mu.Unlock()
+	return st
+}
+
+// LiveBytes returns Stats.Total without taking any lock.
+func LiveBytes() int64 {
+	var t int64
+	for p := range live {
+		t += live[p].Load()
+	}
+	return t
+}
