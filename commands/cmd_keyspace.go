@@ -101,7 +101,7 @@ func (s *Server) rename(c *client, args [][]byte, nx bool) {
 		}
 		s.removeKey(c.db, dst)
 	}
-	s.removeKey(c.db, src)
+	s.detachKey(c.db, src)
 	s.put(c.db, dst, v)
 	s.persist.dirty.Add(1)
 	if nx {
@@ -138,7 +138,7 @@ func cmdMove(s *Server, c *client, args [][]byte) {
 		c.int(0)
 		return
 	}
-	s.removeKey(c.db, args[1])
+	s.detachKey(c.db, args[1])
 	s.put(dst, args[1], v)
 	s.persist.dirty.Add(1)
 	c.int(1)

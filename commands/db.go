@@ -57,7 +57,7 @@ func access(v *variable) {
 	}
 }
 
-// put stores v at key, replacing whatever was there.
+// put stores v at key, replacing and freeing whatever was there.
 func (s *Server) put(db int, key []byte, v *variable) {
 	sh := s.tab.Shard(s.tab.Index(db, key))
 	if sh.M == nil {
@@ -67,8 +67,13 @@ func (s *Server) put(db int, key []byte, v *variable) {
 	sh.M[string(key)] = v
 	if !had {
 		s.keys[db].Add(1)
-	} else if old.expireAt != 0 {
-		s.vols[db].Add(-1)
+	} else {
+		if old.expireAt != 0 {
+			s.vols[db].Add(-1)
+		}
+		if old != v {
+			old.tree.Release()
+		}
 	}
 	if v.expireAt != 0 {
 		s.vols[db].Add(1)
@@ -76,12 +81,24 @@ func (s *Server) put(db int, key []byte, v *variable) {
 	s.touched(db, key)
 }
 
-// removeKey deletes key and reports whether it existed (expired or not).
+// removeKey deletes key, frees its value, and reports whether it existed
+// (expired or not).
 func (s *Server) removeKey(db int, key []byte) bool {
+	v := s.detachKey(db, key)
+	if v == nil {
+		return false
+	}
+	v.tree.Release()
+	return true
+}
+
+// detachKey deletes key and returns its variable, which the caller now
+// owns (to put under another name, or to free), or nil.
+func (s *Server) detachKey(db int, key []byte) *variable {
 	sh := s.tab.Shard(s.tab.Index(db, key))
 	v, ok := sh.M[string(key)]
 	if !ok {
-		return false
+		return nil
 	}
 	delete(sh.M, string(key))
 	s.keys[db].Add(-1)
@@ -89,7 +106,7 @@ func (s *Server) removeKey(db int, key []byte) bool {
 		s.vols[db].Add(-1)
 	}
 	s.touched(db, key)
-	return true
+	return v
 }
 
 // setExpire changes v's expiry, keeping the volatile-key count right.

@@ -8,13 +8,13 @@ import (
 	"syscall"
 	"time"
 
-	"numkv/memtree"
+	"numkv/offheap"
 )
 
 // Run starts a server with cfg and serves until SIGTERM, SIGINT or
 // SHUTDOWN. It returns the process exit code.
 func Run(cfg Config) int {
-	memtree.SetHugePages(cfg.HugePages)
+	offheap.SetHugePages(cfg.HugePages)
 	s, err := NewServer(cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "numkv: %v\n", err)

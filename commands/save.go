@@ -34,14 +34,14 @@ import (
 // as it goes through snapshotio's WriteFile, a temporary file renamed over
 // the snapshot, so a crash leaves the old file or the new one, never a mix.
 
-// snapItem is one variable as it was at the cut.
+// snapItem is one variable as it was at the cut: a clone of its tree,
+// which the saver releases once written.
 type snapItem struct {
-	db    int
-	key   string
-	typ   *elemType // a variable's type never changes in place
-	exp   int64
-	tree  *memtree.Tree
-	lease memtree.Lease // hands the tree back once written (reclaim)
+	db   int
+	key  string
+	typ  *elemType // a variable's type never changes in place
+	exp  int64
+	tree *memtree.Tree
 }
 
 // snapState is a save in progress: the instant of its cut, and per slot of
@@ -135,8 +135,8 @@ func (s *Server) preserve(i int, sh *shardlock.Shard[*variable]) {
 			continue
 		}
 		t := &trees[len(ss.items)]
-		lease := v.tree.CloneTo(t)
-		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: t, lease: lease})
+		v.tree.CloneTo(t)
+		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: t})
 	}
 }
 
@@ -171,7 +171,10 @@ func (s *Server) snapshotOptions() (snapshotio.Options, error) {
 // slot lock already (the final save); otherwise each slot is read-locked
 // while it is preserved. It returns the file's size and the keys written.
 func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err error) {
-	defer s.snap.Store(nil)
+	defer func() {
+		s.snap.Store(nil)
+		s.dropSnap(snap, locked)
+	}()
 	opt, err := s.snapshotOptions()
 	if err != nil {
 		return 0, 0, err
@@ -190,16 +193,12 @@ func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err
 				if !locked {
 					sh.RUnlock()
 				}
-				for _, it := range items {
-					if err := writeRecord(w, &it); err != nil {
-						return err
-					}
+				err := writeItems(w, items)
+				if err != nil {
+					return err
 				}
 				keys += len(items)
 				s.persist.saveKeysProcessed.Store(int64(keys))
-				if len(items) > 0 {
-					reclaim(sh, items, locked)
-				}
 			}
 		}
 		return nil
@@ -207,21 +206,40 @@ func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err
 	return n, keys, err
 }
 
-// reclaim gives the variables of a written slot back what they share with
-// their clones, which nothing reads any more: without it every variable
-// would go on copying each 128 KiB leaf on its first write after the save,
-// behind the saver as well as ahead of it. A variable deleted, replaced or
-// cloned again since the cut has another tree or id, and Reclaim leaves it
-// alone; looking each up under the slot's lock (a read lock is enough for
-// Reclaim) means only variables of this slot are touched.
-func reclaim(sh *shardlock.Shard[*variable], items []snapItem, locked bool) {
-	if !locked {
-		sh.RLock()
-		defer sh.RUnlock()
-	}
+// writeItems writes a slot's variables and releases their clones, written
+// or not: once released, a variable that shared its nodes with its clone
+// owns them alone again and writes them in place, instead of copying each
+// 128 KiB leaf on its first write after the save.
+func writeItems(w *snapshotio.Writer, items []snapItem) error {
+	var err error
 	for i := range items {
-		if v := sh.M[items[i].key]; v != nil {
-			v.tree.Reclaim(items[i].lease)
+		if err == nil {
+			err = writeRecord(w, &items[i])
+		}
+		items[i].tree.Release()
+	}
+	return err
+}
+
+// dropSnap ends a save: it marks every slot preserved, so that no writer
+// clones for it any more, and releases the clones of the slots it did not
+// write (a save that failed part way). The caller has cleared s.snap.
+func (s *Server) dropSnap(snap *snapState, locked bool) {
+	for db, shards := range snap.dbs {
+		for j := range shards {
+			sh := s.tab.Shard(db*shardSlots + j)
+			if !locked {
+				sh.Lock()
+			}
+			shards[j].done = true
+			items := shards[j].items
+			shards[j].items = nil
+			if !locked {
+				sh.Unlock()
+			}
+			for i := range items {
+				items[i].tree.Release()
+			}
 		}
 	}
 }
@@ -603,6 +621,7 @@ func (s *Server) load() error {
 	var n, expired int64
 	var v *variable
 	var b memtree.Builder
+	defer b.Discard() // what a failed load built so far
 	var key []byte
 	var db int
 	finish := func() {
@@ -615,6 +634,7 @@ func (s *Server) load() error {
 		if v.expireAt == 0 || v.expireAt > nowMs() {
 			s.put(db, key, v)
 		} else {
+			v.tree.Release()
 			expired++
 		}
 		sh.Unlock()

@@ -64,7 +64,7 @@ type Config struct {
 	// background save makes writes fail with MISCONF until a save works.
 	StopWritesOnBgsaveError string
 	// HugePages asks Linux for transparent huge pages for array memory
-	// (memtree.SetHugePages); it is process-wide and set by Run.
+	// (offheap.SetHugePages); it is process-wide and set by Run.
 	HugePages bool
 }
 

@@ -8,15 +8,11 @@ type Builder struct {
 	leaves []*node
 	cur    []byte
 	n      int
-	id     uint64
 }
 
 // Write appends a copy of p to the tree being built. It never fails.
 func (b *Builder) Write(p []byte) (int, error) {
 	n := len(p)
-	if b.id == 0 {
-		b.id = newID()
-	}
 	for len(p) > 0 {
 		if fillRoom(b.cur) == 0 {
 			// The first leaf grows like Append's, so that a small tree
@@ -30,28 +26,36 @@ func (b *Builder) Write(p []byte) (int, error) {
 		p = p[k:]
 		b.n += k
 		if len(b.cur) == leafFill() {
-			b.leaves = append(b.leaves, &node{cow: b.id, data: b.cur})
+			b.leaves = append(b.leaves, newLeaf(b.cur))
 			b.cur = nil
 		}
 	}
 	return n, nil
 }
 
+// Discard frees what was written and resets b to empty, for a build that
+// is abandoned (a snapshot that turns out damaged).
+func (b *Builder) Discard() {
+	for _, l := range b.leaves {
+		release(l)
+	}
+	putChunk(b.cur)
+	*b = Builder{}
+}
+
 // Tree returns the tree built so far and resets b to empty.
 func (b *Builder) Tree() *Tree {
 	t := &Tree{n: b.n}
-	if b.id == 0 {
-		b.id = newID()
-	}
-	t.cow.Store(b.id)
 	if c := b.cur; len(c) > 0 {
 		if cap(c) != allocSize(len(c)) {
 			b.cur = concat(c)
 			putChunk(c)
 		}
-		b.leaves = append(b.leaves, &node{cow: b.id, data: b.cur})
+		b.leaves = append(b.leaves, newLeaf(b.cur))
+	} else {
+		putChunk(c)
 	}
-	leaves, id := b.leaves, b.id
+	leaves := b.leaves
 	*b = Builder{}
 	if len(leaves) == 0 {
 		return t
@@ -62,8 +66,9 @@ func (b *Builder) Tree() *Tree {
 		s := segs{leaves[k-2].data, leaves[k-1].data}
 		T := len(s[0]) + len(s[1])
 		a := max(leafMin(), T/2/allocUnit*allocUnit)
-		leaves[k-2].data = s.chunk(0, a)
-		leaves[k-1].data = s.chunk(a, T-a)
+		x, y := s.chunk(0, a), s.chunk(a, T-a)
+		leaves[k-2].setData(x)
+		leaves[k-1].setData(y)
 	}
 	level := leaves
 	for len(level) > 1 {
@@ -71,7 +76,7 @@ func (b *Builder) Tree() *Tree {
 		g := (len(level) + nodeMax - 1) / nodeMax
 		next := make([]*node, g)
 		for j := range next {
-			next[j] = newInner(id, level[j*len(level)/g:(j+1)*len(level)/g])
+			next[j] = newInner(level[j*len(level)/g : (j+1)*len(level)/g])
 		}
 		level = next
 		t.height++

@@ -2,14 +2,17 @@ package memtree
 
 import (
 	"bytes"
-	"runtime"
 	"testing"
+	"unsafe"
+
+	"numkv/offheap"
 )
 
 // CloneTo behaves as Clone: both sides keep their own contents after
-// writes, and the target may be reused for a second clone.
+// writes, and the target may be reused for a second clone once released.
 func TestCloneTo(t *testing.T) {
 	src := New()
+	defer src.Release()
 	src.Append(bytes.Repeat([]byte("abcdefgh"), 100_000))
 	want := allBytes(src)
 	clones := make([]Tree, 2)
@@ -26,7 +29,9 @@ func TestCloneTo(t *testing.T) {
 	if got := allBytes(src); string(got[5000:5003]) != "XYZ" || !bytes.Equal(got[:5000], want[:5000]) {
 		t.Fatal("the original lost its write")
 	}
-	src.CloneTo(&clones[0]) // reuse: what it held is dropped
+	clones[0].Release()
+	src.CloneTo(&clones[0])
+	defer clones[0].Release()
 	if !bytes.Equal(allBytes(&clones[0]), allBytes(src)) {
 		t.Fatal("a reused target does not hold the new clone")
 	}
@@ -50,6 +55,7 @@ func TestMoveTo(t *testing.T) {
 	built := b.Tree()
 	var dst Tree
 	built.MoveTo(&dst)
+	defer dst.Release()
 	if built.Len() != 0 || dst.Len() != 500_000 {
 		t.Fatalf("after MoveTo: source %d bytes, target %d", built.Len(), dst.Len())
 	}
@@ -67,52 +73,61 @@ func TestMoveTo(t *testing.T) {
 	}
 }
 
-// After Reclaim the source writes in place again: a 4 KiB write into a
-// leaf it shared with the dropped clone allocates nothing. Without it,
-// the same write copies the leaf and the inner nodes above it. A second
-// clone taken meanwhile makes Reclaim refuse.
-func TestReclaim(t *testing.T) {
+// leafAt returns the address of the chunk holding byte off.
+func leafAt(tr *Tree, off int) unsafe.Pointer {
+	var c cursor
+	c.init(tr, false)
+	c.seek(off)
+	return unsafe.Pointer(unsafe.SliceData(c.leaf))
+}
+
+// Once a clone is released, the tree it shared with writes in place
+// again: a write into a leaf they shared keeps that leaf, where before the
+// release it copied it. This is what keeps a snapshot's trees from being
+// copied behind the saver.
+func TestReleasedCloneWritesInPlace(t *testing.T) {
 	src := New()
+	defer src.Release()
 	src.Append(bytes.Repeat([]byte("abcdefgh"), 1<<20)) // 8 MiB, two levels
 	page := bytes.Repeat([]byte("p"), 4096)
-	write := func(off int) uint64 { // allocations made by one write
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		if err := src.WriteAt(page, off); err != nil {
-			t.Fatal(err)
-		}
-		runtime.ReadMemStats(&after)
-		return after.Mallocs - before.Mallocs
-	}
 	var clone Tree
-	lease := src.CloneTo(&clone)
-	if a := write(0); a == 0 {
-		t.Fatal("a write after CloneTo did not copy the shared leaf")
+	src.CloneTo(&clone)
+	before := leafAt(src, 3<<20)
+	src.WriteAt(page, 3<<20)
+	if leafAt(src, 3<<20) == before {
+		t.Fatal("a write into a leaf shared with a clone did not copy it")
 	}
-	clone = Tree{} // gone
-	if !src.Reclaim(lease) {
-		t.Fatal("Reclaim refused, with no clone since")
+	if leafAt(&clone, 3<<20) != before {
+		t.Fatal("the clone lost its leaf")
 	}
-	if a := write(4 << 20); a != 0 {
-		t.Fatalf("a write after Reclaim made %d allocations, want 0", a)
+	clone.Release()
+	before = leafAt(src, 5<<20)
+	src.WriteAt(page, 5<<20)
+	if leafAt(src, 5<<20) != before {
+		t.Fatal("a write after the clone was released copied the leaf")
 	}
-	if src.Reclaim(lease) {
-		t.Fatal("a lease was reclaimed twice")
+	if err := src.check(); err != nil {
+		t.Fatal(err)
 	}
+}
 
-	lease = src.CloneTo(&clone)
-	other := src.Clone()
-	want := allBytes(other)
-	if src.Reclaim(lease) {
-		t.Fatal("Reclaim accepted although the tree was cloned since")
-	}
-	write(6 << 20)
-	if !bytes.Equal(allBytes(other), want) {
-		t.Fatal("a later clone saw the source's write")
-	}
-	for _, tr := range []*Tree{src, other} {
-		if err := tr.check(); err != nil {
-			t.Fatal(err)
-		}
+// Releasing every tree, clones and all, gives back every byte: the live
+// count of the allocator returns to where it was, whatever order the trees
+// are dropped in.
+func TestReleaseReturnsEverything(t *testing.T) {
+	before := offheap.LiveBytes()
+	src := New()
+	src.Append(pattern(3 << 20))
+	a, b := src.Clone(), src.Clone()
+	src.Insert(1000, pattern(5000))
+	a.Remove(2<<20, 300_000)
+	b.Release()
+	c := a.Clone()
+	src.Release()
+	c.WriteAt(pattern(10), 0)
+	c.Release()
+	a.Release()
+	if got := offheap.LiveBytes(); got != before {
+		t.Fatalf("%d bytes held after releasing everything, %d before", got, before)
 	}
 }

@@ -16,28 +16,29 @@
 // inclusive prefix sums of their children's byte counts, so a seek is a
 // binary search per level.
 //
-// Chunk buffers are allocated at their length rounded up to the 8 KiB page
-// the Go allocator uses for large objects, so a chunk wastes less than a
-// page. When a chunk outgrows its buffer, the overflow goes into spare room
-// of the left neighbour if it fits, else the chunk is rewritten into a
-// fresh buffer, and the bytes beyond whole pages go into the left
-// neighbour's spare room where they fit, which keeps most buffers exactly
-// full. Buffers a tree drops are recycled through a sync.Pool, which the
-// garbage collector empties. Append instead gives the rightmost chunk room
-// to grow, so sequential appends run at memcpy speed; that one chunk may
-// carry up to a chunk of spare room.
+// Nodes and chunks live off the Go heap, in memory from package offheap:
+// the collector never scans them, and they are freed the moment nothing
+// holds them. A chunk below half a leaf takes its offheap size class; a
+// larger one takes whole 8 KiB units (which are size classes too). When a
+// chunk outgrows its buffer, the overflow goes into spare room of the left
+// neighbour if it fits, else the chunk is rewritten into a fresh buffer,
+// and the bytes beyond whole units go into the left neighbour's spare room
+// where they fit, which keeps most buffers exactly full. Append instead
+// gives the rightmost chunk room to grow, so sequential appends run at
+// memcpy speed; that one chunk may carry up to a chunk of spare room.
 //
 // # Copy on write
 //
-// Every tree has an id and every node records the id of the tree that
-// created it. A tree mutates a node in place only if the ids match; any
-// other node is copied first, together with the path above it. Clone gives
-// both trees fresh ids, so after a Clone every existing node is shared and
-// read-only to both, and each tree copies only the paths it writes. A
-// snapshot's clones are short-lived: CloneTo returns a Lease, and once the
-// clone is dropped Reclaim gives the original back its old id (and
-// relabels what it wrote meanwhile), so it stops copying nodes nobody else
-// holds.
+// Every node counts the parents and trees that hold it. A tree writes a
+// node in place only when it reached it through nodes that are all held
+// once; any other node is copied first, together with the path above it,
+// and the copy holds the kids of the original once more. Clone adds one
+// reference to the root, so after a Clone every node is shared and
+// read-only to both trees, and each copies only the paths it writes.
+// Release drops a tree's reference: nodes nobody else holds are freed, and
+// those the other tree still holds are then held once, so it writes them
+// in place again. A snapshot's clones are therefore free to drop: the
+// trees they were taken from need no help to own their nodes again.
 //
 // # Concurrency and memory ownership
 //
@@ -47,6 +48,12 @@
 // Clone on it, concurrently. A clone is an independent tree: it may be read
 // from another goroutine while the original is mutated, which is how a
 // snapshot is saved while clients keep writing.
+//
+// Reference counts change atomically, so that a clone released in one
+// goroutine and its original written in another (under its lock) agree on
+// who holds what. A Tree value holds one reference: copying the struct
+// does not take another (use Clone, CloneTo or MoveTo), and a Tree that is
+// dropped without Release keeps its memory forever.
 //
 // The tree copies every slice passed to it; the caller keeps ownership of
 // its buffers. Slices handed to a Chunks callback belong to the tree: they

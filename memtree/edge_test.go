@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"numkv/offheap"
 )
 
 func mustCheck(t *testing.T, tr *Tree, want []byte) {
@@ -204,14 +206,13 @@ func TestSpill(t *testing.T) {
 	for x := 0; x < 40; x++ {
 		for n := 1; n <= 12; n++ {
 			tr := New()
-			id := tr.cow.Load()
 			a, b := pattern(40), pattern(40)
 			for i := range b {
 				b[i] += 100
 			}
-			la := &node{cow: id, data: append(make([]byte, 0, 56), a...)}
-			lb := &node{cow: id, data: append(make([]byte, 0, 40), b...)}
-			tr.root = newInner(id, []*node{la, lb})
+			la := newLeaf(append(getChunk(56), a...))
+			lb := newLeaf(append(getChunk(40), b...))
+			tr.root = newInner([]*node{la, lb})
 			tr.height, tr.n = 1, 80
 			p := bytes.Repeat([]byte{0xee}, n)
 			mustOK(t, "Insert", tr.Insert(40+x, p))
@@ -221,6 +222,7 @@ func TestSpill(t *testing.T) {
 			if tr.root.kids[0] != la || tr.root.kids[1] != lb || cap(lb.data) != 40 {
 				t.Fatalf("x %d n %d: expected a spill, got a rewrite", x, n)
 			}
+			tr.Release()
 		}
 	}
 }
@@ -253,9 +255,10 @@ func TestBuilderSmall(t *testing.T) {
 	}
 	tr := b.Tree()
 	mustCheck(t, tr, append(append(pattern(30), pattern(30)...), pattern(30)...))
-	if c := cap(tr.root.data); c != 90 {
-		t.Fatalf("a 90-byte tree has a chunk buffer of %d bytes", c)
+	if c := cap(tr.root.data); c != offheap.SizeOf(90) {
+		t.Fatalf("a 90-byte tree has a chunk buffer of %d bytes, want its size class", c)
 	}
+	tr.Release()
 }
 
 // TestDeepTree reads and writes a tree deeper than a cursor's path array,
@@ -267,16 +270,16 @@ func TestDeepTree(t *testing.T) {
 		height = 17 // still deeper than the 16-entry path array, at half the nodes
 	}
 	tr := New()
-	id := tr.cow.Load()
+	defer tr.Release()
 	m := pattern(4 << height)
 	level := make([]*node, 1<<height)
 	for i := range level {
-		level[i] = &node{cow: id, data: concat(m[4*i : 4*i+4])}
+		level[i] = newLeaf(concat(m[4*i : 4*i+4]))
 	}
 	for len(level) > 1 {
 		next := make([]*node, len(level)/2)
 		for i := range next {
-			next[i] = newInner(id, level[2*i:2*i+2])
+			next[i] = newInner(level[2*i : 2*i+2])
 		}
 		level = next
 	}

@@ -1,6 +1,10 @@
 package memtree
 
-import "testing"
+import (
+	"testing"
+
+	"numkv/offheap"
+)
 
 // FuzzOps decodes the input into the model test's operations, on small
 // sizes so that short inputs reach many leaves and levels. Besides the
@@ -17,10 +21,12 @@ func FuzzOps(f *testing.F) {
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		setSizes(t, 64, 8, 4)
+		before := offheap.LiveBytes()
 		h := newHarness(t, &byteSrc{b: data}, 16<<10)
 		for i := 0; i < 300 && !h.r.done(); i++ {
 			h.step()
 			h.verify()
 		}
+		h.releaseAll(before)
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"math/rand"
 	"testing"
 	"time"
+
+	"numkv/offheap"
 )
 
 var seedFlag = flag.Int64("seed", 0, "seed for the randomized model test (0: time-based)")
@@ -60,11 +62,6 @@ func (s *byteSrc) done() bool { return len(s.b) == 0 }
 type pair struct {
 	t *Tree
 	m []byte
-	// A pair made by CloneTo keeps its lease; dropping it gives the lease
-	// back to its source with Reclaim. Such a clone is never cloned, as
-	// Reclaim requires.
-	lease Lease
-	from  *pair
 }
 
 type harness struct {
@@ -382,19 +379,18 @@ func (h *harness) step() {
 			}
 			rest = rest[k:]
 		}
+		old := t
 		t = b.Tree()
+		old.Release()
 	case 11, 12: // Clone or CloneTo, then both sides go on with their own models
-		if pr.from != nil {
-			return // a leased clone is never cloned
-		}
 		var c *pair
 		if op == 11 {
 			h.logf("[%d] Clone len %d", pi, l)
 			c = &pair{t: t.Clone(), m: append([]byte(nil), m...)}
 		} else {
 			h.logf("[%d] CloneTo len %d", pi, l)
-			c = &pair{t: new(Tree), m: append([]byte(nil), m...), from: pr}
-			c.lease = t.CloneTo(c.t)
+			c = &pair{t: new(Tree), m: append([]byte(nil), m...)}
+			t.CloneTo(c.t)
 		}
 		if len(h.pairs) < 4 {
 			h.pairs = append(h.pairs, c)
@@ -419,21 +415,25 @@ func (h *harness) step() {
 	pr.t, pr.m = t, m
 }
 
-// drop forgets pair i. A leased clone gives its lease back to its source,
-// if that is still here; from then on the source may write in place what
-// they shared, so a wrong Reclaim shows as another pair's contents
-// changing.
+// drop forgets pair i and releases its tree. From then on the trees it
+// shared nodes with own them alone and write them in place, so a wrong
+// reference count shows as another pair's contents changing, as check
+// failing, or, in the invariants build, as a use after free.
 func (h *harness) drop(i int) {
 	p := h.pairs[i]
 	h.pairs = append(h.pairs[:i], h.pairs[i+1:]...)
-	if p.from == nil {
-		return
+	p.t.Release()
+}
+
+// releaseAll drops every pair and checks that the memory they held went
+// back to the allocator: every chunk and node, counted exactly.
+func (h *harness) releaseAll(before int64) {
+	h.tb.Helper()
+	for len(h.pairs) > 0 {
+		h.drop(len(h.pairs) - 1)
 	}
-	for _, q := range h.pairs {
-		if q == p.from {
-			ok := q.t.Reclaim(p.lease)
-			h.logf("Reclaim by its source: %v", ok)
-		}
+	if got := offheap.LiveBytes(); got != before {
+		h.failf("%d bytes still held after releasing every tree, %d before", got, before)
 	}
 }
 
@@ -455,6 +455,7 @@ func (h *harness) verify() {
 }
 
 func runModel(t *testing.T, seed int64, steps, maxLen int) {
+	before := offheap.LiveBytes()
 	h := newHarness(t, randSrc{rand.New(rand.NewSource(seed))}, maxLen)
 	maxH, maxL := 0, 0
 	for i := 0; i < steps; i++ {
@@ -465,6 +466,7 @@ func runModel(t *testing.T, seed int64, steps, maxLen int) {
 		}
 	}
 	t.Logf("%d steps, up to height %d and %d bytes", steps, maxH, maxL)
+	h.releaseAll(before)
 }
 
 func TestModel(t *testing.T) {

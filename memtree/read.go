@@ -52,7 +52,7 @@ func (c *cursor) seek(off int) {
 			t.root = t.mut(t.root)
 		}
 		if t.height == 0 {
-			c.leaf, c.lo, c.hi = t.root.data, 0, t.n
+			c.leaf, c.lo, c.hi = t.root.chunk(), 0, t.n
 			return
 		}
 		c.path[0] = frame{t.root, 0, t.n, -1}
@@ -85,7 +85,7 @@ func (c *cursor) seek(off int) {
 			n.kids[i] = k
 		}
 		if k.kids == nil {
-			c.leaf, c.lo, c.hi = k.data, klo, khi
+			c.leaf, c.lo, c.hi = k.chunk(), klo, khi
 			return
 		}
 		f = nil

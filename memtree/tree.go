@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"unsafe"
+
+	"numkv/offheap"
 )
 
 // ErrRange is returned, wrapped with detail, when an offset, length,
@@ -15,13 +18,12 @@ var ErrRange = errors.New("memtree: out of range")
 // many leaves and levels; production code never changes them.
 var (
 	// leafMax is the largest chunk. 128 KiB was chosen by benchmark and by
-	// the memory goal: a chunk wastes up to an allocation page (8 KiB),
+	// the memory goal: a chunk wastes up to an allocation unit (8 KiB),
 	// and the average waste must stay under 5% of an average chunk; 64 KiB
 	// chunks measured 5.2-5.5%, 128 KiB 3-3.5%. See BENCHMARKS.md.
 	leafMax = 128 << 10
-	// allocUnit is the granularity of chunk buffers: the Go allocator
-	// rounds objects above 32 KiB to 8 KiB pages, so any finer size would
-	// be wasted anyway.
+	// allocUnit is the granularity of the buffers of leaves at least half
+	// full: offheap's size classes from 64 KiB to 128 KiB step by 8 KiB.
 	allocUnit = 8 << 10
 	// nodeMax is the most children an inner node holds. A 1 GiB tree of
 	// 128 KiB chunks is three levels deep.
@@ -44,29 +46,36 @@ func leafFill() int { return leafMax - max(1, leafMax/2048) }
 // fillRoom is how many more bytes Append or Builder may put into chunk b.
 func fillRoom(b []byte) int { return max(0, min(cap(b), leafFill())-len(b)) }
 
-// treeIDs hands out copy-on-write ids. newID never returns 0: a zero Tree
-// uses 0 until its first Clone, and only nodes it created carry it.
-var treeIDs atomic.Uint64
-
-func newID() uint64 { return treeIDs.Add(1) }
-
 // Tree is a byte sequence stored as a B+tree of chunks. The zero value is
-// an empty tree ready to use (its nodes carry id 0 until its first Clone),
-// as is New(). A Tree must not be copied.
+// an empty tree ready to use, as is New(). A Tree holds a reference to its
+// root: it must not be copied as a value except by Clone, CloneTo or
+// MoveTo, and must be Released when dropped, or its memory stays held.
+// The struct itself holds no memory of its own and no Go heap pointers, so
+// it may live anywhere, off the Go heap included.
 type Tree struct {
 	root   *node
 	height int // levels above the leaves; 0 when root is a leaf
 	n      int
-	// cow is atomic only so that concurrent readers may Clone.
-	cow atomic.Uint64
 }
 
+// node is a leaf or an inner node. Nodes live off the Go heap (package
+// offheap), so the collector never scans them: a leaf's chunk is an
+// offheap block, and an inner node's kids and sums are arrays in the same
+// block as the node, nodeMax+1 long (one over, for the moment before a
+// split). Nothing here may grow those slices past their capacity, which
+// would put Go heap memory where the collector cannot see it.
 type node struct {
-	cow  uint64  // id of the only tree allowed to mutate this node in place
+	// rc counts the parents and trees that hold this node. A node is
+	// written in place only by a tree that reached it through nodes that
+	// all have rc 1; any other node is copied first (copy on write).
+	rc   atomic.Int32
+	gen  uint32  // the chunk's allocation generation (invariants builds)
 	data []byte  // leaf chunk; nil kids marks a leaf
 	kids []*node // inner node children
 	sums []int   // sums[i] is the byte count of kids[0..i]
 }
+
+const nodeHeader = int(unsafe.Sizeof(node{}))
 
 func (n *node) size() int {
 	if n.kids == nil {
@@ -110,11 +119,9 @@ func (n *node) fixSums(i int) {
 	if i < 0 {
 		i = 0
 	}
-	if k := len(n.kids); cap(n.sums) >= k {
-		n.sums = n.sums[:k]
-	} else {
-		n.sums = append(n.sums, make([]int, k-len(n.sums))...)
-	}
+	k := len(n.kids)
+	mustFit(k, cap(n.sums))
+	n.sums = n.sums[:k]
 	s := n.base(i)
 	for ; i < len(n.kids); i++ {
 		s += n.kids[i].size()
@@ -122,19 +129,111 @@ func (n *node) fixSums(i int) {
 	}
 }
 
-func newInner(id uint64, kids []*node) *node {
-	n := &node{cow: id}
-	n.kids = append(make([]*node, 0, nodeMax+1), kids...)
-	n.sums = make([]int, len(kids), nodeMax+1)
+// mustFit guards the off-heap arrays: growing one past its capacity would
+// make append move it to the Go heap.
+func mustFit(n, c int) {
+	if n > c {
+		panic(fmt.Sprintf("memtree: internal error: %d entries in an array of %d", n, c))
+	}
+}
+
+// newLeaf returns a leaf holding chunk d (an offheap Chunk block), with one
+// reference.
+func newLeaf(d []byte) *node {
+	b := offheap.Alloc(offheap.Node, nodeHeader)
+	n := (*node)(unsafe.Pointer(unsafe.SliceData(b)))
+	*n = node{data: d}
+	n.rc.Store(1)
+	if offheap.Invariants && cap(d) > 0 {
+		n.gen = offheap.Gen(unsafe.Pointer(unsafe.SliceData(d)))
+	}
+	return n
+}
+
+// newInner returns an inner node holding kids, whose references it takes
+// over, with one reference of its own.
+func newInner(kids []*node) *node {
+	c := nodeMax + 1
+	b := offheap.Alloc(offheap.Node, nodeHeader+16*c)
+	n := (*node)(unsafe.Pointer(unsafe.SliceData(b)))
+	*n = node{
+		kids: unsafe.Slice((**node)(unsafe.Pointer(&b[nodeHeader])), c)[:0],
+		sums: unsafe.Slice((*int)(unsafe.Pointer(&b[nodeHeader+8*c])), c)[:0],
+	}
+	n.rc.Store(1)
+	mustFit(len(kids), c)
+	n.kids = append(n.kids, kids...)
 	n.fixSums(0)
 	return n
 }
 
+// chunk returns n's chunk, checking in invariants builds that it was not
+// freed since n took it.
+func (n *node) chunk() []byte {
+	if offheap.Invariants && cap(n.data) > 0 {
+		offheap.CheckGen(unsafe.Pointer(unsafe.SliceData(n.data)), n.gen)
+	}
+	return n.data
+}
+
+// setData gives the leaf n a new chunk, freeing the old one.
+func (n *node) setData(d []byte) {
+	putChunk(n.data)
+	n.data = d
+	if offheap.Invariants && cap(d) > 0 {
+		n.gen = offheap.Gen(unsafe.Pointer(unsafe.SliceData(d)))
+	}
+}
+
+// release drops one reference to n, and frees n, with its chunk or its
+// references to its kids, when it was the last.
+func release(n *node) {
+	if n == nil {
+		return
+	}
+	switch r := n.rc.Add(-1); {
+	case r > 0:
+		return
+	case r < 0:
+		panic("memtree: internal error: node released more often than held")
+	}
+	if n.kids == nil {
+		putChunk(n.chunk())
+	} else {
+		for _, k := range n.kids {
+			release(k)
+		}
+	}
+	freeNode(n)
+}
+
+// freeNode frees n's block alone: its chunk or its kids' references must
+// have gone elsewhere.
+func freeNode(n *node) {
+	*n = node{}
+	offheap.Free(offheap.Node, unsafe.Slice((*byte)(unsafe.Pointer(n)), nodeHeader))
+}
+
+// dropShell removes n, whose kids' references the caller has just copied
+// into another node: when n was the only holder they move there, else
+// each kid gains the reference and n loses one.
+func dropShell(n *node) {
+	if n.rc.Load() == 1 {
+		freeNode(n)
+		return
+	}
+	for _, k := range n.kids {
+		k.rc.Add(1)
+	}
+	release(n)
+}
+
 func (n *node) insertKid(i int, k *node) {
+	mustFit(len(n.kids)+1, cap(n.kids))
 	n.kids = append(n.kids, nil)
 	copy(n.kids[i+1:], n.kids[i:])
 	n.kids[i] = k
-	n.sums = append(n.sums, 0)
+	n.sums = n.sums[:len(n.kids)]
 }
 
 func (n *node) removeKid(i int) {
@@ -144,12 +243,14 @@ func (n *node) removeKid(i int) {
 	n.sums = n.sums[:len(n.kids)]
 }
 
-// allocSize is the buffer capacity for a chunk of n bytes: whole pages, so
-// the allocator wastes nothing beyond what we ask for. Below a page it is
-// n itself, since tiny trees should not pay a page each.
+// allocSize is the buffer capacity for a chunk of n bytes. Below half a
+// leaf it is n's offheap size class, so a small tree wastes under an
+// eighth; from there up it is n rounded up to whole allocUnits (which are
+// size classes too, at the production sizes), so that a leaf rewrite can
+// put the bytes beyond whole units into its neighbour's spare room.
 func allocSize(n int) int {
-	if n < allocUnit {
-		return n
+	if n < leafMin() {
+		return offheap.SizeOf(n)
 	}
 	return (n + allocUnit - 1) / allocUnit * allocUnit
 }
@@ -158,6 +259,19 @@ func allocSize(n int) int {
 func newChunk(n int) []byte {
 	return getChunk(allocSize(n))[:n]
 }
+
+// getChunk returns a chunk of length 0 and capacity c, which must be an
+// allocSize; its memory is not cleared. Callers write every byte before
+// they extend the length over it.
+func getChunk(c int) []byte {
+	if c == 0 {
+		return nil
+	}
+	return offheap.Alloc(offheap.Chunk, c)[:0:c]
+}
+
+// putChunk frees a chunk nothing references any more.
+func putChunk(b []byte) { offheap.Free(offheap.Chunk, b) }
 
 // concat returns a fresh chunk holding the concatenation of parts.
 func concat(parts ...[]byte) []byte {
@@ -174,102 +288,66 @@ func concat(parts ...[]byte) []byte {
 }
 
 // New returns an empty tree.
-func New() *Tree {
-	t := &Tree{}
-	t.cow.Store(newID())
-	return t
-}
+func New() *Tree { return &Tree{} }
 
 // Len returns the number of bytes stored.
 func (t *Tree) Len() int { return t.n }
 
 // Clone returns a tree with the same contents in O(1). Both trees share
 // every node until one of them writes, which copies only the path it
-// touches. Clone may be called concurrently with reads of t, but not with
-// a mutation of t.
+// touches. Clone may be called concurrently with reads of t and with
+// other Clones, but not with a mutation of t. The clone must be Released.
 func (t *Tree) Clone() *Tree {
-	c := &Tree{root: t.root, height: t.height, n: t.n}
-	c.cow.Store(newID())
-	t.cow.Store(newID())
+	c := &Tree{}
+	t.CloneTo(c)
 	return c
 }
 
 // CloneTo makes dst a clone of t, as Clone does, without allocating: a
 // caller cloning many trees at once (the snapshot cut) can keep the clones
-// in one slice. dst must be a Tree nothing else uses; what it held is
-// dropped. The Lease it returns lets t take back, with Reclaim, the nodes
-// it shares with dst once dst is gone.
-func (t *Tree) CloneTo(dst *Tree) Lease {
-	id := treeIDs.Add(2) // one atomic step for both fresh ids
-	dst.root, dst.height, dst.n = t.root, t.height, t.n
-	dst.cow.Store(id - 1)
-	return Lease{prev: t.cow.Swap(id), cur: id}
+// in one slice. dst must be empty (zero, or Released).
+func (t *Tree) CloneTo(dst *Tree) {
+	if t.root != nil {
+		t.root.rc.Add(1)
+	}
+	*dst = Tree{root: t.root, height: t.height, n: t.n}
 }
 
-// A Lease records one CloneTo: the id its source tree had before and the
-// one it was given.
-type Lease struct{ prev, cur uint64 }
-
-// Reclaim is for a clone that is gone: the caller promises that the clone
-// CloneTo made with l will never be used again, and was never itself
-// cloned. If t has not been cloned since (it still has the id CloneTo gave
-// it), t takes back the id it had before, and the nodes it wrote since the
-// clone are relabelled to it, so that t writes in place again everything
-// it shared with that clone instead of copying each node on its first
-// write. This is what keeps a snapshot's trees from being copied behind
-// the saver. It returns whether it did.
-//
-// The cost is the number of nodes t wrote since the clone: they form the
-// top of the tree (a write copies the whole path down to it), which the
-// walk covers and stops at. Reclaim may run concurrently with reads of t
-// and with Clone, but not with a mutation. A Clone racing with it either
-// comes first, and Reclaim does nothing, or after, and gives t a fresh id
-// as usual, under which the relabelled nodes are shared like any others.
-func (t *Tree) Reclaim(l Lease) bool {
-	if l.cur == 0 || !t.cow.CompareAndSwap(l.cur, l.prev) {
-		return false
-	}
-	relabel(t.root, l.cur, l.prev)
-	return true
+// Release drops t's reference to its contents, frees whatever no other
+// tree shares, and leaves t empty. A tree released while a clone of it is
+// read elsewhere leaves the clone intact. The cost is one visit per node
+// freed: a 1 GiB tree nobody shares takes a few hundred microseconds,
+// which callers holding a lock should spend after releasing it.
+func (t *Tree) Release() {
+	r := t.root
+	*t = Tree{}
+	release(r)
 }
 
-// relabel gives the nodes carrying id from, which hang together from n
-// down, the id to.
-func relabel(n *node, from, to uint64) {
-	if n == nil || n.cow != from {
-		return
-	}
-	n.cow = to
-	for _, k := range n.kids {
-		relabel(k, from, to)
-	}
-}
-
-// MoveTo hands t's contents to dst, which must be a Tree nothing else uses,
-// and leaves t empty. Unlike CloneTo it keeps t's id, so dst goes on writing
-// the nodes in place: a tree built elsewhere (by a Builder) can become a
-// field of a larger struct at no cost.
+// MoveTo hands t's contents to dst, which must be empty, and leaves t
+// empty: no reference changes hands but the one t held.
 func (t *Tree) MoveTo(dst *Tree) {
-	dst.root, dst.height, dst.n = t.root, t.height, t.n
-	dst.cow.Store(t.cow.Load())
-	t.root, t.height, t.n = nil, 0, 0
-	t.cow.Store(newID())
+	*dst = *t
+	*t = Tree{}
 }
 
 // mut returns n if this tree may write it in place, otherwise a copy that
-// it may. The caller stores the result in the parent.
+// it may. The caller reached n through nodes it owns, and stores the result
+// in the parent (or the root) in place of n, whose reference it drops.
 func (t *Tree) mut(n *node) *node {
-	id := t.cow.Load()
-	if n.cow == id {
+	if n.rc.Load() == 1 {
 		return n
 	}
-	c := &node{cow: id}
+	var c *node
 	if n.kids == nil {
-		c.data = concat(n.data)
+		c = newLeaf(concat(n.chunk()))
 	} else {
-		c.kids = append(make([]*node, 0, nodeMax+1), n.kids...)
-		c.sums = append(make([]int, 0, nodeMax+1), n.sums...)
+		c = newInner(n.kids)
+		for _, k := range n.kids {
+			k.rc.Add(1)
+		}
 	}
+	release(n)
 	return c
 }
 
@@ -284,6 +362,9 @@ func (t *Tree) check() error {
 	}
 	if t.root.size() != t.n {
 		return fmt.Errorf("memtree: check: root holds %d bytes, Len is %d", t.root.size(), t.n)
+	}
+	if t.root.rc.Load() < 1 {
+		return fmt.Errorf("memtree: check: root held %d times", t.root.rc.Load())
 	}
 	if t.height == 0 {
 		if t.root.kids != nil {
@@ -301,11 +382,14 @@ func (t *Tree) check() error {
 	last := false
 	var walk func(n *node, h int, root, rightmost bool) (int, error)
 	walk = func(n *node, h int, root, rightmost bool) (int, error) {
+		if n.rc.Load() < 1 {
+			return 0, fmt.Errorf("memtree: check: node held %d times", n.rc.Load())
+		}
 		if h == 0 {
 			if n.kids != nil {
 				return 0, errors.New("memtree: check: inner node at leaf depth")
 			}
-			l := len(n.data)
+			l := len(n.chunk())
 			if l > leafMax || l == 0 {
 				return 0, fmt.Errorf("memtree: check: leaf of %d bytes", l)
 			}
@@ -326,8 +410,8 @@ func (t *Tree) check() error {
 		if k > nodeMax || (!root && k < nodeMin()) || (root && k < 2) {
 			return 0, fmt.Errorf("memtree: check: inner node with %d kids", k)
 		}
-		if len(n.sums) != k {
-			return 0, fmt.Errorf("memtree: check: %d sums for %d kids", len(n.sums), k)
+		if len(n.sums) != k || cap(n.kids) != nodeMax+1 || cap(n.sums) != nodeMax+1 {
+			return 0, fmt.Errorf("memtree: check: %d sums for %d kids, arrays of %d and %d", len(n.sums), k, cap(n.kids), cap(n.sums))
 		}
 		s := 0
 		for i, c := range n.kids {

@@ -94,11 +94,10 @@ func appendCap(cur, want, total int) int {
 // appendSome appends a prefix of p that fits into one leaf and returns its
 // length.
 func (t *Tree) appendSome(p []byte) int {
-	id := t.cow.Load()
 	if t.root == nil {
 		d := getChunk(appendCap(0, len(p), 0))
 		d = append(d, p[:min(len(p), cap(d))]...)
-		t.root = &node{cow: id, data: d}
+		t.root = newLeaf(d)
 		t.n = len(d)
 		return len(d)
 	}
@@ -117,15 +116,13 @@ func (t *Tree) appendSome(p []byte) int {
 		if len(n.data) >= leafFill() {
 			c := appendCap(0, len(p), t.n)
 			k := min(len(p), c, leafFill())
-			leaf := &node{cow: id, data: append(getChunk(c), p[:k]...)}
+			leaf := newLeaf(append(getChunk(c), p[:k]...))
 			t.pushLeaf(leaf)
 			t.n += k
 			return k
 		}
 		c := appendCap(len(n.data), len(p), t.n)
-		old := n.data
-		n.data = append(getChunk(c), old...)
-		putChunk(old)
+		n.setData(append(getChunk(c), n.chunk()...))
 	}
 	k := min(len(p), fillRoom(n.data))
 	n.data = append(n.data, p[:k]...)
@@ -138,14 +135,13 @@ func (t *Tree) appendSome(p []byte) int {
 
 // pushLeaf adds leaf at the right end; the right spine is already owned.
 func (t *Tree) pushLeaf(leaf *node) {
-	id := t.cow.Load()
 	if t.height == 0 {
-		t.root = newInner(id, []*node{t.root, leaf})
+		t.root = newInner([]*node{t.root, leaf})
 		t.height = 1
 		return
 	}
 	if r := t.pushRight(t.root, t.height, leaf); r != nil {
-		t.root = newInner(id, []*node{t.root, r})
+		t.root = newInner([]*node{t.root, r})
 		t.height++
 	}
 }
@@ -171,7 +167,7 @@ func (t *Tree) pushRight(n *node, h int, leaf *node) *node {
 // split moves the upper half of n's kids to a new right sibling.
 func (t *Tree) split(n *node) *node {
 	m := len(n.kids) / 2
-	r := newInner(t.cow.Load(), n.kids[m:])
+	r := newInner(n.kids[m:])
 	clear(n.kids[m:])
 	n.kids = n.kids[:m]
 	n.sums = n.sums[:m]
@@ -200,13 +196,18 @@ func (t *Tree) Insert(off int, p []byte) error {
 }
 
 // asParent wraps a root leaf in a temporary inner node, so that the leaf
-// operations, which work on a leaf within its parent, serve it too.
+// operations, which work on a leaf within its parent, serve it too. The
+// temporary node lives on the Go heap, which sees what it holds, and never
+// becomes part of the tree: fromParent copies what it holds.
 func (t *Tree) asParent() *node {
-	// Small slices: this node is usually thrown away.
-	return &node{cow: t.cow.Load(), kids: []*node{t.root}, sums: []int{t.n}}
+	// Room for the two kids a leaf operation may leave.
+	p := &node{kids: make([]*node, 1, 3), sums: make([]int, 1, 3)}
+	p.kids[0], p.sums[0] = t.root, t.n
+	p.rc.Store(1)
+	return p
 }
 
-// fromParent makes the temporary parent, or what is left of it, the root.
+// fromParent makes what is left of the temporary parent the root.
 func (t *Tree) fromParent(p *node) {
 	switch len(p.kids) {
 	case 0:
@@ -214,7 +215,7 @@ func (t *Tree) fromParent(p *node) {
 	case 1:
 		t.root, t.height = p.kids[0], 0
 	default:
-		t.root, t.height = p, 1
+		t.root, t.height = newInner(p.kids), 1
 	}
 }
 
@@ -226,7 +227,7 @@ func (t *Tree) insertPiece(off int, p []byte) {
 	} else {
 		t.root = t.mut(t.root)
 		if r := t.insertRec(t.root, t.height, off, p); r != nil {
-			t.root = newInner(t.cow.Load(), []*node{t.root, r})
+			t.root = newInner([]*node{t.root, r})
 			t.height++
 		}
 	}
@@ -260,12 +261,11 @@ func (t *Tree) insertRec(n *node, h, off int, p []byte) *node {
 // into fresh buffers. Spilling to the right as well was tried: it moves
 // the right neighbour's bytes too, which cost more than a rewrite.
 func (t *Tree) leafInsert(P *node, i, x int, p []byte) {
-	id := t.cow.Load()
 	L := P.kids[i]
-	d := L.data
+	d := L.chunk()
 	l, n := len(d), len(p)
 	T := l + n
-	if L.cow == id {
+	if L.rc.Load() == 1 {
 		if T <= cap(d) {
 			d = d[:T]
 			copy(d[x+n:], d[x:l])
@@ -276,7 +276,7 @@ func (t *Tree) leafInsert(P *node, i, x int, p []byte) {
 		}
 		e := T - cap(d)
 		if i > 0 {
-			if W := P.kids[i-1]; W.cow == id && cap(W.data)-len(W.data) >= e {
+			if W := P.kids[i-1]; W.rc.Load() == 1 && cap(W.data)-len(W.data) >= e {
 				spillLeft(W, L, x, p, e)
 				P.fixSums(i - 1)
 				return
@@ -314,10 +314,9 @@ func spillLeft(W, L *node, x int, p []byte, e int) {
 // Buffers are sized exactly; the bytes beyond whole pages go into spare
 // room of the left neighbour when they fit, so the new buffers are full.
 func (t *Tree) rewrite(P *node, i, cnt int, s segs, T int) {
-	id := t.cow.Load()
 	from := 0
 	if rem := T % allocUnit; rem != 0 && T-rem >= leafMin() && i > 0 {
-		if W := P.kids[i-1]; W.cow == id && cap(W.data)-len(W.data) >= rem {
+		if W := P.kids[i-1]; W.rc.Load() == 1 && cap(W.data)-len(W.data) >= rem {
 			l := len(W.data)
 			W.data = W.data[:l+rem]
 			s.copyOut(W.data[l:], 0)
@@ -332,16 +331,14 @@ func (t *Tree) rewrite(P *node, i, cnt int, s segs, T int) {
 	m := 1
 	if T > leafMax {
 		a := max(leafMin(), T/2/allocUnit*allocUnit)
-		out[0] = &node{cow: id, data: s.chunk(from, a)}
-		out[1] = &node{cow: id, data: s.chunk(from+a, T-a)}
+		out[0] = newLeaf(s.chunk(from, a))
+		out[1] = newLeaf(s.chunk(from+a, T-a))
 		m = 2
 	} else {
-		out[0] = &node{cow: id, data: s.chunk(from, T)}
+		out[0] = newLeaf(s.chunk(from, T))
 	}
 	for _, k := range P.kids[i : i+cnt] {
-		if k.cow == id {
-			putChunk(k.data)
-		}
+		release(k)
 	}
 	P.kids[i] = out[0]
 	switch {
@@ -380,8 +377,10 @@ func (t *Tree) removePiece(off, n int) int {
 		t.root = t.mut(t.root)
 		k = t.removeRec(t.root, t.height, off, n, true)
 		for t.height > 0 && len(t.root.kids) == 1 {
-			t.root = t.root.kids[0]
+			old := t.root
+			t.root = old.kids[0]
 			t.height--
+			dropShell(old)
 		}
 	}
 	t.n -= k
@@ -413,12 +412,10 @@ func (t *Tree) removeRec(n *node, h, off, cnt int, rightmost bool) int {
 // leaf left with a page or more of spare room is reallocated smaller.
 func (t *Tree) leafRemove(P *node, i, x, k int, rightmost bool) {
 	L := P.kids[i]
-	d := L.data
+	d := L.chunk()
 	l := len(d)
 	if k == l {
-		if L.cow == t.cow.Load() {
-			putChunk(d)
-		}
+		release(L)
 		P.removeKid(i)
 		P.fixSums(i)
 		return
@@ -434,7 +431,7 @@ func (t *Tree) leafRemove(P *node, i, x, k int, rightmost bool) {
 		}
 		return
 	}
-	if L.cow == t.cow.Load() && cap(d)-T < allocUnit {
+	if L.rc.Load() == 1 && cap(d)-T < allocUnit {
 		copy(d[x:], d[x+k:])
 		L.data = d[:T]
 		P.fixSums(i)
@@ -454,9 +451,11 @@ func (t *Tree) rebalance(P *node, i int) {
 	P.kids[a] = A
 	B := P.kids[a+1]
 	if len(A.kids)+len(B.kids) <= nodeMax {
+		mustFit(len(A.kids)+len(B.kids), cap(A.kids))
 		A.kids = append(A.kids, B.kids...)
 		A.fixSums(0)
 		P.removeKid(a + 1)
+		dropShell(B)
 	} else {
 		B = t.mut(B)
 		P.kids[a+1] = B
@@ -553,8 +552,8 @@ func (t *Tree) RemoveStrided(elem, start, step, n int) error {
 	}
 	end := (first + (n-1)*s + 1) * elem
 	keep(end, t.n-end)
-	nt := b.Tree()
-	t.root, t.height, t.n = nt.root, nt.height, nt.n
-	t.cow.Store(nt.cow.Load())
+	old := *t
+	b.Tree().MoveTo(t)
+	old.Release()
 	return nil
 }

@@ -51,6 +51,7 @@ var (
 	base     unsafe.Pointer
 	hugeOff  atomic.Bool
 	live     [NumPurposes]atomic.Int64
+	allocs   [NumPurposes]atomic.Int64
 
 	// forceHeap makes setup choose the Go heap; tests of heap mode set it
 	// before the first allocation.
@@ -60,9 +61,6 @@ var (
 func ensure() { initOnce.Do(setup) }
 
 func setup() {
-	for i := range classes {
-		classes[i].avail = -1
-	}
 	if raceEnabled || !mmapSupported || forceHeap {
 		heapMode = true
 		return
@@ -102,12 +100,13 @@ func SetHugePages(on bool) {
 // span is one page's metadata. A page is free, the whole of a span of one
 // size class, or the first of a large allocation.
 type span struct {
-	class      int16  // size class of the span; 0 when not a span
-	large      int32  // pages of the large allocation starting here, else 0
-	used       uint32 // blocks handed out and not freed
-	bump       uint32 // blocks [0, bump) were handed out at least once
-	free       uint32 // head of the free list: block index + 1, 0 if empty
-	prev, next int32  // neighbours in the class's list of spans with room
+	class  int16  // size class of the span; 0 when not a span
+	listed bool   // an entry of the class's heap stands for this span
+	large  int32  // pages of the large allocation starting here, else 0
+	used   uint32 // blocks handed out and not freed
+	bump   uint32 // blocks [0, bump) were handed out at least once
+	free   uint32 // head of the free list: block index + 1, 0 if empty
+	serial uint32 // which span this page holds, for the heap's entries
 }
 
 // dir maps a page number to its span in chunks of 2^dirBits pages, made as
@@ -116,12 +115,75 @@ var dir [maxReserve / PageSize >> dirBits]atomic.Pointer[[1 << dirBits]span]
 
 func spanOf(pg int32) *span { return &dir[pg>>dirBits].Load()[pg&(1<<dirBits-1)] }
 
-// classState is one size class: its lock and its list of spans that have
-// room, most recently freed into first.
+// classState is one size class: its lock and a heap of the spans that
+// have room, lowest address first. Filling the lowest spans first lets the
+// others empty out and go back to the system, which keeps memory close to
+// the bytes held under churn; handing out from the span freed into last
+// instead kept up to 1.25x.
+//
+// An entry is a span's page in the high 32 bits and its serial in the low
+// ones. Entries are removed lazily: one whose span filled up, emptied, or
+// was given back (its serial no longer matches) is dropped when it reaches
+// the top.
 type classState struct {
-	mu    sync.Mutex
-	avail int32
-	_     [56]byte // one cache line per class
+	mu     sync.Mutex
+	avail  []uint64
+	serial uint32
+	_      [24]byte // one cache line per class
+}
+
+func (cs *classState) push(pg int32, s *span) {
+	s.listed = true
+	cs.avail = append(cs.avail, uint64(pg)<<32|uint64(s.serial))
+	h := cs.avail
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p] <= h[i] {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (cs *classState) pop() {
+	h := cs.avail
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		m, l, r := i, 2*i+1, 2*i+2
+		if l < n && h[l] < h[m] {
+			m = l
+		}
+		if r < n && h[r] < h[m] {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[m], h[i] = h[i], h[m]
+		i = m
+	}
+	cs.avail = h
+}
+
+// top returns the lowest span with room of class c, dropping stale
+// entries on the way, or -1.
+func (cs *classState) top(c int) int32 {
+	for len(cs.avail) > 0 {
+		e := cs.avail[0]
+		pg := int32(e >> 32)
+		s := spanOf(pg)
+		if int(s.class) == c && s.serial == uint32(e) && s.listed && s.used < classBlocks[c] {
+			return pg
+		}
+		if int(s.class) == c && s.serial == uint32(e) {
+			s.listed = false
+		}
+		cs.pop()
+	}
+	return -1
 }
 
 var classes [nClasses + 1]classState
@@ -144,6 +206,7 @@ func Alloc(p Purpose, n int) []byte {
 		ptr, size = allocMapped(n)
 	}
 	live[p].Add(int64(size))
+	allocs[p].Add(1)
 	return unsafe.Slice((*byte)(ptr), size)[:n]
 }
 
@@ -181,12 +244,13 @@ func allocBlock(c int) (ptr unsafe.Pointer, reused bool) {
 	cs := &classes[c]
 	size := uintptr(classSize[c])
 	cs.mu.Lock()
-	pg := cs.avail
+	pg := cs.top(c)
 	if pg < 0 {
 		pg = getPages(1)
+		cs.serial++
 		s := spanOf(pg)
-		*s = span{class: int16(c), prev: -1, next: -1}
-		link(cs, pg, s)
+		*s = span{class: int16(c), serial: cs.serial}
+		cs.push(pg, s)
 	}
 	s := spanOf(pg)
 	if s.free != 0 {
@@ -199,31 +263,8 @@ func allocBlock(c int) (ptr unsafe.Pointer, reused bool) {
 		s.bump++
 	}
 	s.used++
-	if s.used == classBlocks[c] {
-		unlink(cs, pg, s)
-	}
 	cs.mu.Unlock()
 	return ptr, reused
-}
-
-func link(cs *classState, pg int32, s *span) {
-	s.prev, s.next = -1, cs.avail
-	if cs.avail >= 0 {
-		spanOf(cs.avail).prev = pg
-	}
-	cs.avail = pg
-}
-
-func unlink(cs *classState, pg int32, s *span) {
-	if s.prev >= 0 {
-		spanOf(s.prev).next = s.next
-	} else {
-		cs.avail = s.next
-	}
-	if s.next >= 0 {
-		spanOf(s.next).prev = s.prev
-	}
-	s.prev, s.next = -1, -1
 }
 
 // Free returns a block that Alloc or AllocZero gave: b must start where
@@ -286,13 +327,13 @@ func freeMapped(ptr unsafe.Pointer) {
 	cs.mu.Lock()
 	*(*uint32)(ptr) = s.free
 	s.free = idx + 1
-	if s.used == classBlocks[c] {
-		link(cs, pg, s)
-	}
 	s.used--
+	if !s.listed {
+		cs.push(pg, s) // it was full
+	}
 	if s.used == 0 {
-		unlink(cs, pg, s)
-		*s = span{}
+		*s = span{} // its heap entry goes stale
+
 		cs.mu.Unlock()
 		if Invariants {
 			// Whatever writes here before the page is used again shows
@@ -453,6 +494,8 @@ type Stats struct {
 	Live [NumPurposes]int64
 	// Total is the sum of Live.
 	Total int64
+	// Allocs counts the blocks ever handed out, per purpose.
+	Allocs [NumPurposes]int64
 	// Pages is the memory of the pages holding spans and large
 	// allocations: an upper bound of what they keep resident.
 	Pages int64
@@ -470,6 +513,7 @@ func ReadStats() Stats {
 	var st Stats
 	for p := range st.Live {
 		st.Live[p] = live[p].Load()
+		st.Allocs[p] = allocs[p].Load()
 		st.Total += st.Live[p]
 	}
 	st.HeapMode = heapMode
@@ -487,4 +531,44 @@ func LiveBytes() int64 {
 		t += live[p].Load()
 	}
 	return t
+}
+
+// ClassUse is one size class's spans, for diagnostics.
+type ClassUse struct {
+	Size   int   // block size
+	Spans  int   // spans (pages) of the class
+	Blocks int64 // blocks handed out
+}
+
+// ClassUses returns the classes that have spans. It walks every page, so
+// it is for diagnostics, not for a hot path.
+func ClassUses() []ClassUse {
+	ensure()
+	if heapMode {
+		return nil
+	}
+	pages.mu.Lock()
+	n := pages.next
+	pages.mu.Unlock()
+	var by [nClasses + 1]ClassUse
+	for c := range nClasses + 1 {
+		classes[c].mu.Lock()
+	}
+	for pg := int32(1); pg < n; pg++ {
+		if s := spanOf(pg); s.class > 0 {
+			by[s.class].Spans++
+			by[s.class].Blocks += int64(s.used)
+		}
+	}
+	for c := range nClasses + 1 {
+		classes[c].mu.Unlock()
+	}
+	var out []ClassUse
+	for c := 1; c <= nClasses; c++ {
+		if by[c].Spans > 0 {
+			by[c].Size = int(classSize[c])
+			out = append(out, by[c])
+		}
+	}
+	return out
 }

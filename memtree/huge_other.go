@@ -1,8 +1,0 @@
-//go:build !linux
-
-package memtree
-
-// SetHugePages does nothing outside Linux.
-func SetHugePages(on bool) {}
-
-func adviseHuge(b []byte) {}
