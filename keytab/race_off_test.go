@@ -1,0 +1,5 @@
+//go:build !race
+
+package keytab
+
+const raceOn = false
