@@ -5,7 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
+
+	"numkv/keytab"
 )
 
 func cmdDel(s *Server, c *client, args [][]byte) {
@@ -41,11 +44,11 @@ func cmdType(s *Server, c *client, args [][]byte) {
 // keyMatcher returns the filter KEYS and SCAN apply: a lone "*" takes every
 // key (even the empty one, which the glob itself would not match), anything
 // else is Redis's glob.
-func keyMatcher(pat []byte) func(string) bool {
+func keyMatcher(pat []byte) func([]byte) bool {
 	if len(pat) == 1 && pat[0] == '*' {
-		return func(string) bool { return true }
+		return func([]byte) bool { return true }
 	}
-	return func(k string) bool { return globMatchString(pat, k, false) }
+	return func(k []byte) bool { return globMatch(pat, k, false) }
 }
 
 // cmdKeys walks every slot of the database, one slot lock at a time.
@@ -53,12 +56,14 @@ func cmdKeys(s *Server, c *client, args [][]byte) {
 	match := keyMatcher(args[1])
 	now := nowMs()
 	var keys []string
-	s.walk(c, c.db, false, func(m map[string]*variable) bool {
-		for k, v := range m {
-			if (v.expireAt == 0 || v.expireAt > now) && match(k) {
-				keys = append(keys, k)
+	s.walk(c, c.db, false, func(sh *shard) bool {
+		sh.Data.t.Each(func(r keytab.Rec) bool {
+			v := varOf(r)
+			if k := v.key(); (v.expireAt == 0 || v.expireAt > now) && match(k) {
+				keys = append(keys, string(k))
 			}
-		}
+			return true
+		})
 		return true
 	})
 	c.array(len(keys))
@@ -77,12 +82,11 @@ func cmdTouch(s *Server, c *client, args [][]byte) {
 	c.int(n)
 }
 
-// rename is RENAME and RENAMENX. The variable itself moves: its tree is not
-// copied.
+// rename is RENAME and RENAMENX. The variable itself moves: its value is
+// not copied.
 func (s *Server) rename(c *client, args [][]byte, nx bool) {
 	src, dst := args[1], args[2]
-	v := s.lookup(c.db, src, true)
-	if v == nil {
+	if s.lookup(c.db, src, true) == nil {
 		c.err(msgNoSuchKeyRedis)
 		return
 	}
@@ -101,8 +105,7 @@ func (s *Server) rename(c *client, args [][]byte, nx bool) {
 		}
 		s.removeKey(c.db, dst)
 	}
-	s.detachKey(c.db, src)
-	s.put(c.db, dst, v)
+	s.moveKey(c.db, src, c.db, dst)
 	s.persist.dirty.Add(1)
 	if nx {
 		c.int(1)
@@ -133,13 +136,11 @@ func cmdMove(s *Server, c *client, args [][]byte) {
 		c.err(msgSameObject)
 		return
 	}
-	v := s.lookup(c.db, args[1], true)
-	if v == nil || s.lookup(dst, args[1], true) != nil {
+	if s.lookup(c.db, args[1], true) == nil || s.lookup(dst, args[1], true) != nil {
 		c.int(0)
 		return
 	}
-	s.detachKey(c.db, args[1])
-	s.put(dst, args[1], v)
+	s.moveKey(c.db, args[1], dst, args[1])
 	s.persist.dirty.Add(1)
 	c.int(1)
 }
@@ -194,14 +195,11 @@ func cmdCopy(s *Server, c *client, args [][]byte) {
 		}
 		s.removeKey(dst, args[2])
 	}
-	enc := v.enc
-	if e, _ := objectEncoding(v); e == "int" {
-		enc = encIntCopy // Redis duplicates a shared integer into a private one
+	e, _ := objectEncoding(v)
+	nv := s.copyKey(v, dst, args[2])
+	if e == "int" {
+		nv.setEnc(encIntCopy) // Redis duplicates a shared integer into a private one
 	}
-	nv := &variable{typ: v.typ, expireAt: v.expireAt, enc: enc}
-	v.tree.CloneTo(&nv.tree)
-	nv.atime.Store(time.Now().Unix())
-	s.put(dst, args[2], nv)
 	s.persist.dirty.Add(1)
 	c.int(1)
 }
@@ -250,7 +248,11 @@ func (s *Server) swapDB(a, b int) {
 	s.touchSwap(b, a)
 	for i := 0; i < shardSlots; i++ {
 		x, y := s.tab.Shard(a*shardSlots+i), s.tab.Shard(b*shardSlots+i)
-		x.M, y.M = y.M, x.M
+		var tmp keytab.Table
+		x.Data.t.MoveTo(&tmp)
+		y.Data.t.MoveTo(&x.Data.t)
+		tmp.MoveTo(&y.Data.t)
+		x.Data.vols, y.Data.vols = y.Data.vols, x.Data.vols
 	}
 	ka, kb := s.keys[a].Load(), s.keys[b].Load()
 	s.keys[a].Store(kb)
@@ -360,16 +362,19 @@ func cmdScan(s *Server, c *client, args [][]byte) {
 		for slot := int(a.cursor); slot < shardSlots; slot++ {
 			sh := s.tab.Shard(base + slot)
 			s.lockShard(c, sh, false)
-			for k, v := range sh.M {
+			sh.Data.t.Each(func(r keytab.Rec) bool {
+				v := varOf(r)
 				seen++
-				if a.match != nil && !globMatchString(a.match, k, false) {
-					continue
+				k := v.key()
+				if a.match != nil && !globMatch(a.match, k, false) {
+					return true
 				}
 				if !typeOK || (v.expireAt != 0 && v.expireAt <= now) {
-					continue
+					return true
 				}
-				keys = append(keys, k)
-			}
+				keys = append(keys, string(k))
+				return true
+			})
 			s.unlockShard(c, sh, false)
 			if seen >= a.count && slot+1 < shardSlots {
 				next = uint64(slot + 1)
@@ -395,22 +400,33 @@ func cmdRandomkey(s *Server, c *client, args [][]byte) {
 	now := nowMs()
 	start := rand.IntN(shardSlots)
 	base := c.db * shardSlots
-	var live []string
-	for n := 0; n < shardSlots && live == nil; n++ {
+	var live []byte
+	found := false
+	for n := 0; n < shardSlots && !found; n++ {
 		sh := s.tab.Shard(base + (start+n)%shardSlots)
 		s.lockShard(c, sh, false)
-		for k, v := range sh.M {
-			if v.expireAt == 0 || v.expireAt > now {
-				live = append(live, k)
+		// A few draws find a live key unless most have expired; then
+		// take any live one of the slot.
+		for k := 0; k < 8 && !found && sh.Data.t.Len() > 0; k++ {
+			if v := varOf(sh.Data.t.Random(rand.Uint64())); v.expireAt == 0 || v.expireAt > now {
+				live, found = append(live, v.key()...), true
 			}
+		}
+		if !found {
+			sh.Data.t.Each(func(r keytab.Rec) bool {
+				if v := varOf(r); v.expireAt == 0 || v.expireAt > now {
+					live, found = append(live, v.key()...), true
+				}
+				return !found
+			})
 		}
 		s.unlockShard(c, sh, false)
 	}
-	if live == nil {
+	if !found {
 		c.null()
 		return
 	}
-	c.bulkStr(live[rand.IntN(len(live))])
+	c.bulk(live)
 }
 
 // encoding is the answer OBJECT ENCODING gives for a u8 string. Redis's
@@ -437,11 +453,11 @@ const sharedRefcount = math.MaxInt32
 // objectEncoding returns OBJECT ENCODING's answer and, for an "int", its
 // value. Variables other than plain u8 strings are "raw".
 func objectEncoding(v *variable) (string, int64) {
-	n := v.tree.Len()
-	if !isString(v) || v.enc == encRaw {
+	n := v.Len()
+	if !isString(v) || v.enc() == encRaw {
 		return "raw", 0
 	}
-	if (v.enc == encAuto || v.enc == encIntCopy) && n <= 20 {
+	if (v.enc() == encAuto || v.enc() == encIntCopy) && n <= 20 {
 		b, _ := content(v, 20)
 		if x, ok := parseInt(b); ok {
 			return "int", x
@@ -469,7 +485,7 @@ func cmdObjectRefcount(s *Server, c *client, args [][]byte) {
 		c.null()
 		return
 	}
-	if enc, x := objectEncoding(v); enc == "int" && v.enc == encAuto && x >= 0 && x < 10000 {
+	if enc, x := objectEncoding(v); enc == "int" && v.enc() == encAuto && x >= 0 && x < 10000 {
 		c.int(sharedRefcount)
 		return
 	}
@@ -482,7 +498,7 @@ func cmdObjectIdletime(s *Server, c *client, args [][]byte) {
 		c.null()
 		return
 	}
-	at := v.atime.Load()
+	at := int64(atomic.LoadUint32(&v.atime))
 	if at == 0 {
 		at = s.startAt.Unix() // loaded from the snapshot, not used since
 	}
@@ -535,10 +551,6 @@ func (c *client) help(cmd []byte, lines []string) {
 func cmdObjectHelp(s *Server, c *client, args [][]byte) { c.help(args[0], objectHelp) }
 func cmdMemoryHelp(s *Server, c *client, args [][]byte) { c.help(args[0], memoryHelp) }
 
-// variableOverhead approximates the bytes a key costs besides its name and
-// its data: the map entry, the variable and the tree's root.
-const variableOverhead = 160
-
 // cmdMemoryUsage estimates a key's footprint. Like Redis it finds the key
 // even when it has expired but is not yet deleted.
 func cmdMemoryUsage(s *Server, c *client, args [][]byte) {
@@ -558,10 +570,10 @@ func cmdMemoryUsage(s *Server, c *client, args [][]byte) {
 		c.err(msgSyntax)
 		return
 	}
-	v := s.tab.Shard(s.tab.Index(c.db, args[2])).M[string(args[2])]
+	v := s.lookupAny(c.db, args[2])
 	if v == nil {
 		c.null()
 		return
 	}
-	c.int(int64(len(args[2])+v.tree.Len()) + variableOverhead)
+	c.int(int64(v.footprint()))
 }

@@ -125,7 +125,7 @@ func parseIndexArg(b []byte) (int64, string) {
 }
 
 // numLen is a variable's length in elements.
-func numLen(v *variable) int { return v.tree.Len() / v.typ.size }
+func numLen(v *variable) int { return v.Len() / v.typ().size }
 
 // mutTarget parses a mutator's data arguments, finds the variable it
 // changes and turns the data into element bytes, replying the first error
@@ -138,7 +138,7 @@ func (s *Server) mutTarget(c *client, key []byte, data [][]byte) (*variable, []b
 		return nil, nil, false
 	}
 	v := s.lookup(c.db, key, true)
-	if d.isValues && (v == nil || v.typ.dt.kind == kindOpaque) {
+	if d.isValues && (v == nil || v.typ().dt.kind == kindOpaque) {
 		if msg := checkScalars(d.values); msg != "" {
 			c.err(msg)
 			return nil, nil, false
@@ -148,7 +148,7 @@ func (s *Server) mutTarget(c *client, key []byte, data [][]byte) (*variable, []b
 		c.err(msgNoSuchKey)
 		return nil, nil, false
 	}
-	p, msg := d.bytes(*v.typ)
+	p, msg := d.bytes(*v.typ())
 	if msg != "" {
 		c.err(msg)
 		return nil, nil, false
@@ -166,7 +166,13 @@ func cmdNumCreate(s *Server, c *client, args [][]byte) {
 		c.err(msgBusyKey)
 		return
 	}
-	s.put(c.db, args[1], newVariable(&t))
+	tid, ok := internType(&t)
+	if !ok {
+		c.err(msgTooManyTypes)
+		return
+	}
+	r, _ := newRecord(args[1], tid, 0)
+	s.store(c.db, r)
 	s.modified(c.db, args[1], 1)
 	c.ok()
 }
@@ -181,8 +187,8 @@ func (s *Server) readTarget(c *client, key []byte, values bool) *variable {
 		c.nullArray()
 	case v == nil:
 		c.null()
-	case values && v.typ.dt.kind == kindOpaque:
-		c.err(fmt.Sprintf(msgValuesOpaque, v.typ.dt.name))
+	case values && v.typ().dt.kind == kindOpaque:
+		c.err(fmt.Sprintf(msgValuesOpaque, v.typ().dt.name))
 		return nil
 	}
 	return v
@@ -205,7 +211,7 @@ func cmdNumRead(s *Server, c *client, args [][]byte) {
 	}
 	if a.values {
 		c.valuesReply(v, sel.n, func(dst []byte, from, n int) ([]byte, error) {
-			return v.tree.Gather(dst, v.typ.size, sel.start+from*sel.step, sel.step, n)
+			return v.Gather(dst, v.typ().size, sel.start+from*sel.step, sel.step, n)
 		})
 		return
 	}
@@ -216,7 +222,7 @@ func cmdNumRead(s *Server, c *client, args [][]byte) {
 // output grows once to its final size and the bytes are copied once, from
 // the tree's chunks into it.
 func (c *client) bulkSelection(v *variable, sel selection) {
-	size := v.typ.size
+	size := v.typ().size
 	n := sel.n * size
 	mark := len(c.out)
 	c.out = slices.Grow(c.out, n+24)
@@ -226,16 +232,16 @@ func (c *client) bulkSelection(v *variable, sel selection) {
 	var err error
 	switch sel.step {
 	case 1:
-		c.out, err = v.tree.AppendRange(c.out, sel.start*size, n)
+		c.out, err = v.AppendRange(c.out, sel.start*size, n)
 	case -1:
 		// Copying the run at memory speed and reversing it in place beats
 		// an element-by-element gather.
-		c.out, err = v.tree.AppendRange(c.out, (sel.start-sel.n+1)*size, n)
+		c.out, err = v.AppendRange(c.out, (sel.start-sel.n+1)*size, n)
 		if err == nil {
 			reverseElems(c.out[len(c.out)-n:], size)
 		}
 	default:
-		c.out, err = v.tree.Gather(c.out, size, sel.start, sel.step, sel.n)
+		c.out, err = v.Gather(c.out, size, sel.start, sel.step, sel.n)
 	}
 	if err != nil {
 		c.out = c.out[:mark]
@@ -264,7 +270,7 @@ const valuesBatch = 64 << 10
 // [from, from+k) of the selection to dst; they are read in batches so that
 // a large reply needs no copy of the whole selection.
 func (c *client) valuesReply(v *variable, n int, read func(dst []byte, from, k int) ([]byte, error)) {
-	t := v.typ
+	t := v.typ()
 	mark := len(c.out)
 	c.array(n * t.count)
 	c.out = slices.Grow(c.out, n*t.count*scalarBound(t.dt))
@@ -291,7 +297,7 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	size := v.typ.size
+	size := v.typ().size
 	n := numLen(v)
 	if sl.index {
 		i := sl.start
@@ -309,11 +315,11 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 		// SETRANGE's offset is, so that a far index cannot make the server
 		// allocate without limit; variables themselves may grow past it
 		// (1 GiB arrays are the point), bounded by --maxmemory.
-		if i > (int64(v.tree.Len())+s.maxBulkLen())/int64(size) {
+		if i > (int64(v.Len())+s.maxBulkLen())/int64(size) {
 			c.err(msgGapTooLong)
 			return
 		}
-		if err := v.tree.WriteAt(p, int(i)*size); err != nil {
+		if err := v.mut().WriteAt(p, int(i)*size); err != nil {
 			panic(err)
 		}
 		s.modified(c.db, args[1], 1)
@@ -331,9 +337,9 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 	}
 	var err error
 	if sel.step == 1 {
-		err = v.tree.WriteAt(p, sel.start*size)
+		err = v.mut().WriteAt(p, sel.start*size)
 	} else {
-		err = v.tree.Scatter(p, size, sel.start, sel.step, sel.n)
+		err = v.mut().Scatter(p, size, sel.start, sel.step, sel.n)
 	}
 	if err != nil {
 		panic(err) // the selection lies within the variable
@@ -357,7 +363,7 @@ func cmdNumInsert(s *Server, c *client, args [][]byte) {
 		c.int(int64(n))
 		return
 	}
-	if err := v.tree.Insert(insertIndex(i, n)*v.typ.size, p); err != nil {
+	if err := v.mut().Insert(insertIndex(i, n)*v.typ().size, p); err != nil {
 		panic(err)
 	}
 	s.modified(c.db, args[1], 1)
@@ -370,7 +376,7 @@ func cmdNumAppend(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if len(p) > 0 {
-		v.tree.Append(p)
+		v.mut().Append(p)
 		s.modified(c.db, args[1], 1)
 	}
 	c.int(int64(numLen(v)))
@@ -396,13 +402,13 @@ func cmdNumRemove(s *Server, c *client, args [][]byte) {
 		c.int(0)
 		return
 	}
-	size := v.typ.size
+	size := v.typ().size
 	asc := sel.ascending()
 	var err error
 	if asc.step == 1 {
-		err = v.tree.Remove(asc.start*size, asc.n*size)
+		err = v.mut().Remove(asc.start*size, asc.n*size)
 	} else {
-		err = v.tree.RemoveStrided(size, asc.start, asc.step, asc.n)
+		err = v.mut().RemoveStrided(size, asc.start, asc.step, asc.n)
 	}
 	if err != nil {
 		panic(err)
@@ -429,7 +435,7 @@ func cmdNumInfo(s *Server, c *client, args [][]byte) {
 		c.nullArray()
 		return
 	}
-	t := v.typ
+	t := v.typ()
 	c.mapHeader(6)
 	c.bulkStr("dtype")
 	c.bulkStr(t.dt.name)
@@ -441,7 +447,7 @@ func cmdNumInfo(s *Server, c *client, args [][]byte) {
 	c.bulkStr("length")
 	c.int(int64(numLen(v)))
 	c.bulkStr("bytes")
-	c.int(int64(v.tree.Len()))
+	c.int(int64(v.Len()))
 	c.bulkStr("element_bytes")
 	c.int(int64(t.size))
 	c.bulkStr("numpy")
@@ -474,7 +480,7 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 		})
 		return
 	}
-	total := len(pos) * v.typ.size
+	total := len(pos) * v.typ().size
 	mark := len(c.out)
 	c.out = slices.Grow(c.out, total+24)
 	c.out = append(c.out, '$')
@@ -491,14 +497,14 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 // gatherRuns appends the elements at positions pos, with one tree read per
 // run of consecutive positions.
 func gatherRuns(dst []byte, v *variable, pos []int64) ([]byte, error) {
-	size := int64(v.typ.size)
+	size := int64(v.typ().size)
 	var err error
 	for j := 0; j < len(pos) && err == nil; {
 		r := j + 1
 		for r < len(pos) && pos[r] == pos[r-1]+1 {
 			r++
 		}
-		dst, err = v.tree.AppendRange(dst, int(pos[j]*size), int(int64(r-j)*size))
+		dst, err = v.AppendRange(dst, int(pos[j]*size), int(int64(r-j)*size))
 		j = r
 	}
 	return dst, err

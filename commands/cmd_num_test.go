@@ -341,15 +341,16 @@ func mustNumVar(t testing.TB, key string, typ elemType, n int) (*Server, *client
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := newVariable(&typ)
+	tid, _ := internType(&typ)
+	r, v := newRecord([]byte(key), tid, -1)
 	chunk := make([]byte, 1<<20)
 	for i := range chunk {
 		chunk[i] = byte(i % 251)
 	}
 	for left := n * typ.size; left > 0; left -= len(chunk) {
-		v.tree.Append(chunk[:min(left, len(chunk))])
+		v.tree().Append(chunk[:min(left, len(chunk))])
 	}
-	s.put(0, []byte(key), v)
+	s.store(0, r)
 	return s, &client{s: s, proto: 2}
 }
 

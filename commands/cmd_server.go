@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"numkv/keytab"
 	"os"
 	"runtime"
 	"slices"
@@ -28,50 +29,75 @@ func cmdTime(s *Server, c *client, args [][]byte) {
 
 func cmdDbsize(s *Server, c *client, args [][]byte) { c.int(s.keys[c.db].Load()) }
 
-// parseFlushMode accepts FLUSHDB/FLUSHALL's optional ASYNC or SYNC; both
-// free memory the same way here.
-func parseFlushMode(c *client, args [][]byte) bool {
+// parseFlushMode parses FLUSHDB/FLUSHALL's optional ASYNC or SYNC, and
+// reports whether the memory is to be freed in the background.
+func parseFlushMode(c *client, args [][]byte) (async, ok bool) {
 	if len(args) > 2 {
 		c.err(msgSyntax)
-		return false
+		return false, false
 	}
 	if len(args) == 2 {
 		m := strings.ToLower(string(args[1]))
 		if m != "async" && m != "sync" {
 			c.err(msgSyntax)
-			return false
+			return false, false
 		}
+		return m == "async", true
 	}
-	return true
+	return false, true
 }
 
-func (s *Server) flushDB(c *client, db int) {
-	s.walk(c, db, true, func(m map[string]*variable) bool {
-		for k := range m {
-			s.removeKey(db, []byte(k))
+// flushDB empties db slot by slot. With async, each slot's table is
+// detached whole, in O(1) under the slot's lock, and the lazy freer frees
+// it and its records; otherwise the records are freed in place (large
+// trees still go to the lazy freer).
+func (s *Server) flushDB(c *client, db int, async bool) {
+	s.walk(c, db, true, func(sh *shard) bool {
+		t := &sh.Data.t
+		s.keys[db].Add(-int64(t.Len()))
+		s.vols[db].Add(-int64(sh.Data.vols))
+		if s.watch.n.Load() > 0 {
+			t.Each(func(r keytab.Rec) bool {
+				s.touched(db, varOf(r).key())
+				return true
+			})
 		}
+		if async {
+			d := new(keytab.Table)
+			t.MoveTo(d)
+			s.lazy.addTable(d)
+		} else {
+			t.Each(func(r keytab.Rec) bool {
+				s.freeRec(r)
+				return true
+			})
+			t.Free()
+		}
+		sh.Data.vols = 0
 		return true
 	})
 }
 
 func cmdFlushdb(s *Server, c *client, args [][]byte) {
-	if !parseFlushMode(c, args) {
+	async, ok := parseFlushMode(c, args)
+	if !ok {
 		return
 	}
 	n := s.keys[c.db].Load()
-	s.flushDB(c, c.db)
+	s.flushDB(c, c.db, async)
 	s.persist.dirty.Add(n)
 	c.ok()
 }
 
 func cmdFlushall(s *Server, c *client, args [][]byte) {
-	if !parseFlushMode(c, args) {
+	async, ok := parseFlushMode(c, args)
+	if !ok {
 		return
 	}
 	var n int64
 	for db := range s.keys {
 		n += s.keys[db].Load()
-		s.flushDB(c, db)
+		s.flushDB(c, db, async)
 	}
 	s.persist.dirty.Add(n + 1) // Redis counts FLUSHALL itself as a change
 	c.ok()

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/tidwall/redcon"
 )
 
 // appendBulkRange writes bytes [off, off+n) of v as one bulk reply. The
@@ -21,7 +19,7 @@ func (c *client) appendBulkRange(v *variable, off, n int) {
 	c.out = append(c.out, '$')
 	c.out = strconv.AppendInt(c.out, int64(n), 10)
 	c.out = append(c.out, '\r', '\n')
-	c.out, _ = v.tree.AppendRange(c.out, off, n)
+	c.out, _ = v.AppendRange(c.out, off, n)
 	c.out = append(c.out, '\r', '\n')
 }
 
@@ -31,7 +29,7 @@ func cmdGet(s *Server, c *client, args [][]byte) {
 		c.null()
 		return
 	}
-	c.appendBulkRange(v, 0, v.tree.Len())
+	c.appendBulkRange(v, 0, v.Len())
 }
 
 // checkLen refuses a byte length over proto-max-bulk-len, as Redis does for
@@ -46,8 +44,8 @@ func (s *Server) checkLen(c *client, n int64) bool {
 
 // checkElem refuses a byte length that is not a whole number of elements.
 func checkElem(c *client, v *variable, n int64) bool {
-	if v.typ.size > 1 && n%int64(v.typ.size) != 0 {
-		c.err(fmt.Sprintf(msgElemMultiple, v.typ.size))
+	if v.typ().size > 1 && n%int64(v.typ().size) != 0 {
+		c.err(fmt.Sprintf(msgElemMultiple, v.typ().size))
 		return false
 	}
 	return true
@@ -150,7 +148,7 @@ func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, o
 		if old == nil {
 			c.null()
 		} else {
-			c.appendBulkRange(old, 0, old.tree.Len())
+			c.appendBulkRange(old, 0, old.Len())
 		}
 	}
 	if (a.nx && old != nil) || (a.xx && old == nil) {
@@ -164,13 +162,13 @@ func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, o
 		}
 		return
 	}
-	v := newString(val)
+	r, v := newValue(key, 0, val)
 	if a.keepTTL && old != nil {
 		v.expireAt = old.expireAt
 	} else {
 		v.expireAt = at
 	}
-	s.put(c.db, key, v)
+	s.store(c.db, r)
 	s.modified(c.db, key, 1)
 	if v.expireAt != 0 && v.expireAt <= now {
 		s.removeKey(c.db, key) // already past: free it now rather than later
@@ -207,7 +205,7 @@ func cmdGetdel(s *Server, c *client, args [][]byte) {
 		c.null()
 		return
 	}
-	c.appendBulkRange(v, 0, v.tree.Len())
+	c.appendBulkRange(v, 0, v.Len())
 	s.removeKey(c.db, args[1])
 	s.persist.dirty.Add(1)
 }
@@ -233,7 +231,7 @@ func cmdGetex(s *Server, c *client, args [][]byte) {
 			return
 		}
 	}
-	c.appendBulkRange(v, 0, v.tree.Len())
+	c.appendBulkRange(v, 0, v.Len())
 	switch {
 	case (a.unit == "exat" || a.unit == "pxat") && at <= now:
 		s.removeKey(c.db, args[1])
@@ -251,7 +249,7 @@ func cmdMget(s *Server, c *client, args [][]byte) {
 	c.array(len(args) - 1)
 	for _, k := range args[1:] {
 		if v := s.lookupRead(c, k); v != nil {
-			c.appendBulkRange(v, 0, v.tree.Len())
+			c.appendBulkRange(v, 0, v.Len())
 		} else {
 			c.null()
 		}
@@ -270,27 +268,26 @@ func cmdMset(s *Server, c *client, args [][]byte) {
 func cmdAppend(s *Server, c *client, args [][]byte) {
 	v := s.lookup(c.db, args[1], true)
 	if v == nil {
-		v = newString(args[2])
-		s.put(c.db, args[1], v)
+		s.putString(c.db, args[1], args[2])
 		s.modified(c.db, args[1], 1)
 		c.int(int64(len(args[2])))
 		return
 	}
-	n := int64(v.tree.Len()) + int64(len(args[2]))
+	n := int64(v.Len()) + int64(len(args[2]))
 	if !s.checkLen(c, n) || !checkElem(c, v, n) {
 		return
 	}
 	// Redis unshares the value (now "raw") and signals the key even for an
 	// empty append.
-	v.tree.Append(args[2])
-	v.enc = encRaw
+	v.mut().Append(args[2])
+	v.setEnc(encRaw)
 	s.modified(c.db, args[1], 1)
 	c.int(n)
 }
 
 func cmdStrlen(s *Server, c *client, args [][]byte) {
 	if v := s.lookupRead(c, args[1]); v != nil {
-		c.int(int64(v.tree.Len()))
+		c.int(int64(v.Len()))
 		return
 	}
 	c.int(0)
@@ -327,7 +324,7 @@ func cmdGetrange(s *Server, c *client, args [][]byte) {
 		c.bulkStr("")
 		return
 	}
-	n := int64(v.tree.Len())
+	n := int64(v.Len())
 	if start < 0 && end < 0 && start > end {
 		c.bulkStr("")
 		return
@@ -359,54 +356,52 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 		if !s.checkLen(c, off+int64(len(val))) {
 			return
 		}
-		v = newVariable(u8Type)
-		v.tree.WriteAt(val, int(off))
-		v.enc = encRaw
-		s.put(c.db, args[1], v)
+		r, v := newRecord(args[1], 0, -1)
+		v.tree().WriteAt(val, int(off))
+		v.setEnc(encRaw)
+		s.store(c.db, r)
 		s.modified(c.db, args[1], 1)
-		c.int(int64(v.tree.Len()))
+		c.int(int64(v.Len()))
 		return
 	}
 	if len(val) == 0 {
-		c.int(int64(v.tree.Len()))
+		c.int(int64(v.Len()))
 		return
 	}
 	if !s.checkLen(c, off+int64(len(val))) {
 		return
 	}
-	if n := max(int64(v.tree.Len()), off+int64(len(val))); !checkElem(c, v, n) {
+	if n := max(int64(v.Len()), off+int64(len(val))); !checkElem(c, v, n) {
 		return
 	}
-	v.tree.WriteAt(val, int(off))
-	v.enc = encRaw
+	v.mut().WriteAt(val, int(off))
+	v.setEnc(encRaw)
 	s.modified(c.db, args[1], 1)
-	c.int(int64(v.tree.Len()))
+	c.int(int64(v.Len()))
 }
-
-var _ = redcon.AppendOK // RESP2 framing comes from redcon (see reply.go)
 
 // isString reports whether v is a plain Redis string: u8 with no shape.
 // Only those hold the numbers INCR and INCRBYFLOAT read.
-func isString(v *variable) bool { return v.typ.dt.name == "u8" && len(v.typ.shape) == 0 }
+func isString(v *variable) bool { return v.tid == 0 }
 
 // content returns v's bytes, or nil when v is longer than limit.
 func content(v *variable, limit int) ([]byte, bool) {
-	if v.tree.Len() > limit {
+	if v.Len() > limit {
 		return nil, false
 	}
-	b, _ := v.tree.AppendRange(nil, 0, v.tree.Len())
+	b, _ := v.AppendRange(nil, 0, v.Len())
 	return b, true
 }
 
 // replaceString stores b at key as a new u8 variable that keeps old's
 // expiry, as Redis's dbOverwrite does for INCR and INCRBYFLOAT.
 func (s *Server) replaceString(db int, key []byte, old *variable, b []byte, enc encoding) {
-	v := newString(b)
-	v.enc = enc
+	r, v := newValue(key, 0, b)
+	v.setEnc(enc)
 	if old != nil {
 		v.expireAt = old.expireAt
 	}
-	s.put(db, key, v)
+	s.store(db, r)
 	s.modified(db, key, 1)
 }
 
@@ -520,12 +515,12 @@ func cmdGetbit(s *Server, c *client, args [][]byte) {
 		return
 	}
 	v := s.lookupRead(c, args[1])
-	if v == nil || off>>3 >= int64(v.tree.Len()) {
+	if v == nil || off>>3 >= int64(v.Len()) {
 		c.int(0)
 		return
 	}
 	var b [1]byte
-	v.tree.ReadAt(b[:], int(off>>3))
+	v.ReadAt(b[:], int(off>>3))
 	c.int(int64(b[0]>>(7-off&7)) & 1)
 }
 
@@ -541,26 +536,29 @@ func cmdSetbit(s *Server, c *client, args [][]byte) {
 	}
 	pos := int(off >> 3)
 	v := s.lookup(c.db, args[1], true)
-	created := v == nil
-	if created {
-		v = newVariable(u8Type)
-	} else if pos >= v.tree.Len() && !checkElem(c, v, int64(pos)+1) {
+	shift := 7 - off&7
+	if v == nil {
+		r, v := newRecord(args[1], 0, -1)
+		v.tree().WriteAt([]byte{byte(on) << shift}, pos)
+		v.setEnc(encRaw)
+		s.store(c.db, r)
+		s.modified(c.db, args[1], 1)
+		c.int(0)
 		return
 	}
-	grown := created || pos >= v.tree.Len()
+	if pos >= v.Len() && !checkElem(c, v, int64(pos)+1) {
+		return
+	}
+	grown := pos >= v.Len()
 	var b [1]byte
 	if !grown {
-		v.tree.ReadAt(b[:], pos)
+		v.ReadAt(b[:], pos)
 	}
-	shift := 7 - off&7
 	old := int64(b[0]>>shift) & 1
 	b[0] = b[0]&^(1<<shift) | byte(on)<<shift
-	v.enc = encRaw // Redis unshares the value, changed or not
+	v.setEnc(encRaw) // Redis unshares the value, changed or not
 	if grown || old != on {
-		v.tree.WriteAt(b[:], pos)
-		if created {
-			s.put(c.db, args[1], v)
-		}
+		v.mut().WriteAt(b[:], pos)
 		s.modified(c.db, args[1], 1)
 	}
 	c.int(old)
@@ -569,7 +567,7 @@ func cmdSetbit(s *Server, c *client, args [][]byte) {
 // popcount counts the set bits of v's bytes [start, end].
 func popcount(v *variable, start, end int64) int64 {
 	var n int64
-	v.tree.Chunks(int(start), int(end-start+1), func(p []byte) bool {
+	v.Chunks(int(start), int(end-start+1), func(p []byte) bool {
 		for len(p) >= 8 {
 			n += int64(bits.OnesCount64(binary.LittleEndian.Uint64(p)))
 			p = p[8:]
@@ -590,7 +588,7 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 		c.int(0)
 		return
 	}
-	n := int64(v.tree.Len())
+	n := int64(v.Len())
 	var start, end int64
 	var firstMask, lastMask byte
 	switch len(args) {
@@ -641,11 +639,11 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 	count := popcount(v, start, end)
 	var b [1]byte
 	if firstMask != 0 {
-		v.tree.ReadAt(b[:], int(start))
+		v.ReadAt(b[:], int(start))
 		count -= int64(bits.OnesCount8(b[0] & firstMask))
 	}
 	if lastMask != 0 {
-		v.tree.ReadAt(b[:], int(end))
+		v.ReadAt(b[:], int(end))
 		count -= int64(bits.OnesCount8(b[0] & lastMask))
 	}
 	c.int(count)
@@ -655,7 +653,7 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 // MSET and MSETNX.
 func (s *Server) storePairs(db int, kv [][]byte) {
 	for i := 0; i < len(kv); i += 2 {
-		s.put(db, kv[i], newString(kv[i+1]))
+		s.putString(db, kv[i], kv[i+1])
 		s.modified(db, kv[i], 1)
 	}
 }
@@ -717,10 +715,10 @@ func parseLCS(c *client, args [][]byte) (lcsArgs, bool) {
 func cmdLcs(s *Server, c *client, args [][]byte) {
 	var a, b []byte
 	if v := s.lookupRead(c, args[1]); v != nil {
-		a, _ = content(v, v.tree.Len())
+		a, _ = content(v, v.Len())
 	}
 	if v := s.lookupRead(c, args[2]); v != nil {
-		b, _ = content(v, v.tree.Len())
+		b, _ = content(v, v.Len())
 	}
 	opt, ok := parseLCS(c, args)
 	if !ok {

@@ -19,6 +19,7 @@ const (
 	msgDBIndex            = "ERR DB index is out of range"
 	msgInvalidDBIndex     = "ERR invalid DB index"
 	msgNoProto            = "NOPROTO unsupported protocol version"
+	msgTooManyTypes       = "ERR too many distinct element types in use (65535)"
 	msgStringTooLong      = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	msgOffsetRange        = "ERR offset is out of range"
 	msgBitOffset          = "ERR bit offset is not an integer or out of range"

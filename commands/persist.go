@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"numkv/keytab"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -98,13 +99,17 @@ func (s *Server) expireCycle() {
 		if s.vols[db].Load() == 0 {
 			continue
 		}
-		s.eachShard(db, true, func(m map[string]*variable) bool {
-			for k, v := range m {
-				if v.expireAt != 0 && v.expireAt <= now {
-					s.removeKey(db, []byte(k))
+		s.eachShard(db, true, func(sh *shard) bool {
+			if sh.Data.vols == 0 {
+				return true
+			}
+			sh.Data.t.Each(func(r keytab.Rec) bool {
+				if v := varOf(r); v.expireAt != 0 && v.expireAt <= now {
+					s.removeKey(db, v.key())
 					s.expired.Add(1)
 				}
-			}
+				return true
+			})
 			return true
 		})
 	}

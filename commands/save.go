@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"numkv/keytab"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,20 +29,22 @@ import (
 // once, by whoever reaches it first under its lock: a writer about to
 // change it (dispatch, EXEC and the slot walkers call preserve after taking
 // a write lock), or the saver, which visits the slots in order. Preserving
-// a slot takes an O(1) copy-on-write Clone of each of its trees, so the
-// snapshot sees every slot exactly as it was at the cut: fork-like
-// copy-on-write, at the granularity of a slot. The saver writes each slot
+// a slot takes an O(1) copy-on-write Clone of each of its trees and copies
+// its keys and small values into one buffer, so the snapshot sees every
+// slot exactly as it was at the cut: fork-like copy-on-write, at the
+// granularity of a slot. The saver writes each slot
 // as it goes through snapshotio's WriteFile, a temporary file renamed over
 // the snapshot, so a crash leaves the old file or the new one, never a mix.
 
-// snapItem is one variable as it was at the cut: a clone of its tree,
-// which the saver releases once written.
+// snapItem is one variable as it was at the cut. Its key, and its value
+// when inline, are in its slot's blob, one item after the other; a tree
+// is a clone, which the saver releases once written.
 type snapItem struct {
-	db   int
-	key  string
-	typ  *elemType // a variable's type never changes in place
-	exp  int64
-	tree *memtree.Tree
+	keyLen int
+	valLen int       // inline value's length; -1 for a tree
+	typ    *elemType // held here, so that it outlives the variable's id
+	exp    int64
+	tree   memtree.Tree
 }
 
 // snapState is a save in progress: the instant of its cut, and per slot of
@@ -57,6 +60,7 @@ type snapState struct {
 type snapShard struct {
 	done  bool
 	items []snapItem
+	blob  []byte
 }
 
 // saveMu serializes whole saves (SAVE, BGSAVE, shutdown) so that two never
@@ -111,7 +115,7 @@ func (s *Server) cutHeld(snap *snapState) (dirty int64) {
 // preserve captures slot i as it was at the cut of the save in progress,
 // if there is one and nobody has yet. The caller holds slot i's lock: for
 // writing, or for reading when it is the saver.
-func (s *Server) preserve(i int, sh *shardlock.Shard[*variable]) {
+func (s *Server) preserve(i int, sh *shard) {
 	snap := s.snap.Load()
 	if snap == nil {
 		return
@@ -125,19 +129,27 @@ func (s *Server) preserve(i int, sh *shardlock.Shard[*variable]) {
 		return
 	}
 	ss.done = true
-	if len(sh.M) == 0 {
+	if sh.Data.t.Len() == 0 {
 		return
 	}
-	trees := make([]memtree.Tree, len(sh.M))
-	ss.items = make([]snapItem, 0, len(sh.M))
-	for k, v := range sh.M {
+	ss.items = make([]snapItem, 0, sh.Data.t.Len())
+	sh.Data.t.Each(func(r keytab.Rec) bool {
+		v := varOf(r)
 		if v.expireAt != 0 && v.expireAt <= snap.now {
-			continue
+			return true
 		}
-		t := &trees[len(ss.items)]
-		v.tree.CloneTo(t)
-		ss.items = append(ss.items, snapItem{db: i / shardSlots, key: k, typ: v.typ, exp: v.expireAt, tree: t})
-	}
+		key := v.key()
+		ss.items = append(ss.items, snapItem{keyLen: len(key), valLen: -1, typ: v.typ(), exp: v.expireAt})
+		it := &ss.items[len(ss.items)-1]
+		ss.blob = append(ss.blob, key...)
+		if v.isTree() {
+			v.tree().CloneTo(&it.tree)
+		} else {
+			it.valLen = v.Len()
+			ss.blob = append(ss.blob, v.inline()...)
+		}
+		return true
+	})
 }
 
 // preserveSet preserves the slots of a write lock set.
@@ -188,12 +200,12 @@ func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err
 					sh.RLock()
 				}
 				s.preserve(i, sh)
-				items := shards[j].items
-				shards[j].items = nil // let the clones go as soon as written
+				items, blob := shards[j].items, shards[j].blob
+				shards[j].items, shards[j].blob = nil, nil // let the clones go as soon as written
 				if !locked {
 					sh.RUnlock()
 				}
-				err := writeItems(w, items)
+				err := writeItems(w, db, items, blob)
 				if err != nil {
 					return err
 				}
@@ -210,13 +222,21 @@ func (s *Server) writeSnap(snap *snapState, locked bool) (n int64, keys int, err
 // or not: once released, a variable that shared its nodes with its clone
 // owns them alone again and writes them in place, instead of copying each
 // 128 KiB leaf on its first write after the save.
-func writeItems(w *snapshotio.Writer, items []snapItem) error {
+func writeItems(w *snapshotio.Writer, db int, items []snapItem, blob []byte) error {
 	var err error
 	for i := range items {
-		if err == nil {
-			err = writeRecord(w, &items[i])
+		it := &items[i]
+		key := blob[:it.keyLen]
+		blob = blob[it.keyLen:]
+		var val []byte
+		if it.valLen >= 0 {
+			val = blob[:it.valLen]
+			blob = blob[it.valLen:]
 		}
-		items[i].tree.Release()
+		if err == nil {
+			err = writeRecord(w, db, key, it, val)
+		}
+		it.tree.Release()
 	}
 	return err
 }
@@ -233,7 +253,7 @@ func (s *Server) dropSnap(snap *snapState, locked bool) {
 			}
 			shards[j].done = true
 			items := shards[j].items
-			shards[j].items = nil
+			shards[j].items, shards[j].blob = nil, nil
 			if !locked {
 				sh.Unlock()
 			}
@@ -244,17 +264,28 @@ func (s *Server) dropSnap(snap *snapState, locked bool) {
 	}
 }
 
-// writeRecord writes one variable from its clone.
-func writeRecord(w *snapshotio.Writer, it *snapItem) error {
+// writeRecord writes one variable: its inline value val, or its tree's
+// clone.
+func writeRecord(w *snapshotio.Writer, db int, key []byte, it *snapItem, val []byte) error {
+	n := len(val)
+	if it.valLen < 0 {
+		n = it.tree.Len()
+	}
 	rec := snapshotio.Record{
-		DB: it.db, Key: []byte(it.key), Dtype: it.typ.dt.name, Itemsize: it.typ.dt.size,
-		Shape: it.typ.shape, ExpireAtMs: it.exp, Length: int64(it.tree.Len()),
+		DB: db, Key: key, Dtype: it.typ.dt.name, Itemsize: it.typ.dt.size,
+		Shape: it.typ.shape, ExpireAtMs: it.exp, Length: int64(n),
 	}
 	if it.typ.dt.kind == kindOpaque {
 		rec.Itemsize = 1
 	}
 	if err := w.BeginRecord(&rec); err != nil {
 		return err
+	}
+	if it.valLen >= 0 {
+		if _, err := w.Write(val); err != nil {
+			return err
+		}
+		return w.EndRecord()
 	}
 	var werr error
 	it.tree.Chunks(0, it.tree.Len(), func(b []byte) bool {
@@ -619,26 +650,39 @@ func (s *Server) load() error {
 	defer close(quit)
 	go readSnapshot(rd, msgs, quit)
 	var n, expired int64
-	var v *variable
-	var b memtree.Builder
+	// The record being loaded: its value collects in small until it
+	// outgrows an inline value, then in a tree builder.
+	var (
+		cur      *snapshotio.Record
+		tid      uint16
+		small    []byte
+		b        memtree.Builder
+		building bool
+	)
 	defer b.Discard() // what a failed load built so far
-	var key []byte
-	var db int
 	finish := func() {
-		if v == nil {
+		if cur == nil {
 			return
 		}
-		b.Tree().MoveTo(&v.tree)
-		sh := s.tab.Shard(s.tab.Index(db, key))
+		var r keytab.Rec
+		var v *variable
+		if building {
+			r, v = newRecord(cur.Key, tid, -1)
+			b.Tree().MoveTo(v.tree())
+		} else {
+			r, v = newValue(cur.Key, tid, small)
+		}
+		v.expireAt = cur.ExpireAtMs
+		sh := s.tab.Shard(s.tab.Index(cur.DB, cur.Key))
 		sh.Lock()
 		if v.expireAt == 0 || v.expireAt > nowMs() {
-			s.put(db, key, v)
+			s.store(cur.DB, r)
 		} else {
-			v.tree.Release()
+			s.freeRec(r)
 			expired++
 		}
 		sh.Unlock()
-		v = nil
+		cur, small, building = nil, small[:0], false
 		n++
 	}
 	for m := range msgs {
@@ -652,12 +696,27 @@ func (s *Server) load() error {
 			if err == nil && rec.DB >= s.cfg.Databases {
 				err = fmt.Errorf("database %d, but --databases is %d", rec.DB, s.cfg.Databases)
 			}
+			var ok bool
+			if err == nil {
+				if tid, ok = internType(typ); !ok {
+					err = errors.New("more distinct element types than numkv can hold")
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("%s: record %d (key %q) ending at offset %d: %w", path, n, rec.Key, m.off, err)
 			}
-			v, key, db = &variable{typ: typ, expireAt: rec.ExpireAtMs}, rec.Key, rec.DB
+			cur = rec
 		default:
-			b.Write(m.data)
+			switch {
+			case building:
+				b.Write(m.data)
+			case len(small)+len(m.data) <= embedMax:
+				small = append(small, m.data...)
+			default:
+				b.Write(small)
+				b.Write(m.data)
+				building = true
+			}
 			m.ring <- m.buf
 		}
 	}

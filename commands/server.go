@@ -33,7 +33,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"numkv/memtree"
 	"numkv/shardlock"
 )
 
@@ -89,27 +88,6 @@ func DefaultConfig() Config {
 	}
 }
 
-// variable is the value of every key: a typed byte array.
-type variable struct {
-	// The tree is embedded and first, next to expireAt, so the snapshot cut
-	// reaches both in one cache line: it touches every variable while all
-	// slots are locked.
-	tree     memtree.Tree
-	expireAt int64        // unix milliseconds; 0 means no expiry
-	typ      *elemType    // shared and never changed in place: plain strings all point at u8Type
-	enc      encoding     // what OBJECT ENCODING says, for u8 strings
-	atime    atomic.Int64 // unix seconds of the last access, for OBJECT IDLETIME
-}
-
-func newVariable(t *elemType) *variable { return &variable{typ: t} }
-
-// newString returns a plain Redis string (a u8 variable) holding a copy of b.
-func newString(b []byte) *variable {
-	v := newVariable(u8Type)
-	v.tree.Append(b)
-	return v
-}
-
 // Server is one numkv instance.
 type Server struct {
 	cfg Config
@@ -120,7 +98,8 @@ type Server struct {
 	maxMem   int64
 	log      *logger
 
-	tab  *shardlock.Table[*variable]
+	tab  *shardlock.Table[slotData]
+	lazy lazyFreer
 	keys []atomic.Int64 // keys per database
 	vols []atomic.Int64 // keys with an expiry per database
 
@@ -209,7 +188,8 @@ func NewServer(cfg Config) (*Server, error) {
 	// As in Redis, the save rules count time from start-up.
 	s.persist.lastSave.Store(time.Now().Unix())
 	s.persist.lastBgDuration.Store(-1)
-	s.tab = shardlock.New[*variable](cfg.Databases)
+	s.tab = shardlock.New[slotData](cfg.Databases)
+	s.lazy.start()
 	s.keys = make([]atomic.Int64, cfg.Databases)
 	s.vols = make([]atomic.Int64, cfg.Databases)
 	return s, nil
@@ -356,6 +336,7 @@ func (s *Server) Close() {
 		os.Remove(s.cfg.UnixSocket)
 	}
 	s.wg.Wait()
+	s.lazy.close()
 }
 
 // handle runs one connection: parse every complete command in the buffer,

@@ -176,12 +176,10 @@ func (t *Table) Delete(h uint64, key []byte) Rec {
 	}
 	ents[i] = 0
 	t.n--
-	if uint64(t.n)*8 < 1<<t.bits && t.bits > minBits {
-		if t.walkers.Load() != 0 {
-			t.shrinkDue = true
-		} else {
-			t.resize(t.bits - 1)
-		}
+	if (t.n == 0 || uint64(t.n)*8 < 1<<t.bits && t.bits > minBits) && t.walkers.Load() != 0 {
+		t.shrinkDue = true
+	} else {
+		t.fit()
 	}
 	return r
 }
@@ -208,8 +206,14 @@ func (t *Table) resize(bits uint8) {
 	t.ents, t.bits = nr, bits
 }
 
-// fit halves the table until it is at least 1/8 full or of 8 entries.
+// fit frees an empty table's array, so that a slot whose last key goes
+// holds nothing, and halves any other table until it is at least 1/8 full
+// or of 8 entries.
 func (t *Table) fit() {
+	if t.n == 0 {
+		t.Free()
+		return
+	}
 	b := t.bits
 	for b > minBits && uint64(t.n)*8 < 1<<b {
 		b--
@@ -361,4 +365,15 @@ func (t *Table) check() error {
 		return errors.New("keytab: check: a shrink left due after Each")
 	}
 	return nil
+}
+
+// MoveTo hands t's array and records to dst, which must be empty, and
+// leaves t empty: how a slot's keys move to another slot (SWAPDB) or to a
+// freer, in O(1). Neither table may be walked meanwhile.
+func (t *Table) MoveTo(dst *Table) {
+	if t.walkers.Load() != 0 || dst.walkers.Load() != 0 || dst.n != 0 || dst.ents != 0 {
+		panic("keytab: MoveTo during Each, or to a table that is not empty")
+	}
+	dst.ents, dst.n, dst.bits, dst.shrinkDue = t.ents, t.n, t.bits, t.shrinkDue
+	t.ents, t.n, t.bits, t.shrinkDue = 0, 0, 0, false
 }

@@ -372,3 +372,22 @@ func TestRowsSpreadOverCacheSets(t *testing.T) {
 		}
 	}
 }
+
+// GatherBytes agrees with Gather on a tree of the same bytes, errors
+// included.
+func TestGatherBytes(t *testing.T) {
+	m := pattern(1000)
+	tr := New()
+	defer tr.Release()
+	tr.Append(m)
+	for _, c := range []struct{ elem, start, step, n int }{
+		{1, 0, 1, 1000}, {4, 249, -1, 250}, {3, 5, 7, 40}, {8, 0, 0, 1}, {2, 0, 0, 2},
+		{1, 999, 1, 2}, {0, 0, 1, 1}, {5, 0, 1, 0}, {10, -1, 1, 1}, {1, 0, 1 << 62, 3},
+	} {
+		want, werr := tr.Gather([]byte("x"), c.elem, c.start, c.step, c.n)
+		got, gerr := GatherBytes([]byte("x"), m, c.elem, c.start, c.step, c.n)
+		if !bytes.Equal(got, want) || errors.Is(gerr, ErrRange) != errors.Is(werr, ErrRange) {
+			t.Fatalf("%+v: GatherBytes %q, %v; Gather %q, %v", c, got, gerr, want, werr)
+		}
+	}
+}

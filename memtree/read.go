@@ -307,3 +307,22 @@ func (t *Tree) Chunks(off, n int, fn func([]byte) bool) error {
 	}
 	return nil
 }
+
+// GatherBytes is Gather over a plain byte slice instead of a tree: it
+// appends n elements of elem bytes of src, at element indexes start,
+// start+step, ..., to dst, with the same checks and errors. numkv keeps
+// small values in place of a tree and reads them with it.
+func GatherBytes(dst, src []byte, elem, start, step, n int) ([]byte, error) {
+	t := Tree{n: len(src)}
+	if err := t.checkStrided("gather", elem, start, step, n); err != nil {
+		return dst, err
+	}
+	total := n * elem
+	dst = slices.Grow(dst, total)
+	l := len(dst)
+	dst = dst[:l+total]
+	if n > 0 {
+		copyStrided(dst[l:], 0, elem, src, start*elem, step*elem, elem, n)
+	}
+	return dst, nil
+}

@@ -438,3 +438,24 @@ func (t *Tree) check() error {
 	}
 	return nil
 }
+
+// Footprint returns the memory t's nodes and chunks take, as the allocator
+// counts them, shared nodes included in full. It visits every node: O(Len
+// / leaf), for diagnostics such as MEMORY USAGE.
+func (t *Tree) Footprint() int {
+	var walk func(n *node) int
+	walk = func(n *node) int {
+		if n.kids == nil {
+			return offheap.SizeOf(nodeHeader) + offheap.SizeOf(cap(n.data))
+		}
+		sum := offheap.SizeOf(nodeHeader + 16*cap(n.kids))
+		for _, k := range n.kids {
+			sum += walk(k)
+		}
+		return sum
+	}
+	if t.root == nil {
+		return 0
+	}
+	return walk(t.root)
+}

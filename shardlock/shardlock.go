@@ -1,22 +1,24 @@
 // Package shardlock splits a keyspace into Redis Cluster's 16384 hash slots
-// per database, each slot guarded by its own RWMutex and holding its own map.
+// per database, each slot guarded by its own RWMutex and holding its own
+// data (numkv's: the slot's table of keys).
 //
 // Slots are numbered globally as db*Slots + HashSlot(key), so one Table serves
 // every database and a single ascending order exists across all of them.
 //
 // # Concurrency contract
 //
-// A slot's map and every value reachable from it may be read only while that
-// slot's read or write lock is held, and changed only under its write lock.
-// Code that needs more than one slot must take them through Lock or RLockAll
-// style helpers here, which sort and de-duplicate the slots and acquire them
-// in ascending order, so two multi-slot callers can never deadlock. Nothing in
+// A slot's data and everything reachable from it may be read only while
+// that slot's read or write lock is held, and changed only under its write
+// lock. Code that needs more than one slot must take them through Lock or
+// LockAll, which sort and de-duplicate the slots and acquire them in
+// ascending order, so two multi-slot callers can never deadlock. Nothing in
 // this package blocks on I/O; callers must not either while holding a lock.
 //
 // # Memory
 //
-// Map keys are Go strings and therefore owned by the table; callers must not
-// keep byte slices that alias request buffers as keys.
+// The shards of a database are one array, allocated on its first use. When
+// the data type holds no Go pointers (numkv's does not), the collector never
+// scans that array.
 package shardlock
 
 import (
@@ -73,10 +75,10 @@ var crc16tab = func() (t [256]uint16) {
 	return t
 }()
 
-// Shard is one slot: its lock and its map. The map is created on first use.
+// Shard is one slot: its lock and its data, zero until first used.
 type Shard[V any] struct {
 	sync.RWMutex
-	M map[string]V
+	Data V
 }
 
 // Table holds dbs*Slots shards. A database's shards are allocated on first
@@ -91,9 +93,6 @@ type Table[V any] struct {
 func New[V any](dbs int) *Table[V] {
 	return &Table[V]{dbs: make([]atomic.Pointer[[Slots]Shard[V]], dbs)}
 }
-
-// DBs returns the number of databases.
-func (t *Table[V]) DBs() int { return len(t.dbs) }
 
 // Index returns the global shard index of key in database db.
 func (t *Table[V]) Index(db int, key []byte) int { return db*Slots + HashSlot(key) }
@@ -193,15 +192,13 @@ func (t *Table[V]) UnlockAll() {
 	t.grow.Unlock()
 }
 
-// Each calls fn with every non-empty shard of every allocated database, in
-// ascending order, taking no locks: the caller holds LockAll.
+// Each calls fn with every shard of every allocated database, in ascending
+// order, taking no locks: the caller holds LockAll.
 func (t *Table[V]) Each(fn func(i int, sh *Shard[V])) {
 	for db := range t.dbs {
 		if p := t.dbs[db].Load(); p != nil {
 			for i := range p {
-				if len(p[i].M) > 0 {
-					fn(db*Slots+i, &p[i])
-				}
+				fn(db*Slots+i, &p[i])
 			}
 		}
 	}
