@@ -19,7 +19,7 @@ vet: ## go vet and gofmt
 	@test -z "$$(gofmt -l . | tee /dev/stderr)"
 
 test: test-deps vet ## run every test (installs what is missing first)
-	$(GO) test -race -short ./shardlock ./memtree ./snapshotio ./commands
+	$(GO) test -race -short ./shardlock ./memtree ./snapshotio ./resp ./commands
 	$(GO) test -timeout 15m ./...
 
 bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)

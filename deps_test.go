@@ -10,15 +10,17 @@ import (
 
 // TestImportDirection fails the build when an import breaks the house's
 // dependency direction: main -> commands -> (memtree, shardlock,
-// snapshotio), the three leaves importing only the standard library (and
-// klauspost/compress in snapshotio).
+// snapshotio, resp), the four leaves importing only the standard library
+// (and klauspost/compress in snapshotio, tidwall/redcon's RESP2 framing in
+// resp).
 func TestImportDirection(t *testing.T) {
 	allowed := map[string]func(path string) bool{
 		"memtree":    func(p string) bool { return false },
 		"shardlock":  func(p string) bool { return false },
 		"snapshotio": func(p string) bool { return strings.HasPrefix(p, "github.com/klauspost/compress") },
+		"resp":       func(p string) bool { return p == "github.com/tidwall/redcon" },
 		"commands": func(p string) bool {
-			return p == "numkv/memtree" || p == "numkv/shardlock" || p == "numkv/snapshotio" ||
+			return p == "numkv/memtree" || p == "numkv/shardlock" || p == "numkv/snapshotio" || p == "numkv/resp" ||
 				!strings.HasPrefix(p, "numkv")
 		},
 	}

@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"numkv/resp"
 )
 
 // client is one connection's state. Only its own goroutine touches it,
@@ -13,7 +15,7 @@ type client struct {
 	s      *Server
 	id     int64
 	nc     net.Conn
-	rd     *reader
+	rd     *resp.Reader
 	out    []byte
 	idx    []int // scratch for lock sets
 	db     int
@@ -36,7 +38,7 @@ func newClient(s *Server, nc net.Conn, id int64) *client {
 	c := &client{s: s, id: id, nc: nc, proto: 2, createdAt: time.Now()}
 	c.lastCmdAt = c.createdAt
 	c.authed = s.requirePass() == ""
-	c.rd = newReader(nc, &s.live.maxBulk, &s.live.maxQuery, func() bool { return c.authed || s.requirePass() == "" })
+	c.rd = resp.NewReader(nc, &s.live.maxBulk, &s.live.maxQuery, func() bool { return c.authed || s.requirePass() == "" })
 	return c
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"numkv/resp"
 )
 
 // Version is numkv's own version; redisVersion is the Redis release whose
@@ -68,7 +70,7 @@ func cmdAuth(s *Server, c *client, args [][]byte) {
 func cmdHello(s *Server, c *client, args [][]byte) {
 	proto := c.proto
 	if len(args) >= 2 {
-		v, ok := parseInt(args[1]) // string2ll: "02" and "+2" are refused
+		v, ok := resp.ParseInt(args[1]) // string2ll: "02" and "+2" are refused
 		if !ok {
 			c.err("ERR Protocol version is not an integer or out of range")
 			return
@@ -270,7 +272,7 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 	case len(args) > 3 && is(args[2], "id"):
 		ids = []int64{}
 		for _, a := range args[3:] {
-			n, ok := parseInt(a)
+			n, ok := resp.ParseInt(a)
 			if !ok {
 				c.err("ERR Invalid client ID")
 				return

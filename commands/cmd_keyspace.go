@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"numkv/resp"
 )
 
 func cmdDel(s *Server, c *client, args [][]byte) {
@@ -314,7 +316,7 @@ func parseScan(args [][]byte) (scanArgs, string) {
 		more := len(args) - i
 		switch {
 		case is(args[i], "count") && more >= 2:
-			n, ok := parseInt(args[i+1])
+			n, ok := resp.ParseInt(args[i+1])
 			if !ok {
 				return a, msgNotInt
 			}
@@ -443,7 +445,7 @@ func objectEncoding(v *variable) (string, int64) {
 	}
 	if (v.enc == encAuto || v.enc == encIntCopy) && n <= 20 {
 		b, _ := content(v, 20)
-		if x, ok := parseInt(b); ok {
+		if x, ok := resp.ParseInt(b); ok {
 			return "int", x
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/redcon"
+
+	"numkv/resp"
 )
 
 // appendBulkRange writes bytes [off, off+n) of v as one bulk reply. The
@@ -102,7 +104,7 @@ func parseSetOptions(args [][]byte, get bool) (setArgs, string) {
 // as unix milliseconds, with Redis's errors for a non-integer, a value <= 0
 // and overflow; cmd names the command in the error.
 func parseExpire(b []byte, unit string, now int64, cmd string) (int64, string) {
-	n, ok := parseInt(b)
+	n, ok := resp.ParseInt(b)
 	if !ok {
 		return 0, msgNotInt
 	}
@@ -316,8 +318,8 @@ func clampRange(start, end, n int64) (int64, int64) {
 // cmdGetrange follows Redis 7.0's index rules: negative indexes count from
 // the end, both clamp to the string, and start > end is empty.
 func cmdGetrange(s *Server, c *client, args [][]byte) {
-	start, ok1 := parseInt(args[2])
-	end, ok2 := parseInt(args[3])
+	start, ok1 := resp.ParseInt(args[2])
+	end, ok2 := resp.ParseInt(args[3])
 	if !ok1 || !ok2 {
 		c.err(msgNotInt)
 		return
@@ -418,7 +420,7 @@ func (s *Server) incrBy(c *client, key []byte, by int64) {
 	if v != nil {
 		b, ok := content(v, 20)
 		if ok && isString(v) {
-			cur, ok = parseInt(b)
+			cur, ok = resp.ParseInt(b)
 		}
 		if !ok || !isString(v) {
 			c.err(msgNotInt)
@@ -506,7 +508,7 @@ func cmdIncrbyfloat(s *Server, c *client, args [][]byte) {
 // bitOffset is getBitOffsetFromArgument: a bit offset whose byte is below
 // proto-max-bulk-len.
 func (s *Server) bitOffset(c *client, b []byte) (int64, bool) {
-	n, ok := parseInt(b)
+	n, ok := resp.ParseInt(b)
 	if !ok || n < 0 || n>>3 >= s.maxBulkLen() {
 		c.err(msgBitOffset)
 		return 0, false
@@ -534,7 +536,7 @@ func cmdSetbit(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	on, ok := parseInt(args[3])
+	on, ok := resp.ParseInt(args[3])
 	if !ok || on&^1 != 0 {
 		c.err(msgBitValue)
 		return
