@@ -28,6 +28,7 @@ bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
 fuzz: ## run each fuzz target for a minute
 	$(GO) test -run '^$$' -fuzz FuzzOps -fuzztime 60s ./memtree
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 3s ./snapshotio
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s -fuzzminimizetime 3s ./resp
 	$(GO) test -run '^$$' -fuzz FuzzDispatch -fuzztime 60s ./commands
 	$(GO) test -run '^$$' -fuzz FuzzNumArgs -fuzztime 60s ./commands
 	$(GO) test -run '^$$' -fuzz FuzzGlobMatch -fuzztime 60s ./commands
