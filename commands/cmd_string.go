@@ -6,11 +6,8 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
-	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/tidwall/redcon"
 
 	"numkv/resp"
 )
@@ -19,12 +16,10 @@ import (
 // output buffer is grown once to its final size, and the bytes are copied
 // once, straight from the tree's chunks.
 func (c *client) appendBulkRange(v *variable, off, n int) {
-	c.out = slices.Grow(c.out, n+24)
-	c.out = append(c.out, '$')
-	c.out = strconv.AppendInt(c.out, int64(n), 10)
-	c.out = append(c.out, '\r', '\n')
-	c.out, _ = v.tree.AppendRange(c.out, off, n)
-	c.out = append(c.out, '\r', '\n')
+	c.w.Grow(n + 24)
+	c.w.BulkHeader(n)
+	c.w.AppendWith(func(dst []byte) ([]byte, error) { return v.tree.AppendRange(dst, off, n) })
+	c.w.CRLF()
 }
 
 func cmdGet(s *Server, c *client, args [][]byte) {
@@ -384,8 +379,6 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 	s.modified(c.db, args[1], 1)
 	c.int(int64(v.tree.Len()))
 }
-
-var _ = redcon.AppendOK // RESP2 framing comes from redcon (see reply.go)
 
 // isString reports whether v is a plain Redis string: u8 with no shape.
 // Only those hold the numbers INCR and INCRBYFLOAT read.

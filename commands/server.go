@@ -386,7 +386,7 @@ func (s *Server) handle(c *client) {
 			}
 			c.lastCmdAt = time.Now()
 			s.call(c, args)
-			if len(c.out) > 64*1024 {
+			if c.w.Len() > 64*1024 {
 				if c.flush() != nil {
 					return
 				}
