@@ -23,7 +23,7 @@ test: test-deps vet ## run every test (installs what is missing first)
 	$(GO) test -timeout 15m ./...
 
 bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
-	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./snapshotio ./shardlock
+	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./snapshotio ./shardlock ./resp
 
 fuzz: ## run each fuzz target for a minute
 	$(GO) test -run '^$$' -fuzz FuzzOps -fuzztime 60s ./memtree

@@ -10,6 +10,8 @@
 //
 // Memory: the arguments a Reader returns alias its read buffer and are
 // valid until the next call to Next; callers copy what they keep. A
-// Writer copies what it is given, and what Bytes returns aliases its
-// buffer.
+// Writer copies what it is given, except the segments given to AppendRef,
+// which it references: those stay the caller's, who must keep them valid
+// and unchanged until the next Flush (or Reset) returns, and may release
+// them then. What Writer.Bytes returns aliases its buffer.
 package resp
