@@ -22,6 +22,7 @@ const (
 // it and then closes the connection, as Redis does.
 type ProtocolError struct{ msg string }
 
+// Error returns Redis's text for the error, to be replied as it is.
 func (e *ProtocolError) Error() string { return e.msg }
 
 // ErrQueryLimit means the client's pending request exceeded
