@@ -19,17 +19,18 @@ vet: ## go vet and gofmt
 	@test -z "$$(gofmt -l . | tee /dev/stderr)"
 
 test: test-deps vet ## run every test (installs what is missing first)
-	$(GO) test -race -short ./shardlock ./offheap ./memtree ./keytab ./snapshotio ./commands
+	$(GO) test -race -short ./shardlock ./offheap ./memtree ./keytab ./snapshotio ./resp ./commands
 	$(GO) test -tags invariants -short ./offheap ./memtree ./keytab ./commands
 	$(GO) test -timeout 15m ./...
 
 bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
-	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./keytab ./snapshotio ./shardlock
+	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./keytab ./snapshotio ./shardlock ./resp
 
 fuzz: ## run each fuzz target for a minute
 	$(GO) test -run '^$$' -fuzz FuzzOps -fuzztime 60s ./memtree
 	$(GO) test -run '^$$' -fuzz FuzzTable -fuzztime 60s ./keytab
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 3s ./snapshotio
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s -fuzzminimizetime 3s ./resp
 	$(GO) test -run '^$$' -fuzz FuzzDispatch -fuzztime 60s ./commands
 	$(GO) test -run '^$$' -fuzz FuzzNumArgs -fuzztime 60s ./commands
 	$(GO) test -run '^$$' -fuzz FuzzGlobMatch -fuzztime 60s ./commands

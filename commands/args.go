@@ -3,16 +3,18 @@ package commands
 import (
 	"math"
 	"strings"
+
+	"numkv/resp"
 )
 
 // Argument parsing shared by the handlers, with Redis's rules and replies.
-// Integers are parsed as Redis's string2ll (parseInt in reader.go): an
+// Integers are parsed as Redis's string2ll (resp.ParseInt): an
 // optional '-', no '+', no leading zeros, no spaces, within int64, so that
 // "+1", "01" and " 1" are refused as Redis refuses them.
 
 // intArg is getLongLongFromObjectOrReply: the integer, or msgNotInt.
 func intArg(c *client, b []byte) (int64, bool) {
-	n, ok := parseInt(b)
+	n, ok := resp.ParseInt(b)
 	if !ok {
 		c.err(msgNotInt)
 	}
@@ -22,7 +24,7 @@ func intArg(c *client, b []byte) (int64, bool) {
 // int32Arg is getIntFromObjectOrReply: a non-integer gets msg (msgNotInt
 // when msg is ""), one outside int32 gets msg or Redis's range text.
 func int32Arg(c *client, b []byte, msg string) (int, bool) {
-	n, ok := parseInt(b)
+	n, ok := resp.ParseInt(b)
 	if !ok {
 		c.err(cmp(msg, msgNotInt))
 		return 0, false
@@ -49,7 +51,7 @@ func (s *Server) dbArg(c *client, b []byte) (int, bool) {
 
 // dbIndex parses a database index silently, for lock sets.
 func (s *Server) dbIndex(b []byte) (int, bool) {
-	n, ok := parseInt(b)
+	n, ok := resp.ParseInt(b)
 	return int(n), ok && n >= 0 && n < int64(s.cfg.Databases)
 }
 
@@ -80,3 +82,8 @@ func is(arg []byte, word string) bool {
 
 // upper is strings.ToUpper for error texts that quote a keyword.
 func upper(b []byte) string { return strings.ToUpper(string(b)) }
+
+// isBlank is C's isspace, which Redis's number parsers skip or refuse.
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
+}

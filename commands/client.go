@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"numkv/resp"
 )
 
 // client is one connection's state. Only its own goroutine touches it,
@@ -13,11 +15,10 @@ type client struct {
 	s      *Server
 	id     int64
 	nc     net.Conn
-	rd     *reader
-	out    []byte
-	idx    []int // scratch for lock sets
+	rd     *resp.Reader
+	w      resp.Writer // the pending replies, and the protocol version
+	idx    []int       // scratch for lock sets
 	db     int
-	proto  int
 	authed bool
 
 	name, libName, libVer string // guarded by Server.mu for CLIENT LIST
@@ -33,25 +34,20 @@ type client struct {
 }
 
 func newClient(s *Server, nc net.Conn, id int64) *client {
-	c := &client{s: s, id: id, nc: nc, proto: 2, createdAt: time.Now()}
+	c := &client{s: s, id: id, nc: nc, createdAt: time.Now()}
 	c.lastCmdAt = c.createdAt
 	c.authed = s.requirePass() == ""
-	c.rd = newReader(nc, &s.live.maxBulk, &s.live.maxQuery, func() bool { return c.authed || s.requirePass() == "" })
+	c.rd = resp.NewReader(nc, &s.live.maxBulk, &s.live.maxQuery, func() bool { return c.authed || s.requirePass() == "" })
 	return c
 }
 
-// flush writes the pending replies. A large buffer is dropped afterwards
-// so an idle connection does not pin the memory of one big reply.
+// flush writes the pending replies (Writer.Flush drops a large buffer
+// afterwards, so an idle connection does not pin the memory of one big
+// reply).
 func (c *client) flush() error {
-	if len(c.out) == 0 {
-		return nil
-	}
-	n, err := c.nc.Write(c.out)
-	c.s.netOut.Add(int64(n))
-	if cap(c.out) > 1<<20 {
-		c.out = nil
-	} else {
-		c.out = c.out[:0]
+	n, err := c.w.Flush(c.nc)
+	if n > 0 {
+		c.s.netOut.Add(n)
 	}
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"numkv/resp"
 )
 
 // liveConfig holds the settings CONFIG SET changes at run time. They are
@@ -209,7 +211,7 @@ func memoryConfig(v string, unsigned bool) (int64, string) {
 // intConfig parses a plain integer setting (string2ll) within [lo, hi];
 // unsigned settings compare as C's unsigned, so -1 is out of range.
 func intConfig(v string, lo, hi int64, unsigned bool) (int64, string) {
-	n, ok := parseInt([]byte(v))
+	n, ok := resp.ParseInt([]byte(v))
 	if !ok {
 		return 0, "argument couldn't be parsed into an integer"
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"numkv/resp"
 )
 
 // Version is numkv's own version; redisVersion is the Redis release whose
@@ -66,9 +68,9 @@ func cmdAuth(s *Server, c *client, args [][]byte) {
 
 // cmdHello switches protocol and answers the server's identity as a map.
 func cmdHello(s *Server, c *client, args [][]byte) {
-	proto := c.proto
+	proto := c.w.Proto()
 	if len(args) >= 2 {
-		v, ok := parseInt(args[1]) // string2ll: "02" and "+2" are refused
+		v, ok := resp.ParseInt(args[1]) // string2ll: "02" and "+2" are refused
 		if !ok {
 			c.err("ERR Protocol version is not an integer or out of range")
 			return
@@ -119,7 +121,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 		s.mu.Unlock()
 	}
 	c.authed = authed
-	c.proto = proto
+	c.w.SetProto(proto)
 	c.mapHeader(7)
 	c.bulkStr("server")
 	c.bulkStr("redis")
@@ -152,7 +154,7 @@ func cmdQuit(s *Server, c *client, args [][]byte) {
 func cmdReset(s *Server, c *client, args [][]byte) {
 	c.discardTransaction()
 	c.db = 0
-	c.proto = 2
+	c.w.SetProto(2)
 	s.mu.Lock()
 	c.name = ""
 	s.mu.Unlock()
@@ -241,7 +243,7 @@ func (s *Server) infoLine(c *client, self *client) string {
 	}
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=N db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
 		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), c.name, int(now.Sub(c.createdAt).Seconds()), int(now.Sub(c.lastCmdAt).Seconds()),
-		c.db, multi, cmd, c.proto, c.libName, c.libVer)
+		c.db, multi, cmd, c.w.Proto(), c.libName, c.libVer)
 }
 
 func cmdClientInfo(s *Server, c *client, args [][]byte) {
@@ -270,7 +272,7 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 	case len(args) > 3 && is(args[2], "id"):
 		ids = []int64{}
 		for _, a := range args[3:] {
-			n, ok := parseInt(a)
+			n, ok := resp.ParseInt(a)
 			if !ok {
 				c.err("ERR Invalid client ID")
 				return

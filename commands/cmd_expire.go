@@ -3,6 +3,8 @@ package commands
 import (
 	"fmt"
 	"math"
+
+	"numkv/resp"
 )
 
 // expireFlags is EXPIRE's NX, XX, GT and LT.
@@ -40,7 +42,7 @@ func parseExpireFlags(args [][]byte) (expireFlags, string) {
 // now for the relative forms and 0 for the *AT ones. Negative times are
 // allowed (they delete the key); only overflow is refused.
 func expireWhen(b []byte, base int64, seconds bool, cmd string) (int64, string) {
-	when, ok := parseInt(b)
+	when, ok := resp.ParseInt(b)
 	if !ok {
 		return 0, msgNotInt
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"numkv/keytab"
+	"numkv/resp"
 )
 
 func cmdDel(s *Server, c *client, args [][]byte) {
@@ -316,7 +317,7 @@ func parseScan(args [][]byte) (scanArgs, string) {
 		more := len(args) - i
 		switch {
 		case is(args[i], "count") && more >= 2:
-			n, ok := parseInt(args[i+1])
+			n, ok := resp.ParseInt(args[i+1])
 			if !ok {
 				return a, msgNotInt
 			}
@@ -459,7 +460,7 @@ func objectEncoding(v *variable) (string, int64) {
 	}
 	if (v.enc() == encAuto || v.enc() == encIntCopy) && n <= 20 {
 		b, _ := content(v, 20)
-		if x, ok := parseInt(b); ok {
+		if x, ok := resp.ParseInt(b); ok {
 			return "int", x
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"strconv"
 )
 
 // The NUM.* array commands (commands.md, "Array commands").
@@ -224,30 +223,29 @@ func cmdNumRead(s *Server, c *client, args [][]byte) {
 func (c *client) bulkSelection(v *variable, sel selection) {
 	size := v.typ().size
 	n := sel.n * size
-	mark := len(c.out)
-	c.out = slices.Grow(c.out, n+24)
-	c.out = append(c.out, '$')
-	c.out = strconv.AppendInt(c.out, int64(n), 10)
-	c.out = append(c.out, '\r', '\n')
-	var err error
-	switch sel.step {
-	case 1:
-		c.out, err = v.AppendRange(c.out, sel.start*size, n)
-	case -1:
-		// Copying the run at memory speed and reversing it in place beats
-		// an element-by-element gather.
-		c.out, err = v.AppendRange(c.out, (sel.start-sel.n+1)*size, n)
-		if err == nil {
-			reverseElems(c.out[len(c.out)-n:], size)
+	mark := c.w.Mark()
+	c.w.Grow(n + 24)
+	c.w.BulkHeader(n)
+	err := c.w.AppendWith(func(dst []byte) ([]byte, error) {
+		switch sel.step {
+		case 1:
+			return v.AppendRange(dst, sel.start*size, n)
+		case -1:
+			// Copying the run at memory speed and reversing it in place
+			// beats an element-by-element gather.
+			dst, err := v.AppendRange(dst, (sel.start-sel.n+1)*size, n)
+			if err == nil {
+				reverseElems(dst[len(dst)-n:], size)
+			}
+			return dst, err
 		}
-	default:
-		c.out, err = v.Gather(c.out, size, sel.start, sel.step, sel.n)
-	}
+		return v.Gather(dst, size, sel.start, sel.step, sel.n)
+	})
 	if err != nil {
-		c.out = c.out[:mark]
+		c.w.Rewind(mark)
 		panic(err) // a selection resolved within the length cannot fail
 	}
-	c.out = append(c.out, '\r', '\n')
+	c.w.CRLF()
 }
 
 // reverseElems reverses the order of the size-byte elements of p.
@@ -271,16 +269,16 @@ const valuesBatch = 64 << 10
 // a large reply needs no copy of the whole selection.
 func (c *client) valuesReply(v *variable, n int, read func(dst []byte, from, k int) ([]byte, error)) {
 	t := v.typ()
-	mark := len(c.out)
+	mark := c.w.Mark()
 	c.array(n * t.count)
-	c.out = slices.Grow(c.out, n*t.count*scalarBound(t.dt))
+	c.w.Grow(n * t.count * scalarBound(t.dt))
 	per := max(valuesBatch/t.size, 1)
 	buf := make([]byte, 0, min(per, n)*t.size)
 	for from := 0; from < n; from += per {
 		k := min(per, n-from)
 		p, err := read(buf[:0], from, k)
 		if err != nil {
-			c.out = c.out[:mark]
+			c.w.Rewind(mark)
 			panic(err) // indexes were checked against the length
 		}
 		c.appendValues(t.dt, p)
@@ -481,17 +479,14 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 		return
 	}
 	total := len(pos) * v.typ().size
-	mark := len(c.out)
-	c.out = slices.Grow(c.out, total+24)
-	c.out = append(c.out, '$')
-	c.out = strconv.AppendInt(c.out, int64(total), 10)
-	c.out = append(c.out, '\r', '\n')
-	var err error
-	if c.out, err = gatherRuns(c.out, v, pos); err != nil {
-		c.out = c.out[:mark]
+	mark := c.w.Mark()
+	c.w.Grow(total + 24)
+	c.w.BulkHeader(total)
+	if err := c.w.AppendWith(func(dst []byte) ([]byte, error) { return gatherRuns(dst, v, pos) }); err != nil {
+		c.w.Rewind(mark)
 		panic(err)
 	}
-	c.out = append(c.out, '\r', '\n')
+	c.w.CRLF()
 }
 
 // gatherRuns appends the elements at positions pos, with one tree read per

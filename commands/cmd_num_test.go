@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"numkv/resp"
 )
 
 // mustNumServer starts an in-process server on 127.0.0.1:0 that never
@@ -351,7 +353,7 @@ func mustNumVar(t testing.TB, key string, typ elemType, n int) (*Server, *client
 		v.tree().Append(chunk[:min(left, len(chunk))])
 	}
 	s.store(0, r)
-	return s, &client{s: s, proto: 2}
+	return s, &client{s: s}
 }
 
 func byteArgs(s ...string) [][]byte {
@@ -379,29 +381,32 @@ func TestNumReadGrowsOnce(t *testing.T) {
 	} {
 		args := byteArgs(tc.args...)
 		handler := lookupCommand(args[0]).handler
-		c.out = nil
+		c.w = resp.Writer{} // a fresh buffer, so that the reply grows from nothing
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		handler(s, c, args)
 		runtime.ReadMemStats(&after)
+		out := c.w.Bytes()
 		header := fmt.Sprintf("$%d\r\n", tc.n)
-		if len(c.out) != len(header)+tc.n+2 || string(c.out[:len(header)]) != header {
-			t.Fatalf("%s: reply of %d bytes starting %q", tc.args, len(c.out), c.out[:min(len(c.out), 16)])
+		if len(out) != len(header)+tc.n+2 || string(out[:len(header)]) != header {
+			t.Fatalf("%s: reply of %d bytes starting %q", tc.args, len(out), out[:min(len(out), 16)])
 		}
-		if spare := cap(c.out) - len(c.out); spare > 64<<10 {
+		if spare := cap(out) - len(out); spare > 64<<10 {
 			t.Errorf("%s: %d bytes of spare room", tc.args, spare)
 		}
-		if extra := int(after.TotalAlloc-before.TotalAlloc) - cap(c.out); extra > 64<<10 && !numRace {
+		if extra := int(after.TotalAlloc-before.TotalAlloc) - cap(out); extra > 64<<10 && !numRace {
 			t.Errorf("%s: %d bytes allocated besides the reply", tc.args, extra)
 		}
 	}
 	// The bytes themselves: a reversed read is the forward read reversed.
-	c.out = nil
+	c.w = resp.Writer{}
 	cmdNumRead(s, c, byteArgs("NUM.READ", "big", "-3:"))
-	fwd := c.out[len("$24\r\n") : len(c.out)-2]
-	c.out = nil
+	out := c.w.Bytes()
+	fwd := out[len("$24\r\n") : len(out)-2]
+	c.w = resp.Writer{}
 	cmdNumRead(s, c, byteArgs("NUM.READ", "big", ":-4:-1"))
-	rev := c.out[len("$24\r\n") : len(c.out)-2]
+	out = c.w.Bytes()
+	rev := out[len("$24\r\n") : len(out)-2]
 	for i := 0; i < 3; i++ {
 		if string(fwd[8*i:8*i+8]) != string(rev[8*(2-i):8*(2-i)+8]) {
 			t.Fatalf("element %d: forward %x, reversed %x", i, fwd, rev)
@@ -419,7 +424,7 @@ func BenchmarkNumRead(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for b.Loop() {
-					c.out = c.out[:0]
+					c.w.Reset()
 					cmdNumRead(s, c, args)
 				}
 			})

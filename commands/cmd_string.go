@@ -6,21 +6,20 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
-	"slices"
 	"strconv"
 	"strings"
+
+	"numkv/resp"
 )
 
 // appendBulkRange writes bytes [off, off+n) of v as one bulk reply. The
 // output buffer is grown once to its final size, and the bytes are copied
 // once, straight from the tree's chunks.
 func (c *client) appendBulkRange(v *variable, off, n int) {
-	c.out = slices.Grow(c.out, n+24)
-	c.out = append(c.out, '$')
-	c.out = strconv.AppendInt(c.out, int64(n), 10)
-	c.out = append(c.out, '\r', '\n')
-	c.out, _ = v.AppendRange(c.out, off, n)
-	c.out = append(c.out, '\r', '\n')
+	c.w.Grow(n + 24)
+	c.w.BulkHeader(n)
+	c.w.AppendWith(func(dst []byte) ([]byte, error) { return v.AppendRange(dst, off, n) })
+	c.w.CRLF()
 }
 
 func cmdGet(s *Server, c *client, args [][]byte) {
@@ -100,7 +99,7 @@ func parseSetOptions(args [][]byte, get bool) (setArgs, string) {
 // as unix milliseconds, with Redis's errors for a non-integer, a value <= 0
 // and overflow; cmd names the command in the error.
 func parseExpire(b []byte, unit string, now int64, cmd string) (int64, string) {
-	n, ok := parseInt(b)
+	n, ok := resp.ParseInt(b)
 	if !ok {
 		return 0, msgNotInt
 	}
@@ -313,8 +312,8 @@ func clampRange(start, end, n int64) (int64, int64) {
 // cmdGetrange follows Redis 7.0's index rules: negative indexes count from
 // the end, both clamp to the string, and start > end is empty.
 func cmdGetrange(s *Server, c *client, args [][]byte) {
-	start, ok1 := parseInt(args[2])
-	end, ok2 := parseInt(args[3])
+	start, ok1 := resp.ParseInt(args[2])
+	end, ok2 := resp.ParseInt(args[3])
 	if !ok1 || !ok2 {
 		c.err(msgNotInt)
 		return
@@ -413,7 +412,7 @@ func (s *Server) incrBy(c *client, key []byte, by int64) {
 	if v != nil {
 		b, ok := content(v, 20)
 		if ok && isString(v) {
-			cur, ok = parseInt(b)
+			cur, ok = resp.ParseInt(b)
 		}
 		if !ok || !isString(v) {
 			c.err(msgNotInt)
@@ -501,7 +500,7 @@ func cmdIncrbyfloat(s *Server, c *client, args [][]byte) {
 // bitOffset is getBitOffsetFromArgument: a bit offset whose byte is below
 // proto-max-bulk-len.
 func (s *Server) bitOffset(c *client, b []byte) (int64, bool) {
-	n, ok := parseInt(b)
+	n, ok := resp.ParseInt(b)
 	if !ok || n < 0 || n>>3 >= s.maxBulkLen() {
 		c.err(msgBitOffset)
 		return 0, false
@@ -529,7 +528,7 @@ func cmdSetbit(s *Server, c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	on, ok := parseInt(args[3])
+	on, ok := resp.ParseInt(args[3])
 	if !ok || on&^1 != 0 {
 		c.err(msgBitValue)
 		return

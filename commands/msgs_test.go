@@ -26,13 +26,13 @@ func mustLocal(t testing.TB) (*Server, *client) {
 
 // run dispatches one command and returns its raw reply.
 func (c *client) run(args ...string) string {
-	c.out = c.out[:0]
+	c.w.Reset()
 	argv := make([][]byte, len(args))
 	for i, a := range args {
 		argv[i] = []byte(a)
 	}
 	c.s.call(c, argv)
-	return string(c.out)
+	return string(c.w.Bytes())
 }
 
 // errorTexts are replies of redis-server 7.0.15, in this order, on an

@@ -33,6 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"numkv/resp"
 	"numkv/shardlock"
 )
 
@@ -351,13 +352,13 @@ func (s *Server) handle(c *client) {
 	}()
 	for {
 		for {
-			args, err := c.rd.next()
+			args, err := c.rd.Next()
 			if err != nil {
-				var pe *protoError
+				var pe *resp.ProtocolError
 				if errors.As(err, &pe) {
-					c.err(pe.msg)
+					c.err(pe.Error())
 					c.flush()
-					s.log.verbose("protocol error from client %d: %s", c.id, pe.msg)
+					s.log.verbose("protocol error from client %d: %s", c.id, pe.Error())
 				}
 				return
 			}
@@ -366,7 +367,7 @@ func (s *Server) handle(c *client) {
 			}
 			c.lastCmdAt = time.Now()
 			s.call(c, args)
-			if len(c.out) > 64*1024 {
+			if c.w.Len() > 64*1024 {
 				if c.flush() != nil {
 					return
 				}
@@ -385,16 +386,16 @@ func (s *Server) handle(c *client) {
 			c.nc.SetReadDeadline(time.Time{}) // CONFIG SET timeout 0
 		}
 		c.deadline = s.live.timeout.Load() > 0
-		before := c.rd.w - c.rd.r
-		if err := c.rd.fill(); err != nil {
-			if err == errQueryLimit {
+		n, err := c.rd.Fill()
+		if err != nil {
+			if err == resp.ErrQueryLimit {
 				s.log.warn("closing client %d that reached max query buffer length", c.id)
 			} else if err != io.EOF && !s.closing.Load() {
 				s.log.verbose("client %d: %v", c.id, err)
 			}
 			return
 		}
-		s.netIn.Add(int64(c.rd.w - c.rd.r - before))
+		s.netIn.Add(int64(n))
 	}
 }
 

@@ -11,9 +11,9 @@ func TestHandlerPanicRecovered(t *testing.T) {
 	s, c := mustLocal(t)
 	boom := &command{name: "boom", fullName: "boom", arity: 2, first: 1, last: 1, step: 1, flags: flagWrite,
 		handler: func(s *Server, c *client, args [][]byte) { panic("kaboom") }}
-	c.out = c.out[:0]
+	c.w.Reset()
 	s.run(c, boom, [][]byte{[]byte("boom"), []byte("k")})
-	if got := string(c.out); !strings.HasPrefix(got, "-ERR internal error in 'boom': kaboom") {
+	if got := string(c.w.Bytes()); !strings.HasPrefix(got, "-ERR internal error in 'boom': kaboom") {
 		t.Fatalf("reply to a panicking handler = %q", got)
 	}
 	// The write lock of k's slot was released: a write to k goes through.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"numkv/resp"
 )
 
 // Data arguments and VALUES scalars: parsing text into element bytes, and
@@ -380,7 +382,7 @@ func appendText(dst []byte, dt dtype, p []byte) []byte {
 		return append(dst, '0')
 	case kindFloat:
 		f, bits := readFloat(dt, p)
-		return appendFloat(dst, f, bits)
+		return resp.AppendFloat(dst, f, bits)
 	case kindComplex:
 		half := dt.size / 2
 		re, bits := readFloat(dtype{kind: kindFloat, size: half}, p[:half])
@@ -394,11 +396,11 @@ func appendText(dst []byte, dt dtype, p []byte) []byte {
 // j for i and Redis's nan, inf and -inf: (1-2j), (1+nanj), (0-infj).
 func appendComplex(dst []byte, re, im float64, bits int) []byte {
 	dst = append(dst, '(')
-	dst = appendFloat(dst, re, bits)
+	dst = resp.AppendFloat(dst, re, bits)
 	if math.IsNaN(im) || !math.Signbit(im) {
 		dst = append(dst, '+')
 	}
-	dst = appendFloat(dst, im, bits)
+	dst = resp.AppendFloat(dst, im, bits)
 	return append(dst, 'j', ')')
 }
 
@@ -460,11 +462,6 @@ func (c *client) appendValues(dt dtype, p []byte) {
 				continue
 			}
 		}
-		t := appendText(tmp[:0], dt, q)
-		c.out = append(c.out, '$')
-		c.out = strconv.AppendInt(c.out, int64(len(t)), 10)
-		c.out = append(c.out, '\r', '\n')
-		c.out = append(c.out, t...)
-		c.out = append(c.out, '\r', '\n')
+		c.bulk(appendText(tmp[:0], dt, q))
 	}
 }

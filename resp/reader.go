@@ -1,4 +1,4 @@
-package commands
+package resp
 
 import (
 	"bytes"
@@ -17,20 +17,23 @@ const (
 	unauthBulkLen = 16384     // ...of at most 16 KiB each
 )
 
-// protoError is a protocol error: its text is replied and the connection is
-// then closed, as Redis does.
-type protoError struct{ msg string }
+// ProtocolError is a request Redis refuses as malformed. Its Error text is
+// Redis's wire text, exactly, without the leading '-': the server replies
+// it and then closes the connection, as Redis does.
+type ProtocolError struct{ msg string }
 
-func (e *protoError) Error() string { return e.msg }
+// Error returns Redis's text for the error, to be replied as it is.
+func (e *ProtocolError) Error() string { return e.msg }
 
-// errQueryLimit means the client exceeded client-query-buffer-limit; Redis
-// closes such a client without a reply.
-var errQueryLimit = errors.New("commands: client query buffer limit reached")
+// ErrQueryLimit means the client's pending request exceeded
+// client-query-buffer-limit; Redis closes such a client without a reply.
+var ErrQueryLimit = errors.New("resp: client query buffer limit reached")
 
-// reader parses RESP multibulk and inline commands from a connection. The
-// argument slices it returns alias its buffer and are valid only until the
-// next call to next; callers copy what they keep.
-type reader struct {
+// Reader parses RESP multibulk and inline commands from a connection. The
+// arguments Next returns, and the slice holding them, alias the Reader's
+// memory and are valid only until the next call to Next; callers copy what
+// they keep.
+type Reader struct {
 	rd    io.Reader
 	buf   []byte
 	r, w  int // unparsed data is buf[r:w]
@@ -42,17 +45,21 @@ type reader struct {
 	need     int           // bytes the current partial command needs at least, to size buf once
 }
 
-func newReader(rd io.Reader, maxBulk, maxQuery *atomic.Int64, authd func() bool) *reader {
-	return &reader{rd: rd, buf: make([]byte, 16*1024), maxBulk: maxBulk, maxQuery: maxQuery, authd: authd}
+// NewReader returns a Reader of rd. maxBulk (proto-max-bulk-len) and
+// maxQuery (client-query-buffer-limit) are read at each use, so that CONFIG
+// SET takes effect on open connections. authd reports whether the client
+// may send requests beyond Redis's limits for unauthenticated clients (10
+// arguments of at most 16 KiB).
+func NewReader(rd io.Reader, maxBulk, maxQuery *atomic.Int64, authd func() bool) *Reader {
+	return &Reader{rd: rd, buf: make([]byte, 16*1024), maxBulk: maxBulk, maxQuery: maxQuery, authd: authd}
 }
 
-// buffered reports whether unparsed bytes are waiting.
-func (r *reader) buffered() bool { return r.w > r.r }
-
-// next returns the next complete command from the buffer, or (nil, nil) if
-// the buffer does not hold one yet. An empty command (a blank inline line or
-// a multibulk of count <= 0) is skipped.
-func (r *reader) next() ([][]byte, error) {
+// Next returns the next complete command from the buffer, or (nil, nil) if
+// the buffer does not hold one yet; it never reads. An empty command (a
+// blank inline line or a multibulk of count <= 0) is skipped. A malformed
+// request returns a *ProtocolError, and so does every later call: the
+// Reader does not skip the bad bytes, the connection is to be closed.
+func (r *Reader) Next() ([][]byte, error) {
 	for {
 		if r.r == r.w {
 			return nil, nil
@@ -75,9 +82,14 @@ func (r *reader) next() ([][]byte, error) {
 	}
 }
 
-// fill reads more data from the connection, growing the buffer to the size
-// the pending command is known to need, at once rather than by doubling.
-func (r *reader) fill() error {
+// Fill reads once from the connection and returns the number of bytes
+// read. It grows the buffer to the size the pending command is known to
+// need, at once rather than by doubling, and gives back a buffer grown
+// past 1 MiB once everything in it is parsed. It returns ErrQueryLimit
+// when the unparsed bytes reach client-query-buffer-limit,
+// io.ErrNoProgress when the connection returns nothing and no error, and
+// otherwise the connection's error, only when no byte was read.
+func (r *Reader) Fill() (int, error) {
 	if r.r == r.w {
 		r.r, r.w = 0, 0
 		if cap(r.buf) > 1<<20 { // give back the memory of a huge request
@@ -85,7 +97,7 @@ func (r *reader) fill() error {
 		}
 	}
 	if int64(r.w-r.r) >= r.maxQuery.Load() {
-		return errQueryLimit
+		return 0, ErrQueryLimit
 	}
 	want := max(r.need, r.w-r.r+4096)
 	if want > len(r.buf)-r.r {
@@ -102,17 +114,18 @@ func (r *reader) fill() error {
 	n, err := r.rd.Read(r.buf[r.w:])
 	r.w += n
 	if n > 0 {
-		return nil
+		return n, nil
 	}
 	if err == nil {
 		err = io.ErrNoProgress
 	}
-	return err
+	return 0, err
 }
 
-// parseInt parses a RESP count as Redis's string2ll does: an optional '-',
-// no '+', no leading zeros, no spaces, within int64.
-func parseInt(b []byte) (int64, bool) {
+// ParseInt parses a RESP count, or an integer argument, as Redis's
+// string2ll does: an optional '-', no '+', no leading zeros, no spaces,
+// within int64. It reports false for anything else.
+func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}
@@ -160,20 +173,20 @@ func line(b []byte) (ln []byte, next int, ok bool) {
 	return b[:i], i + 2, true
 }
 
-func (r *reader) parseMultibulk(b []byte) ([][]byte, int, error) {
+func (r *Reader) parseMultibulk(b []byte) ([][]byte, int, error) {
 	ln, pos, ok := line(b)
 	if !ok {
 		if len(b) > inlineMax {
-			return nil, 0, &protoError{msgProtoBigMBulkCount}
+			return nil, 0, &ProtocolError{msgProtoBigMBulkCount}
 		}
 		return nil, 0, nil
 	}
-	count, ok := parseInt(ln[1:])
+	count, ok := ParseInt(ln[1:])
 	if !ok || count > math.MaxInt32 {
-		return nil, 0, &protoError{msgProtoInvalidMBulk}
+		return nil, 0, &ProtocolError{msgProtoInvalidMBulk}
 	}
 	if count > unauthMBulk && !r.authd() {
-		return nil, 0, &protoError{msgProtoUnauthMBulk}
+		return nil, 0, &ProtocolError{msgProtoUnauthMBulk}
 	}
 	if count <= 0 {
 		return r.args[:0], pos, nil
@@ -192,28 +205,28 @@ func (r *reader) parseMultibulk(b []byte) ([][]byte, int, error) {
 			// Redis reports the byte only once the whole line is in.
 			if _, _, ok := line(rest); !ok {
 				if len(rest) > inlineMax {
-					return nil, 0, &protoError{msgProtoBigBulkCount}
+					return nil, 0, &ProtocolError{msgProtoBigBulkCount}
 				}
 				return nil, 0, nil
 			}
-			return nil, 0, &protoError{fmt.Sprintf(msgProtoExpectedBulk, rest[0])}
+			return nil, 0, &ProtocolError{fmt.Sprintf(msgProtoExpectedBulk, rest[0])}
 		}
 		ln, n, ok := line(rest)
 		if !ok {
 			if len(rest) > inlineMax {
-				return nil, 0, &protoError{msgProtoBigBulkCount}
+				return nil, 0, &ProtocolError{msgProtoBigBulkCount}
 			}
 			return nil, 0, nil
 		}
-		size, ok := parseInt(ln[1:])
+		size, ok := ParseInt(ln[1:])
 		if !ok || size < 0 || size > r.maxBulk.Load() {
-			return nil, 0, &protoError{msgProtoInvalidBulk}
+			return nil, 0, &ProtocolError{msgProtoInvalidBulk}
 		}
 		if size > unauthBulkLen && !r.authd() {
-			return nil, 0, &protoError{msgProtoUnauthBulk}
+			return nil, 0, &ProtocolError{msgProtoUnauthBulk}
 		}
 		if int64(len(rest)-n) < size+2 {
-			// Known size: let fill grow the buffer once to hold it.
+			// Known size: let Fill grow the buffer once to hold it.
 			r.need = int(int64(pos+n)+size+2) + 1024
 			return nil, 0, nil
 		}
@@ -225,11 +238,11 @@ func (r *reader) parseMultibulk(b []byte) ([][]byte, int, error) {
 	return args, pos, nil
 }
 
-func (r *reader) parseInline(b []byte) ([][]byte, int, error) {
+func (r *Reader) parseInline(b []byte) ([][]byte, int, error) {
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
 		if len(b) > inlineMax {
-			return nil, 0, &protoError{msgProtoBigInline}
+			return nil, 0, &ProtocolError{msgProtoBigInline}
 		}
 		return nil, 0, nil
 	}
@@ -239,7 +252,7 @@ func (r *reader) parseInline(b []byte) ([][]byte, int, error) {
 	}
 	args, ok := splitArgs(ln, r.args[:0])
 	if !ok {
-		return nil, 0, &protoError{msgProtoUnbalanced}
+		return nil, 0, &ProtocolError{msgProtoUnbalanced}
 	}
 	r.args = args
 	return args, i + 1, nil
