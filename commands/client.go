@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"numkv/memtree"
 	"numkv/resp"
 )
 
@@ -16,8 +17,11 @@ type client struct {
 	id     int64
 	nc     net.Conn
 	rd     *resp.Reader
-	w      resp.Writer // the pending replies, and the protocol version
-	idx    []int       // scratch for lock sets
+	w      resp.Writer    // the pending replies, and the protocol version
+	idx    []int          // scratch for lock sets
+	memo   keyMemo        // the last key located, hashed once (db.go)
+	held   []memtree.Tree // clones whose chunks pending replies reference
+	bufMem int            // the buffer bytes counted in Server.clientMem
 	db     int
 	authed bool
 
@@ -49,5 +53,40 @@ func (c *client) flush() error {
 	if n > 0 {
 		c.s.netOut.Add(n)
 	}
+	c.releaseHeld()
 	return err
+}
+
+// countBuffers brings the server's count of client buffer memory up to
+// date with c's buffers, as they are after a batch.
+func (c *client) countBuffers() {
+	if m := c.rd.Cap() + c.w.Cap(); m != c.bufMem {
+		c.s.clientMem.Add(int64(m - c.bufMem))
+		c.bufMem = m
+	}
+}
+
+// refMin is the smallest reply written from a tree's own chunks, with
+// writev, instead of being copied into the output buffer: 64 KiB, half a
+// leaf. Below it the copy costs less than the clone and the writev
+// entries; above it the copy, and the buffer a large reply would need,
+// are what a GET of a big value spent its time on.
+const refMin = 64 << 10
+
+// hold clones t for the replies being written, so that the chunks they
+// reference stay as they are whatever writers do to t meanwhile, and
+// returns the clone. The slot's lock must be held; flush releases it.
+func (c *client) hold(t *memtree.Tree) *memtree.Tree {
+	c.held = append(c.held, memtree.Tree{})
+	h := &c.held[len(c.held)-1]
+	t.CloneTo(h)
+	return h
+}
+
+// releaseHeld releases the clones held for replies that are written.
+func (c *client) releaseHeld() {
+	for i := range c.held {
+		c.held[i].Release()
+	}
+	c.held = c.held[:0]
 }

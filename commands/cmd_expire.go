@@ -41,27 +41,26 @@ func parseExpireFlags(args [][]byte) (expireFlags, string) {
 // expireWhen turns EXPIRE's time argument into unix milliseconds: base is
 // now for the relative forms and 0 for the *AT ones. Negative times are
 // allowed (they delete the key); only overflow is refused.
-func expireWhen(b []byte, base int64, seconds bool, cmd string) (int64, string) {
+func expireWhen(b []byte, base int64, seconds bool, cmd []byte) (int64, string) {
 	when, ok := resp.ParseInt(b)
 	if !ok {
 		return 0, msgNotInt
 	}
-	invalid := fmt.Sprintf(msgInvalidExpire, cmd)
+	invalid := func() string { return fmt.Sprintf(msgInvalidExpire, lowerName(string(cmd))) }
 	if seconds {
 		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
-			return 0, invalid
+			return 0, invalid()
 		}
 		when *= 1000
 	}
 	if when > math.MaxInt64-base {
-		return 0, invalid
+		return 0, invalid()
 	}
 	return when + base, ""
 }
 
 // expireGeneric is Redis 7.0's expireGenericCommand.
 func (s *Server) expireGeneric(c *client, args [][]byte, relative, seconds bool) {
-	cmd := string(args[0])
 	f, msg := parseExpireFlags(args)
 	if msg != "" {
 		c.err(msg)
@@ -72,12 +71,12 @@ func (s *Server) expireGeneric(c *client, args [][]byte, relative, seconds bool)
 	if relative {
 		base = now
 	}
-	when, msg := expireWhen(args[2], base, seconds, lowerName(cmd))
+	when, msg := expireWhen(args[2], base, seconds, args[0])
 	if msg != "" {
 		c.err(msg)
 		return
 	}
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
 		c.int(0)
 		return
@@ -92,12 +91,12 @@ func (s *Server) expireGeneric(c *client, args [][]byte, relative, seconds bool)
 		return
 	}
 	if when <= now {
-		s.removeKey(c.db, args[1])
+		s.removeKey(c, c.db, args[1])
 		s.persist.dirty.Add(1)
 		c.int(1)
 		return
 	}
-	s.setExpire(c.db, v, when)
+	s.setExpire(c, c.db, args[1], v, when)
 	s.modified(c.db, args[1], 1)
 	c.int(1)
 }
@@ -122,7 +121,7 @@ func cmdPexpireat(s *Server, c *client, args [][]byte) { s.expireGeneric(c, args
 // ttlGeneric is Redis's ttlGenericCommand: -2 for a missing key, -1 for no
 // expiry, else the time left (or the expiry itself), seconds rounded.
 func (s *Server) ttlGeneric(c *client, key []byte, ms, abs bool) {
-	v := s.lookup(c.db, key, false)
+	v := s.lookup(c, c.db, key, false)
 	if v == nil {
 		c.int(-2)
 		return
@@ -149,12 +148,12 @@ func cmdExpiretime(s *Server, c *client, args [][]byte)  { s.ttlGeneric(c, args[
 func cmdPexpiretime(s *Server, c *client, args [][]byte) { s.ttlGeneric(c, args[1], true, true) }
 
 func cmdPersist(s *Server, c *client, args [][]byte) {
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	if v == nil || v.expireAt == 0 {
 		c.int(0)
 		return
 	}
-	s.setExpire(c.db, v, 0)
+	s.setExpire(c, c.db, args[1], v, 0)
 	s.modified(c.db, args[1], 1)
 	c.int(1)
 }

@@ -46,7 +46,7 @@ func TestExpireWhen(t *testing.T) {
 		{"9223372036854775807", 0, false, 9223372036854775807, ""},
 		{"-9223372036854775808", 0, false, -9223372036854775808, ""},
 	} {
-		got, msg := expireWhen([]byte(c.arg), c.base, c.seconds, "expire")
+		got, msg := expireWhen([]byte(c.arg), c.base, c.seconds, []byte("expire"))
 		if got != c.want || msg != c.msg {
 			t.Errorf("%s (base %d, seconds %v): %d %q, want %d %q", c.arg, c.base, c.seconds, got, msg, c.want, c.msg)
 		}

@@ -15,8 +15,8 @@ import (
 func cmdDel(s *Server, c *client, args [][]byte) {
 	var n int64
 	for _, k := range args[1:] {
-		live := s.lookup(c.db, k, true) != nil
-		if live && s.removeKey(c.db, k) {
+		live := s.lookup(c, c.db, k, true) != nil
+		if live && s.removeKey(c, c.db, k) {
 			n++
 		}
 	}
@@ -27,7 +27,7 @@ func cmdDel(s *Server, c *client, args [][]byte) {
 func cmdExists(s *Server, c *client, args [][]byte) {
 	var n int64
 	for _, k := range args[1:] {
-		if s.lookup(c.db, k, false) != nil {
+		if s.lookup(c, c.db, k, false) != nil {
 			n++
 		}
 	}
@@ -35,7 +35,7 @@ func cmdExists(s *Server, c *client, args [][]byte) {
 }
 
 func cmdType(s *Server, c *client, args [][]byte) {
-	if s.lookup(c.db, args[1], false) != nil {
+	if s.lookup(c, c.db, args[1], false) != nil {
 		c.simple("string")
 		return
 	}
@@ -87,7 +87,7 @@ func cmdTouch(s *Server, c *client, args [][]byte) {
 // not copied.
 func (s *Server) rename(c *client, args [][]byte, nx bool) {
 	src, dst := args[1], args[2]
-	if s.lookup(c.db, src, true) == nil {
+	if s.lookup(c, c.db, src, true) == nil {
 		c.err(msgNoSuchKeyRedis)
 		return
 	}
@@ -99,14 +99,14 @@ func (s *Server) rename(c *client, args [][]byte, nx bool) {
 		}
 		return
 	}
-	if s.lookup(c.db, dst, true) != nil {
+	if s.lookup(c, c.db, dst, true) != nil {
 		if nx {
 			c.int(0)
 			return
 		}
-		s.removeKey(c.db, dst)
+		s.removeKey(c, c.db, dst)
 	}
-	s.moveKey(c.db, src, c.db, dst)
+	s.moveKey(c, c.db, src, c.db, dst)
 	s.persist.dirty.Add(1)
 	if nx {
 		c.int(1)
@@ -137,11 +137,11 @@ func cmdMove(s *Server, c *client, args [][]byte) {
 		c.err(msgSameObject)
 		return
 	}
-	if s.lookup(c.db, args[1], true) == nil || s.lookup(dst, args[1], true) != nil {
+	if s.lookup(c, c.db, args[1], true) == nil || s.lookup(c, dst, args[1], true) != nil {
 		c.int(0)
 		return
 	}
-	s.moveKey(c.db, args[1], dst, args[1])
+	s.moveKey(c, c.db, args[1], dst, args[1])
 	s.persist.dirty.Add(1)
 	c.int(1)
 }
@@ -189,15 +189,15 @@ func cmdCopy(s *Server, c *client, args [][]byte) {
 		c.int(0)
 		return
 	}
-	if s.lookup(dst, args[2], true) != nil {
+	if s.lookup(c, dst, args[2], true) != nil {
 		if !replace {
 			c.int(0)
 			return
 		}
-		s.removeKey(dst, args[2])
+		s.removeKey(c, dst, args[2])
 	}
 	e, _ := objectEncoding(v)
-	nv := s.copyKey(v, dst, args[2])
+	nv := s.copyKey(c, v, dst, args[2])
 	if e == "int" {
 		nv.setEnc(encIntCopy) // Redis duplicates a shared integer into a private one
 	}
@@ -459,7 +459,8 @@ func objectEncoding(v *variable) (string, int64) {
 		return "raw", 0
 	}
 	if (v.enc() == encAuto || v.enc() == encIntCopy) && n <= 20 {
-		b, _ := content(v, 20)
+		var tmp [20]byte
+		b, _ := content(v, 20, tmp[:0])
 		if x, ok := resp.ParseInt(b); ok {
 			return "int", x
 		}
@@ -471,7 +472,7 @@ func objectEncoding(v *variable) (string, int64) {
 }
 
 func cmdObjectEncoding(s *Server, c *client, args [][]byte) {
-	v := s.lookup(c.db, args[2], false)
+	v := s.lookup(c, c.db, args[2], false)
 	if v == nil {
 		c.null()
 		return
@@ -481,7 +482,7 @@ func cmdObjectEncoding(s *Server, c *client, args [][]byte) {
 }
 
 func cmdObjectRefcount(s *Server, c *client, args [][]byte) {
-	v := s.lookup(c.db, args[2], false)
+	v := s.lookup(c, c.db, args[2], false)
 	if v == nil {
 		c.null()
 		return
@@ -494,7 +495,7 @@ func cmdObjectRefcount(s *Server, c *client, args [][]byte) {
 }
 
 func cmdObjectIdletime(s *Server, c *client, args [][]byte) {
-	v := s.lookup(c.db, args[2], false)
+	v := s.lookup(c, c.db, args[2], false)
 	if v == nil {
 		c.null()
 		return
@@ -509,7 +510,7 @@ func cmdObjectIdletime(s *Server, c *client, args [][]byte) {
 // cmdObjectFreq answers as Redis does under the only policy numkv has,
 // noeviction: access frequency is not tracked.
 func cmdObjectFreq(s *Server, c *client, args [][]byte) {
-	if s.lookup(c.db, args[2], false) == nil {
+	if s.lookup(c, c.db, args[2], false) == nil {
 		c.null()
 		return
 	}
@@ -571,7 +572,7 @@ func cmdMemoryUsage(s *Server, c *client, args [][]byte) {
 		c.err(msgSyntax)
 		return
 	}
-	v := s.lookupAny(c.db, args[2])
+	v := s.lookupAny(c, c.db, args[2])
 	if v == nil {
 		c.null()
 		return

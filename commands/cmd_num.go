@@ -136,7 +136,7 @@ func (s *Server) mutTarget(c *client, key []byte, data [][]byte) (*variable, []b
 		c.err(msg)
 		return nil, nil, false
 	}
-	v := s.lookup(c.db, key, true)
+	v := s.lookup(c, c.db, key, true)
 	if d.isValues && (v == nil || v.typ().dt.kind == kindOpaque) {
 		if msg := checkScalars(d.values); msg != "" {
 			c.err(msg)
@@ -161,7 +161,7 @@ func cmdNumCreate(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	if s.lookup(c.db, args[1], true) != nil {
+	if s.lookup(c, c.db, args[1], true) != nil {
 		c.err(msgBusyKey)
 		return
 	}
@@ -171,7 +171,7 @@ func cmdNumCreate(s *Server, c *client, args [][]byte) {
 		return
 	}
 	r, _ := newRecord(args[1], tid, 0)
-	s.store(c.db, r)
+	s.store(c, c.db, args[1], r)
 	s.modified(c.db, args[1], 1)
 	c.ok()
 }
@@ -386,7 +386,7 @@ func cmdNumRemove(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
 		c.err(msgNoSuchKey)
 		return

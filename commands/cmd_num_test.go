@@ -352,7 +352,7 @@ func mustNumVar(t testing.TB, key string, typ elemType, n int) (*Server, *client
 	for left := n * typ.size; left > 0; left -= len(chunk) {
 		v.tree().Append(chunk[:min(left, len(chunk))])
 	}
-	s.store(0, r)
+	s.store(nil, 0, []byte(key), r)
 	return s, &client{s: s}
 }
 

@@ -145,20 +145,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		kv("maxclients", s.live.maxClients.Load())
 		kv("blocked_clients", 0)
 	})
-	section("Memory", func() {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		used := usedMemory()
-		kv("used_memory", used)
-		kv("used_memory_human", humanBytes(used))
-		kv("used_memory_rss", ms.Sys-ms.HeapReleased)
-		kv("used_memory_rss_human", humanBytes(int64(ms.Sys-ms.HeapReleased)))
-		kv("used_memory_peak", ms.HeapSys)
-		kv("maxmemory", s.live.maxMemory.Load())
-		kv("maxmemory_human", humanBytes(s.maxMemory()))
-		kv("maxmemory_policy", "noeviction")
-		kv("mem_allocator", "go")
-	})
+	section("Memory", func() { s.infoMemory(kv) })
 	section("Persistence", func() { s.infoPersistence(kv) })
 	section("Stats", func() {
 		kv("total_connections_received", s.connsTotal.Load())

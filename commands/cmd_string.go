@@ -16,6 +16,16 @@ import (
 // output buffer is grown once to its final size, and the bytes are copied
 // once, straight from the tree's chunks.
 func (c *client) appendBulkRange(v *variable, off, n int) {
+	if n >= refMin && v.isTree() {
+		c.w.BulkHeader(n)
+		t := c.hold(v.tree())
+		t.Chunks(off, n, func(b []byte) bool {
+			c.w.AppendRef(b)
+			return true
+		})
+		c.w.CRLF()
+		return
+	}
 	c.w.Grow(n + 24)
 	c.w.BulkHeader(n)
 	c.w.AppendWith(func(dst []byte) ([]byte, error) { return v.AppendRange(dst, off, n) })
@@ -142,7 +152,7 @@ func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, o
 			return
 		}
 	}
-	old := s.lookup(c.db, key, true)
+	old := s.lookup(c, c.db, key, true)
 	if a.get {
 		if old == nil {
 			c.null()
@@ -167,10 +177,10 @@ func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, o
 	} else {
 		v.expireAt = at
 	}
-	s.store(c.db, r)
+	s.store(c, c.db, key, r)
 	s.modified(c.db, key, 1)
 	if v.expireAt != 0 && v.expireAt <= now {
-		s.removeKey(c.db, key) // already past: free it now rather than later
+		s.removeKey(c, c.db, key) // already past: free it now rather than later
 	}
 	if a.get {
 		return
@@ -199,13 +209,13 @@ func cmdGetset(s *Server, c *client, args [][]byte) {
 }
 
 func cmdGetdel(s *Server, c *client, args [][]byte) {
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
 		c.null()
 		return
 	}
 	c.appendBulkRange(v, 0, v.Len())
-	s.removeKey(c.db, args[1])
+	s.removeKey(c, c.db, args[1])
 	s.persist.dirty.Add(1)
 }
 
@@ -217,7 +227,7 @@ func cmdGetex(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
 		c.null()
 		return
@@ -233,13 +243,13 @@ func cmdGetex(s *Server, c *client, args [][]byte) {
 	c.appendBulkRange(v, 0, v.Len())
 	switch {
 	case (a.unit == "exat" || a.unit == "pxat") && at <= now:
-		s.removeKey(c.db, args[1])
+		s.removeKey(c, c.db, args[1])
 		s.persist.dirty.Add(1)
 	case a.unit != "":
-		s.setExpire(c.db, v, at)
+		s.setExpire(c, c.db, args[1], v, at)
 		s.modified(c.db, args[1], 1)
 	case a.persist && v.expireAt != 0:
-		s.setExpire(c.db, v, 0)
+		s.setExpire(c, c.db, args[1], v, 0)
 		s.modified(c.db, args[1], 1)
 	}
 }
@@ -260,14 +270,14 @@ func cmdMset(s *Server, c *client, args [][]byte) {
 		c.err(fmt.Sprintf(msgWrongArgs, "mset"))
 		return
 	}
-	s.storePairs(c.db, args[1:])
+	s.storePairs(c, c.db, args[1:])
 	c.ok()
 }
 
 func cmdAppend(s *Server, c *client, args [][]byte) {
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
-		s.putString(c.db, args[1], args[2])
+		s.putString(c, c.db, args[1], args[2])
 		s.modified(c.db, args[1], 1)
 		c.int(int64(len(args[2])))
 		return
@@ -346,7 +356,7 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 		return
 	}
 	val := args[3]
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
 		if len(val) == 0 {
 			c.int(0)
@@ -358,7 +368,7 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 		r, v := newRecord(args[1], 0, -1)
 		v.tree().WriteAt(val, int(off))
 		v.setEnc(encRaw)
-		s.store(c.db, r)
+		s.store(c, c.db, args[1], r)
 		s.modified(c.db, args[1], 1)
 		c.int(int64(v.Len()))
 		return
@@ -383,34 +393,36 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 // Only those hold the numbers INCR and INCRBYFLOAT read.
 func isString(v *variable) bool { return v.tid == 0 }
 
-// content returns v's bytes, or nil when v is longer than limit.
-func content(v *variable, limit int) ([]byte, bool) {
+// content returns v's bytes, appended to buf, or false when v is longer
+// than limit. A caller with a small limit passes a buffer on its stack.
+func content(v *variable, limit int, buf []byte) ([]byte, bool) {
 	if v.Len() > limit {
 		return nil, false
 	}
-	b, _ := v.AppendRange(nil, 0, v.Len())
+	b, _ := v.AppendRange(buf, 0, v.Len())
 	return b, true
 }
 
 // replaceString stores b at key as a new u8 variable that keeps old's
 // expiry, as Redis's dbOverwrite does for INCR and INCRBYFLOAT.
-func (s *Server) replaceString(db int, key []byte, old *variable, b []byte, enc encoding) {
+func (s *Server) replaceString(c *client, db int, key []byte, old *variable, b []byte, enc encoding) {
 	r, v := newValue(key, 0, b)
 	v.setEnc(enc)
 	if old != nil {
 		v.expireAt = old.expireAt
 	}
-	s.store(db, r)
+	s.store(c, db, key, r)
 	s.modified(db, key, 1)
 }
 
 // incrBy is incrDecrCommand. A variable that is not a plain u8 string gets
 // the error of a string that is not an integer.
 func (s *Server) incrBy(c *client, key []byte, by int64) {
-	v := s.lookup(c.db, key, true)
+	v := s.lookup(c, c.db, key, true)
 	var cur int64
 	if v != nil {
-		b, ok := content(v, 20)
+		var tmp [20]byte
+		b, ok := content(v, 20, tmp[:0])
 		if ok && isString(v) {
 			cur, ok = resp.ParseInt(b)
 		}
@@ -425,7 +437,7 @@ func (s *Server) incrBy(c *client, key []byte, by int64) {
 	}
 	cur += by
 	var buf [24]byte
-	s.replaceString(c.db, key, v, strconv.AppendInt(buf[:0], cur, 10), encAuto)
+	s.replaceString(c, c.db, key, v, strconv.AppendInt(buf[:0], cur, 10), encAuto)
 	c.int(cur)
 }
 
@@ -473,11 +485,11 @@ func incrFloat(cur []byte, exists bool, incr []byte) (string, string) {
 }
 
 func cmdIncrbyfloat(s *Server, c *client, args [][]byte) {
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	var cur []byte
 	if v != nil {
 		var ok bool
-		if cur, ok = content(v, ldMaxLen+1); !ok || !isString(v) {
+		if cur, ok = content(v, ldMaxLen+1, nil); !ok || !isString(v) {
 			c.err(msgNotFloat)
 			return
 		}
@@ -493,7 +505,7 @@ func cmdIncrbyfloat(s *Server, c *client, args [][]byte) {
 	if len(sum) > embstrMax {
 		enc = encRaw
 	}
-	s.replaceString(c.db, args[1], v, []byte(sum), enc)
+	s.replaceString(c, c.db, args[1], v, []byte(sum), enc)
 	c.bulkStr(sum)
 }
 
@@ -534,13 +546,13 @@ func cmdSetbit(s *Server, c *client, args [][]byte) {
 		return
 	}
 	pos := int(off >> 3)
-	v := s.lookup(c.db, args[1], true)
+	v := s.lookup(c, c.db, args[1], true)
 	shift := 7 - off&7
 	if v == nil {
 		r, v := newRecord(args[1], 0, -1)
 		v.tree().WriteAt([]byte{byte(on) << shift}, pos)
 		v.setEnc(encRaw)
-		s.store(c.db, r)
+		s.store(c, c.db, args[1], r)
 		s.modified(c.db, args[1], 1)
 		c.int(0)
 		return
@@ -650,9 +662,9 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 
 // storePairs stores each key, value pair of kv as a plain string, for
 // MSET and MSETNX.
-func (s *Server) storePairs(db int, kv [][]byte) {
+func (s *Server) storePairs(c *client, db int, kv [][]byte) {
 	for i := 0; i < len(kv); i += 2 {
-		s.putString(db, kv[i], kv[i+1])
+		s.putString(c, db, kv[i], kv[i+1])
 		s.modified(db, kv[i], 1)
 	}
 }
@@ -663,12 +675,12 @@ func cmdMsetnx(s *Server, c *client, args [][]byte) {
 		return
 	}
 	for i := 1; i < len(args); i += 2 {
-		if s.lookup(c.db, args[i], true) != nil {
+		if s.lookup(c, c.db, args[i], true) != nil {
 			c.int(0)
 			return
 		}
 	}
-	s.storePairs(c.db, args[1:])
+	s.storePairs(c, c.db, args[1:])
 	c.int(1)
 }
 
@@ -714,10 +726,10 @@ func parseLCS(c *client, args [][]byte) (lcsArgs, bool) {
 func cmdLcs(s *Server, c *client, args [][]byte) {
 	var a, b []byte
 	if v := s.lookupRead(c, args[1]); v != nil {
-		a, _ = content(v, v.Len())
+		a, _ = content(v, v.Len(), nil)
 	}
 	if v := s.lookupRead(c, args[2]); v != nil {
-		b, _ = content(v, v.Len())
+		b, _ = content(v, v.Len(), nil)
 	}
 	opt, ok := parseLCS(c, args)
 	if !ok {

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -23,18 +24,67 @@ type slotData struct {
 
 type shard = shardlock.Shard[slotData]
 
-func nowMs() int64 { return time.Now().UnixMilli() }
+// clock is the time commands see, in unix milliseconds. Each connection
+// reads the system clock once per batch of pipelined commands (tick), not
+// once per command, as Redis caches its own per command call; the cron
+// ticks it too, so that it never lags more than a batch or 100 ms. Time
+// is one for the whole process, so it is a package variable.
+var clock atomic.Int64
 
-// loc returns the shard of key in db and its hash in the slot's table.
-func (s *Server) loc(db int, key []byte) (*shard, uint64) {
-	return s.tab.Shard(s.tab.Index(db, key)), keytab.Hash(key)
+func init() { tick() }
+
+// tick reads the system clock into clock and returns it.
+func tick() time.Time {
+	now := time.Now()
+	if ms := now.UnixMilli(); clock.Load() != ms {
+		clock.Store(ms)
+	}
+	return now
+}
+
+// nowMs returns the clock: the time of the batch being run.
+func nowMs() int64 { return clock.Load() }
+
+// keyMemo remembers where the last key a client located lives, so that a
+// command hashes its key once: dispatch finds the key's slot for the lock,
+// and the handler's lookups and stores reuse it. The key is recognised by
+// its address and length: the argument itself, as the reader parsed it,
+// which no handler changes. It is cleared before every command, since the
+// next command's arguments may sit at the same addresses.
+type keyMemo struct {
+	key    *byte
+	n, db  int
+	slot   int
+	h      uint64
+	hashed bool
+}
+
+// memoSlot records the slot dispatch found for the key argument key.
+func (c *client) memoSlot(db int, key []byte, slot int) {
+	c.memo = keyMemo{key: unsafe.SliceData(key), n: len(key), db: db, slot: slot}
+}
+
+// loc returns the shard of key in db and its hash in the slot's table,
+// from c's memo when it is the key c located last (c may be nil).
+func (s *Server) loc(c *client, db int, key []byte) (*shard, uint64) {
+	if c == nil {
+		return s.tab.Shard(s.tab.Index(db, key)), keytab.Hash(key)
+	}
+	m := &c.memo
+	if m.key != unsafe.SliceData(key) || m.n != len(key) || m.db != db || len(key) == 0 {
+		*m = keyMemo{key: unsafe.SliceData(key), n: len(key), db: db, slot: s.tab.Index(db, key)}
+	}
+	if !m.hashed {
+		m.h, m.hashed = keytab.Hash(key), true
+	}
+	return s.tab.Shard(m.slot), m.h
 }
 
 // lookup returns the live variable at key in db, or nil. An expired key is
 // reported missing; it is deleted when write is true (the caller holds the
 // write lock), and otherwise left for a writer or the expiry cycle.
-func (s *Server) lookup(db int, key []byte, write bool) *variable {
-	sh, h := s.loc(db, key)
+func (s *Server) lookup(c *client, db int, key []byte, write bool) *variable {
+	sh, h := s.loc(c, db, key)
 	r := sh.Data.t.Get(h, key)
 	if r == 0 {
 		return nil
@@ -42,7 +92,7 @@ func (s *Server) lookup(db int, key []byte, write bool) *variable {
 	v := varOf(r)
 	if v.expireAt != 0 && v.expireAt <= nowMs() {
 		if write {
-			s.removeKey(db, key)
+			s.removeKey(c, db, key)
 			s.expired.Add(1)
 		}
 		return nil
@@ -55,8 +105,8 @@ func (s *Server) lookup(db int, key []byte, write bool) *variable {
 
 // lookupAny returns the variable at key even when it has expired (MEMORY
 // USAGE, WATCH), or nil.
-func (s *Server) lookupAny(db int, key []byte) *variable {
-	sh, h := s.loc(db, key)
+func (s *Server) lookupAny(c *client, db int, key []byte) *variable {
+	sh, h := s.loc(c, db, key)
 	if r := sh.Data.t.Get(h, key); r != 0 {
 		return varOf(r)
 	}
@@ -66,7 +116,7 @@ func (s *Server) lookupAny(db int, key []byte) *variable {
 // lookupRead is lookup for read commands, counting keyspace hits and misses
 // and recording the access for OBJECT IDLETIME.
 func (s *Server) lookupRead(c *client, key []byte) *variable {
-	v := s.lookup(c.db, key, false)
+	v := s.lookup(c, c.db, key, false)
 	if v == nil {
 		s.misses.Add(1)
 	} else {
@@ -76,12 +126,11 @@ func (s *Server) lookupRead(c *client, key []byte) *variable {
 	return v
 }
 
-// store puts record r at its key in db, replacing and freeing whatever was
-// there, and returns its variable.
-func (s *Server) store(db int, r keytab.Rec) *variable {
+// store puts record r, whose key is key, in db, replacing and freeing
+// whatever was there, and returns its variable.
+func (s *Server) store(c *client, db int, key []byte, r keytab.Rec) *variable {
 	v := varOf(r)
-	key := v.key()
-	sh, h := s.loc(db, key)
+	sh, h := s.loc(c, db, key)
 	if old := sh.Data.t.Set(h, r); old != 0 {
 		s.unlinked(db, sh, old)
 		s.freeRec(old)
@@ -97,14 +146,14 @@ func (s *Server) store(db int, r keytab.Rec) *variable {
 
 // putValue stores a copy of b at key as a variable of type tid (whose
 // reference the new record takes over), replacing what was there.
-func (s *Server) putValue(db int, key []byte, tid uint16, b []byte) *variable {
+func (s *Server) putValue(c *client, db int, key []byte, tid uint16, b []byte) *variable {
 	r, _ := newValue(key, tid, b)
-	return s.store(db, r)
+	return s.store(c, db, key, r)
 }
 
 // putString stores a copy of b at key as a plain Redis string.
-func (s *Server) putString(db int, key, b []byte) *variable {
-	return s.putValue(db, key, 0, b)
+func (s *Server) putString(c *client, db int, key, b []byte) *variable {
+	return s.putValue(c, db, key, 0, b)
 }
 
 // unlinked updates the counts for record r, which has just left db's slot
@@ -119,16 +168,16 @@ func (s *Server) unlinked(db int, sh *shard, r keytab.Rec) {
 
 // removeKey deletes key, frees its value, and reports whether it existed
 // (expired or not).
-func (s *Server) removeKey(db int, key []byte) bool {
-	r := s.detach(db, key)
+func (s *Server) removeKey(c *client, db int, key []byte) bool {
+	r := s.detach(c, db, key)
 	s.freeRec(r)
 	return r != 0
 }
 
 // detach deletes key and returns its record, which the caller now owns, or
 // 0.
-func (s *Server) detach(db int, key []byte) keytab.Rec {
-	sh, h := s.loc(db, key)
+func (s *Server) detach(c *client, db int, key []byte) keytab.Rec {
+	sh, h := s.loc(c, db, key)
 	r := sh.Data.t.Delete(h, key)
 	if r == 0 {
 		return 0
@@ -155,8 +204,8 @@ func (s *Server) freeRec(r keytab.Rec) {
 
 // moveKey gives the variable at src in srcDB the name dst in dstDB,
 // replacing what was there, without copying its value. src must exist.
-func (s *Server) moveKey(srcDB int, src []byte, dstDB int, dst []byte) *variable {
-	old := s.detach(srcDB, src)
+func (s *Server) moveKey(c *client, srcDB int, src []byte, dstDB int, dst []byte) *variable {
+	old := s.detach(c, srcDB, src)
 	ov := varOf(old)
 	r := keytab.NewRecord(dst, int(ov.vcap))
 	v := varOf(r)
@@ -164,12 +213,12 @@ func (s *Server) moveKey(srcDB int, src []byte, dstDB int, dst []byte) *variable
 	// its reference, the type with its count.
 	copy(unsafe.Slice((*byte)(unsafe.Pointer(&v.expireAt)), 16+int(ov.vcap)), unsafe.Slice((*byte)(unsafe.Pointer(&ov.expireAt)), 16+int(ov.vcap)))
 	keytab.FreeRecord(old)
-	return s.store(dstDB, r)
+	return s.store(c, dstDB, dst, r)
 }
 
 // copyKey stores at dst in dstDB a copy of the variable v: O(1) for a tree,
 // which the copy shares copy-on-write.
-func (s *Server) copyKey(v *variable, dstDB int, dst []byte) *variable {
+func (s *Server) copyKey(c *client, v *variable, dstDB int, dst []byte) *variable {
 	retainType(v.tid)
 	var nv *variable
 	var r keytab.Rec
@@ -181,13 +230,13 @@ func (s *Server) copyKey(v *variable, dstDB int, dst []byte) *variable {
 	}
 	nv.expireAt = v.expireAt
 	nv.flags = nv.flags&^encMask | v.flags&encMask
-	return s.store(dstDB, r)
+	return s.store(c, dstDB, dst, r)
 }
 
 // setExpire changes v's expiry, keeping the volatile-key counts right.
-func (s *Server) setExpire(db int, v *variable, at int64) {
+func (s *Server) setExpire(c *client, db int, key []byte, v *variable, at int64) {
 	if (v.expireAt != 0) != (at != 0) {
-		sh := s.tab.Shard(s.tab.Index(db, v.key()))
+		sh, _ := s.loc(c, db, key)
 		if at != 0 {
 			sh.Data.vols++
 			s.vols[db].Add(1)

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"net"
 	"testing"
 )
@@ -26,13 +27,17 @@ func mustLocal(t testing.TB) (*Server, *client) {
 
 // run dispatches one command and returns its raw reply.
 func (c *client) run(args ...string) string {
+	tick() // as the connection loop does for each batch
 	c.w.Reset()
 	argv := make([][]byte, len(args))
 	for i, a := range args {
 		argv[i] = []byte(a)
 	}
 	c.s.call(c, argv)
-	return string(c.w.Bytes())
+	var out bytes.Buffer
+	c.w.Flush(&out) // referenced segments too
+	c.releaseHeld()
+	return out.String()
 }
 
 // errorTexts are replies of redis-server 7.0.15, in this order, on an

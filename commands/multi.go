@@ -67,7 +67,7 @@ func (s *Server) touched(db int, key []byte) {
 	if len(list) == 0 {
 		return
 	}
-	stored := s.lookupAny(db, key) != nil
+	stored := s.lookupAny(nil, db, key) != nil
 	for _, wk := range list {
 		if wk.expired && !stored {
 			// The expired key was deleted: logically nothing changed, and
@@ -95,8 +95,8 @@ func (s *Server) touchSwap(a, b int) {
 	now := nowMs()
 	for key, list := range s.watch.m[a] {
 		k := []byte(key)
-		inA := s.lookupAny(a, k) != nil
-		vb := s.lookupAny(b, k)
+		inA := s.lookupAny(nil, a, k) != nil
+		vb := s.lookupAny(nil, b, k)
 		if !inA && vb == nil {
 			continue
 		}
@@ -133,7 +133,7 @@ func (s *Server) addWatch(c *client, key []byte, now int64) {
 	if s.watch.m[c.db] == nil {
 		s.watch.m[c.db] = map[string][]*watchKey{}
 	}
-	v := s.lookupAny(c.db, key)
+	v := s.lookupAny(nil, c.db, key)
 	wk := &watchKey{db: c.db, key: string(key), c: c, expired: v != nil && v.expireAt != 0 && v.expireAt <= now}
 	s.watch.m[c.db][wk.key] = append(s.watch.m[c.db][wk.key], wk)
 	c.watched = append(c.watched, wk)
@@ -170,7 +170,7 @@ func (s *Server) watchedKeyExpired(c *client) bool {
 		if wk.expired {
 			continue
 		}
-		v := s.lookupAny(wk.db, []byte(wk.key))
+		v := s.lookupAny(nil, wk.db, []byte(wk.key))
 		if v != nil && v.expireAt != 0 && v.expireAt <= now {
 			return true
 		}

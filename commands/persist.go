@@ -3,7 +3,7 @@ package commands
 import (
 	"fmt"
 	"numkv/keytab"
-	"runtime/metrics"
+	"numkv/offheap"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -67,12 +67,14 @@ func parseSaveRules(s string) ([]saveRule, error) {
 	return rules, nil
 }
 
-// usedMemory is the heap the Go runtime holds for objects, the closest
-// equivalent of Redis's used_memory.
-func usedMemory() int64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	return int64(sample[0].Value.Uint64())
+// usedMemory is Redis's used_memory: the bytes numkv holds for the data,
+// counted exactly as the allocator hands them out (keys and their records,
+// values, tree nodes, hash tables, a save's copies, what the lazy freer
+// has yet to free), and the connections' buffers. The Go runtime's own
+// heap (the server's code, its goroutines, transient garbage) is not in
+// it; INFO reports it apart.
+func (s *Server) usedMemory() int64 {
+	return offheap.LiveBytes() + s.clientMem.Load()
 }
 
 // cron runs the periodic work: active expiry.
@@ -85,6 +87,7 @@ func (s *Server) cron() {
 		case <-s.done:
 			return
 		case now := <-t.C:
+			tick()
 			s.expireCycle()
 			s.saveCron(now)
 		}
@@ -105,7 +108,7 @@ func (s *Server) expireCycle() {
 			}
 			sh.Data.t.Each(func(r keytab.Rec) bool {
 				if v := varOf(r); v.expireAt != 0 && v.expireAt <= now {
-					s.removeKey(db, v.key())
+					s.removeKey(nil, db, v.key())
 					s.expired.Add(1)
 				}
 				return true

@@ -101,7 +101,7 @@ func (s *Server) cutHeld(snap *snapState) (dirty int64) {
 			snap.dbs[db] = make([]snapShard, shardSlots)
 		}
 	}
-	snap.now = nowMs()
+	snap.now = tick().UnixMilli()
 	s.snap.Store(snap)
 	var keys int64
 	for db := range snap.dbs {
@@ -675,8 +675,8 @@ func (s *Server) load() error {
 		v.expireAt = cur.ExpireAtMs
 		sh := s.tab.Shard(s.tab.Index(cur.DB, cur.Key))
 		sh.Lock()
-		if v.expireAt == 0 || v.expireAt > nowMs() {
-			s.store(cur.DB, r)
+		if v.expireAt == 0 || v.expireAt > time.Now().UnixMilli() {
+			s.store(nil, cur.DB, cur.Key, r)
 		} else {
 			s.freeRec(r)
 			expired++

@@ -101,8 +101,11 @@ type Server struct {
 
 	tab  *shardlock.Table[slotData]
 	lazy lazyFreer
-	keys []atomic.Int64 // keys per database
-	vols []atomic.Int64 // keys with an expiry per database
+	// clientMem is the memory of the connections' buffers, which
+	// used_memory counts besides the keyspace's.
+	clientMem atomic.Int64
+	keys      []atomic.Int64 // keys per database
+	vols      []atomic.Int64 // keys with an expiry per database
 
 	mu        sync.Mutex // guards clients, listeners, nextID
 	clients   map[int64]*client
@@ -345,12 +348,15 @@ func (s *Server) Close() {
 func (s *Server) handle(c *client) {
 	defer func() {
 		c.nc.Close()
+		c.releaseHeld()
+		s.clientMem.Add(-int64(c.bufMem))
 		c.unwatchAll()
 		s.mu.Lock()
 		delete(s.clients, c.id)
 		s.mu.Unlock()
 	}()
 	for {
+		now := tick()
 		for {
 			args, err := c.rd.Next()
 			if err != nil {
@@ -365,7 +371,7 @@ func (s *Server) handle(c *client) {
 			if args == nil {
 				break
 			}
-			c.lastCmdAt = time.Now()
+			c.lastCmdAt = now
 			s.call(c, args)
 			if c.w.Len() > 64*1024 {
 				if c.flush() != nil {
@@ -380,8 +386,9 @@ func (s *Server) handle(c *client) {
 		if c.flush() != nil {
 			return
 		}
+		c.countBuffers()
 		if t := s.live.timeout.Load(); t > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+			c.nc.SetReadDeadline(now.Add(time.Duration(t) * time.Second))
 		} else if t == 0 && c.deadline {
 			c.nc.SetReadDeadline(time.Time{}) // CONFIG SET timeout 0
 		}
@@ -406,6 +413,7 @@ func (s *Server) handle(c *client) {
 // transaction failed, and a refused EXEC aborts it.
 func (s *Server) call(c *client, args [][]byte) {
 	s.cmdsTotal.Add(1)
+	c.memo = keyMemo{} // it lives for one command: the next one's arguments may reuse the buffer
 	if is(args[0], "host:") || is(args[0], "post") {
 		// Redis's securityWarningCommand: an HTTP request sent to the port
 		// (cross-protocol scripting) gets no reply, only a closed connection.
@@ -444,7 +452,7 @@ func (s *Server) call(c *client, args [][]byte) {
 		if c.multi != nil && !(cmd.parent == nil && (isExec || cmd.name == "discard" || cmd.name == "quit" || cmd.name == "reset")) {
 			deny = true // queueing itself costs memory
 		}
-		if deny && usedMemory() > maxMem {
+		if deny && s.usedMemory() > maxMem {
 			c.reject(cmd, msgOOM)
 			return
 		}
@@ -539,7 +547,11 @@ func (s *Server) keySlots(c *client, cmd *command, args [][]byte, idx []int) []i
 			last += len(args)
 		}
 		for i := cmd.first; i <= last && i < len(args); i += cmd.step {
-			idx = append(idx, s.tab.Index(c.db, args[i]))
+			slot := s.tab.Index(c.db, args[i])
+			if i == cmd.first {
+				c.memoSlot(c.db, args[i], slot)
+			}
+			idx = append(idx, slot)
 		}
 	}
 	return idx

@@ -3,7 +3,6 @@ package commands
 import (
 	"fmt"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"numkv/keytab"
@@ -165,7 +164,7 @@ func (v *variable) mut() *memtree.Tree {
 // at one-second resolution. The store is skipped within the same second so
 // that parallel readers of one variable do not fight over its cache line.
 func access(v *variable) {
-	now := uint32(time.Now().Unix())
+	now := uint32(nowMs() / 1000)
 	if atomic.LoadUint32(&v.atime) != now {
 		atomic.StoreUint32(&v.atime, now)
 	}
@@ -179,7 +178,7 @@ func newRecord(key []byte, tid uint16, n int) (keytab.Rec, *variable) {
 	r := keytab.NewRecord(key, vc)
 	v := varOf(r)
 	v.tid = tid
-	v.atime = uint32(time.Now().Unix())
+	v.atime = uint32(nowMs() / 1000)
 	if n < 0 {
 		v.flags = flagTree
 		*v.tree() = memtree.Tree{}

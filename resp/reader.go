@@ -387,3 +387,7 @@ func quotedTail(line []byte, p int, cur []byte) ([]byte, int, bool) {
 func isBlank(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
 }
+
+// Cap returns the bytes the Reader's buffer holds, used or not: what the
+// connection costs in memory for its requests.
+func (r *Reader) Cap() int { return cap(r.buf) }

@@ -356,3 +356,7 @@ func sanitizeErr(s string) string {
 	}
 	return s
 }
+
+// Cap returns the bytes the Writer's buffer holds, used or not (referenced
+// segments are the caller's memory, not counted).
+func (w *Writer) Cap() int { return cap(w.buf) }
