@@ -12,8 +12,9 @@ import (
 // dependency direction: main -> commands -> (memtree, shardlock,
 // snapshotio, keytab, offheap, resp), the leaves importing only the
 // standard library (and klauspost/compress in snapshotio, x/sys/unix in
-// offheap, tidwall/redcon's RESP2 framing in resp), with two edges between
-// leaves: keytab and memtree build on offheap.
+// offheap, tidwall/redcon's RESP2 framing in resp), with three edges
+// between leaves: keytab, memtree and resp (for large request buffers)
+// build on offheap.
 func TestImportDirection(t *testing.T) {
 	allowed := map[string]func(path string) bool{
 		"offheap":    func(p string) bool { return p == "golang.org/x/sys/unix" },
@@ -21,7 +22,7 @@ func TestImportDirection(t *testing.T) {
 		"memtree":    func(p string) bool { return p == "numkv/offheap" },
 		"shardlock":  func(p string) bool { return false },
 		"snapshotio": func(p string) bool { return strings.HasPrefix(p, "github.com/klauspost/compress") },
-		"resp":       func(p string) bool { return p == "github.com/tidwall/redcon" },
+		"resp":       func(p string) bool { return p == "github.com/tidwall/redcon" || p == "numkv/offheap" },
 		"commands": func(p string) bool {
 			return p == "numkv/memtree" || p == "numkv/shardlock" || p == "numkv/snapshotio" ||
 				p == "numkv/keytab" || p == "numkv/offheap" || p == "numkv/resp" ||

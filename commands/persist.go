@@ -89,6 +89,9 @@ func (s *Server) cron() {
 		case now := <-t.C:
 			tick()
 			s.expireCycle()
+			// Pages freed over a second ago and kept for reuse go back to
+			// the system, so that RSS follows a FLUSHALL down.
+			offheap.TrimRetained(time.Second)
 			s.saveCron(now)
 		}
 	}

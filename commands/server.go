@@ -349,6 +349,7 @@ func (s *Server) handle(c *client) {
 	defer func() {
 		c.nc.Close()
 		c.releaseHeld()
+		c.rd.Release()
 		s.clientMem.Add(-int64(c.bufMem))
 		c.unwatchAll()
 		s.mu.Lock()

@@ -197,7 +197,16 @@ func newValue(key []byte, tid uint16, b []byte) (keytab.Rec, *variable) {
 		return r, v
 	}
 	r, v := newRecord(key, tid, -1)
-	v.tree().Append(b)
+	if len(b) <= 64<<10 {
+		v.tree().Append(b) // one chunk of exactly its size class
+		return r, v
+	}
+	// A builder sizes the last chunk to what it holds, where Append would
+	// leave it room to grow: a whole 128 KiB for the last 2 KiB of a 4 MiB
+	// value.
+	var bl memtree.Builder
+	bl.Write(b)
+	bl.BuildTo(v.tree())
 	return r, v
 }
 

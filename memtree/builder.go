@@ -45,7 +45,16 @@ func (b *Builder) Discard() {
 
 // Tree returns the tree built so far and resets b to empty.
 func (b *Builder) Tree() *Tree {
-	t := &Tree{n: b.n}
+	t := &Tree{}
+	b.BuildTo(t)
+	return t
+}
+
+// BuildTo makes dst, which must be empty, the tree built so far, and
+// resets b to empty.
+func (b *Builder) BuildTo(dst *Tree) {
+	t := dst
+	*t = Tree{n: b.n}
 	if c := b.cur; len(c) > 0 {
 		if cap(c) != allocSize(len(c)) {
 			b.cur = concat(c)
@@ -58,7 +67,7 @@ func (b *Builder) Tree() *Tree {
 	leaves := b.leaves
 	*b = Builder{}
 	if len(leaves) == 0 {
-		return t
+		return
 	}
 	// Only the last leaf can be short; share with its full neighbour so
 	// both are at least half full.
@@ -82,5 +91,4 @@ func (b *Builder) Tree() *Tree {
 		t.height++
 	}
 	t.root = level[0]
-	return t
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -15,11 +16,12 @@ const (
 	Node                   // memtree's nodes
 	Record                 // keyspace records: key, metadata, small value
 	Table                  // keyspace hash tables
+	Buffer                 // connections' large request buffers
 	Scratch                // anything else numkv holds for a while
 	NumPurposes
 )
 
-var purposeNames = [NumPurposes]string{"chunk", "node", "record", "table", "scratch"}
+var purposeNames = [NumPurposes]string{"chunk", "node", "record", "table", "buffer", "scratch"}
 
 func (p Purpose) String() string {
 	if p < NumPurposes {
@@ -386,15 +388,17 @@ func (r Ref) Pointer() unsafe.Pointer {
 // Bytes returns the first n bytes of the block r names.
 func (r Ref) Bytes(n int) []byte { return unsafe.Slice((*byte)(r.Pointer()), n) }
 
-// The page pool. Single pages (spans) come back to a stack of resident
-// pages, up to retainMax, beyond which they are given back to the system
-// and stacked as clean; runs of pages (large allocations) are always given
-// back, and kept sorted by address so that neighbours merge.
+// The page pool. Freed pages stay resident for reuse, up to retainMax of
+// them, as dirty runs; beyond that they are given back to the system at
+// once (MADV_DONTNEED), and kept as clean single pages or as clean runs,
+// sorted by address so that neighbours merge. TrimRetained gives back the
+// dirty ones that have waited long enough.
 var pages struct {
 	mu        sync.Mutex
-	next      int32   // first page never handed out
-	committed int32   // pages below are readable and writable
-	dirty     []int32 // free single pages still resident
+	next      int32 // first page never handed out
+	committed int32 // pages below are readable and writable
+	dirty     []dirtyRun
+	retained  int     // pages in dirty
 	clean     []int32 // free single pages given back
 	runs      []pageRun
 	inUse     int64 // pages in spans and large allocations
@@ -402,9 +406,16 @@ var pages struct {
 
 type pageRun struct{ start, n int32 }
 
+// dirtyRun is a free run still resident, and when it was freed.
+type dirtyRun struct {
+	pageRun
+	at int64 // unix nanoseconds
+}
+
 // retainMax is how many free pages stay resident for reuse (16 MiB): what a
-// span that empties and refills, or a large value rewritten in place, would
-// otherwise fault in again and again.
+// span that empties and refills, a large value rewritten in place, or a
+// connection's large request buffer freed and taken again would otherwise
+// fault in again and again.
 var retainMax = 8
 
 // commitStep is how far the readable range grows at a time (64 MiB).
@@ -414,17 +425,21 @@ func getPages(n int32) int32 {
 	pages.mu.Lock()
 	defer pages.mu.Unlock()
 	pages.inUse += int64(n)
-	if n == 1 {
-		if k := len(pages.dirty); k > 0 {
-			pg := pages.dirty[k-1]
-			pages.dirty = pages.dirty[:k-1]
+	for i := len(pages.dirty) - 1; i >= 0; i-- { // most recently freed first
+		if d := &pages.dirty[i]; d.n >= n {
+			pg := d.start
+			d.start, d.n = d.start+n, d.n-n
+			pages.retained -= int(n)
+			if d.n == 0 {
+				pages.dirty = append(pages.dirty[:i], pages.dirty[i+1:]...)
+			}
 			return pg
 		}
-		if k := len(pages.clean); k > 0 {
-			pg := pages.clean[k-1]
-			pages.clean = pages.clean[:k-1]
-			return pg
-		}
+	}
+	if k := len(pages.clean); n == 1 && k > 0 {
+		pg := pages.clean[k-1]
+		pages.clean = pages.clean[:k-1]
+		return pg
 	}
 	for i, r := range pages.runs {
 		if r.n >= n {
@@ -461,10 +476,17 @@ func putPages(pg, n int32) {
 	pages.mu.Lock()
 	defer pages.mu.Unlock()
 	pages.inUse -= int64(n)
-	if n == 1 && len(pages.dirty) < retainMax {
-		pages.dirty = append(pages.dirty, pg)
+	if pages.retained+int(n) <= retainMax {
+		pages.dirty = append(pages.dirty, dirtyRun{pageRun{pg, n}, time.Now().UnixNano()})
+		pages.retained += int(n)
 		return
 	}
+	cleanPages(pg, n)
+}
+
+// cleanPages gives pages back to the system and files them as clean. The
+// caller holds pages.mu.
+func cleanPages(pg, n int32) {
 	release(arena[int(pg)<<pageShift : int(pg+n)<<pageShift])
 	if n == 1 {
 		pages.clean = append(pages.clean, pg)
@@ -485,6 +507,32 @@ func putPages(pg, n int32) {
 		pages.runs[i-1].n += pages.runs[i].n
 		pages.runs = append(pages.runs[:i], pages.runs[i+1:]...)
 	}
+}
+
+// TrimRetained gives back to the system the free pages kept resident for
+// reuse that have waited at least age, so that memory freed by a burst (a
+// FLUSHALL, a churn of large values) leaves the process's RSS once the
+// burst is over. numkv's cron calls it every second.
+func TrimRetained(age time.Duration) {
+	ensure()
+	if heapMode {
+		return
+	}
+	cut := time.Now().Add(-age).UnixNano()
+	pages.mu.Lock()
+	defer pages.mu.Unlock()
+	keep := pages.dirty[:0]
+	for _, d := range pages.dirty {
+		if d.at > cut {
+			keep = append(keep, d)
+			continue
+		}
+		pages.retained -= int(d.n)
+		if d.n > 0 {
+			cleanPages(d.start, d.n)
+		}
+	}
+	pages.dirty = keep
 }
 
 // Stats is a snapshot of what the allocator holds.
@@ -519,7 +567,7 @@ func ReadStats() Stats {
 	st.HeapMode = heapMode
 	pages.mu.Lock()
 	st.Pages = pages.inUse << pageShift
-	st.Retained = int64(len(pages.dirty)) << pageShift
+	st.Retained = int64(pages.retained) << pageShift
 	pages.mu.Unlock()
 	return st
 }

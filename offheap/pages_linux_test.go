@@ -61,6 +61,14 @@ func TestPagesReturned(t *testing.T) {
 	if st.Retained > int64(retainMax)*PageSize {
 		t.Fatalf("retained %d", st.Retained)
 	}
+	// Trimming gives back what was retained too.
+	TrimRetained(0)
+	if got := resident(t); got > base0 {
+		t.Fatalf("%d bytes resident after trimming, %d before", got, base0)
+	}
+	if st := ReadStats(); st.Retained != 0 {
+		t.Fatalf("%d bytes retained after trimming", st.Retained)
+	}
 }
 
 // TestLargeRunsMerge checks that freed neighbouring runs merge into one.
@@ -72,6 +80,7 @@ func TestLargeRunsMerge(t *testing.T) {
 	Free(Table, b)
 	Free(Table, c)
 	DrainQuarantine()
+	TrimRetained(0)               // given back, the runs are filed clean, and merge
 	d := Alloc(Table, 6*PageSize) // fits only if the three runs merged
 	if &d[0] != &a[0] {
 		t.Errorf("a 6-page allocation did not reuse the three freed 2-page runs")

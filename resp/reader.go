@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"sync/atomic"
+
+	"numkv/offheap"
 )
 
 // Limits Redis applies while parsing, independent of configuration.
@@ -36,7 +38,8 @@ var ErrQueryLimit = errors.New("resp: client query buffer limit reached")
 type Reader struct {
 	rd    io.Reader
 	buf   []byte
-	r, w  int // unparsed data is buf[r:w]
+	big   bool // buf is offheap memory (bigBuf bytes or more), freed when drained
+	r, w  int  // unparsed data is buf[r:w]
 	args  [][]byte
 	authd func() bool // reports whether the client may send large requests
 
@@ -93,7 +96,7 @@ func (r *Reader) Fill() (int, error) {
 	if r.r == r.w {
 		r.r, r.w = 0, 0
 		if cap(r.buf) > 1<<20 { // give back the memory of a huge request
-			r.buf = make([]byte, 16*1024)
+			r.setBuf(make([]byte, 16*1024), false)
 		}
 	}
 	if int64(r.w-r.r) >= r.maxQuery.Load() {
@@ -105,10 +108,17 @@ func (r *Reader) Fill() (int, error) {
 			r.w = copy(r.buf, r.buf[r.r:r.w])
 			r.r = 0
 		} else {
-			nb := make([]byte, max(want, 2*len(r.buf)))
+			n := max(want, 2*len(r.buf))
+			var nb []byte
+			if n >= bigBuf {
+				nb = offheap.Alloc(offheap.Buffer, n)
+				nb = nb[:cap(nb)]
+			} else {
+				nb = make([]byte, n)
+			}
 			r.w = copy(nb, r.buf[r.r:r.w])
 			r.r = 0
-			r.buf = nb
+			r.setBuf(nb, n >= bigBuf)
 		}
 	}
 	n, err := r.rd.Read(r.buf[r.w:])
@@ -388,6 +398,32 @@ func isBlank(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
 }
 
-// Cap returns the bytes the Reader's buffer holds, used or not: what the
-// connection costs in memory for its requests.
-func (r *Reader) Cap() int { return cap(r.buf) }
+// Cap returns the bytes of the Reader's buffer when it is Go heap memory,
+// and 0 when it is offheap, which the allocator counts itself: what the
+// connection costs in memory for its requests, besides that.
+func (r *Reader) Cap() int {
+	if r.big {
+		return 0
+	}
+	return cap(r.buf)
+}
+
+// bigBuf is the size from which a request buffer is offheap memory rather
+// than Go heap: a connection sending large values (a 4 MiB SET each time)
+// would otherwise make a fresh buffer of garbage per request, which the
+// collector frees only later and the heap goal lets pile up. Offheap, it
+// is freed the moment the request is parsed and run, and counted in
+// used_memory.
+const bigBuf = 1 << 20
+
+// setBuf replaces the buffer, freeing an offheap one.
+func (r *Reader) setBuf(b []byte, big bool) {
+	if r.big {
+		offheap.Free(offheap.Buffer, r.buf)
+	}
+	r.buf, r.big = b, big
+}
+
+// Release frees the Reader's buffer when it is offheap memory. The
+// connection calls it when it closes; the Reader must not be used after.
+func (r *Reader) Release() { r.setBuf(nil, false) }
