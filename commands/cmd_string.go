@@ -171,13 +171,11 @@ func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, o
 		}
 		return
 	}
-	r, v := newValue(key, 0, val)
+	exp := at
 	if a.keepTTL && old != nil {
-		v.expireAt = old.expireAt
-	} else {
-		v.expireAt = at
+		exp = old.expireAt
 	}
-	s.store(c, c.db, key, r)
+	v := s.setString(c, c.db, key, old, val, exp)
 	s.modified(c.db, key, 1)
 	if v.expireAt != 0 && v.expireAt <= now {
 		s.removeKey(c, c.db, key) // already past: free it now rather than later
@@ -406,12 +404,11 @@ func content(v *variable, limit int, buf []byte) ([]byte, bool) {
 // replaceString stores b at key as a new u8 variable that keeps old's
 // expiry, as Redis's dbOverwrite does for INCR and INCRBYFLOAT.
 func (s *Server) replaceString(c *client, db int, key []byte, old *variable, b []byte, enc encoding) {
-	r, v := newValue(key, 0, b)
-	v.setEnc(enc)
+	var exp int64
 	if old != nil {
-		v.expireAt = old.expireAt
+		exp = old.expireAt
 	}
-	s.store(c, db, key, r)
+	s.setString(c, db, key, old, b, exp).setEnc(enc)
 	s.modified(db, key, 1)
 }
 

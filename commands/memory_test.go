@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"numkv/offheap"
 )
@@ -94,4 +95,16 @@ func TestFreedMemoryReturns(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("save", []string{"DEL", "a", "c"})
+}
+
+// A slot's lock and its table share one cache line, and the shard array
+// starts on a line, so that every shard does.
+func TestShardIsOneCacheLine(t *testing.T) {
+	if n := unsafe.Sizeof(shard{}); n != 64 {
+		t.Fatalf("a shard is %d bytes, want 64", n)
+	}
+	s, _ := mustLocal(t)
+	if p := uintptr(unsafe.Pointer(s.tab.Shard(0))); p%64 != 0 {
+		t.Fatalf("the shard array starts at %#x, not on a cache line", p)
+	}
 }

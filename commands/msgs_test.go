@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -146,6 +147,22 @@ func TestUnknownCommandText(t *testing.T) {
 		}
 		if got := unknownCommandText(argv); got != c.want {
 			t.Errorf("%q:\n got %q\nwant %q", c.args, got, c.want)
+		}
+	}
+}
+
+// Command names match in any ASCII case, and only in that.
+func TestLookupCommandCase(t *testing.T) {
+	for name, want := range map[string]string{
+		"get": "get", "GET": "get", "gEt": "get", "NUM.READ": "num.read", "num.read": "num.read",
+		"num\x0eread": "", "gex": "", "": "", "g\x25t": "", strings.Repeat("x", 100): "",
+	} {
+		got := ""
+		if c := lookupCommand([]byte(name)); c != nil {
+			got = c.name
+		}
+		if got != want {
+			t.Errorf("lookupCommand(%q) = %q, want %q", name, got, want)
 		}
 	}
 }

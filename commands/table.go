@@ -195,7 +195,10 @@ var commandTable = []*command{
 }
 
 var (
-	commandIndex   = map[string]*command{}
+	commandIndex = map[string]*command{}
+	// commandsByLen holds the commands by the length of their name, the
+	// first thing lookupCommand compares: cheaper than hashing the name.
+	commandsByLen  [32][]*command
 	sortedCommands []*command
 )
 
@@ -203,6 +206,7 @@ func init() {
 	for _, cmd := range commandTable {
 		finishCommand(cmd, nil)
 		commandIndex[cmd.name] = cmd
+		commandsByLen[len(cmd.name)] = append(commandsByLen[len(cmd.name)], cmd)
 	}
 	sortedCommands = slices.Clone(commandTable)
 	slices.SortFunc(sortedCommands, func(a, b *command) int { return strings.Compare(a.name, b.name) })
@@ -235,15 +239,23 @@ func finishCommand(cmd, parent *command) {
 
 // lookupCommand finds a command by name in any case without allocating.
 func lookupCommand(name []byte) *command {
-	var buf [32]byte
-	if len(name) > len(buf) {
+	if len(name) >= len(commandsByLen) {
 		return nil
 	}
-	n := copy(buf[:], name)
-	for i := 0; i < n; i++ {
-		if c := buf[i]; c >= 'A' && c <= 'Z' {
-			buf[i] = c + 32
+	for _, cmd := range commandsByLen[len(name)] {
+		if equalFold(name, cmd.name) {
+			return cmd
 		}
 	}
-	return commandIndex[string(buf[:n])]
+	return nil
+}
+
+// equalFold reports whether b is s, which is lower case, in any ASCII case.
+func equalFold(b []byte, s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := b[i]; c != s[i] && !(c >= 'A' && c <= 'Z' && c+'a'-'A' == s[i]) {
+			return false
+		}
+	}
+	return true
 }

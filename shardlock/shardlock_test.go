@@ -166,3 +166,33 @@ func TestLockAllocatesFirst(t *testing.T) {
 		t.Fatal("deadlock between a two-database Lock and LockAll")
 	}
 }
+
+// crc16 agrees with the byte-at-a-time definition at every length, and
+// with Redis's own check value.
+func TestCRC16(t *testing.T) {
+	slow := func(b []byte) uint16 {
+		var crc uint16
+		for _, c := range b {
+			crc ^= uint16(c) << 8
+			for j := 0; j < 8; j++ {
+				if crc&0x8000 != 0 {
+					crc = crc<<1 ^ 0x1021
+				} else {
+					crc <<= 1
+				}
+			}
+		}
+		return crc
+	}
+	if got := crc16([]byte("123456789")); got != 0x31c3 {
+		t.Fatalf("crc16(123456789) = %#x, want 0x31c3", got)
+	}
+	r := rand.New(rand.NewSource(1))
+	for n := 0; n < 200; n++ {
+		b := make([]byte, n)
+		r.Read(b)
+		if crc16(b) != slow(b) {
+			t.Fatalf("length %d: %#x, want %#x", n, crc16(b), slow(b))
+		}
+	}
+}
