@@ -28,6 +28,9 @@ type lazyFreer struct {
 	pending atomic.Int64 // objects queued or being freed
 	stop    bool
 	done    chan struct{}
+	// gate, when a test sets it before start, holds each round of
+	// freeing until the test sends on it.
+	gate chan struct{}
 }
 
 func (l *lazyFreer) start() {
@@ -63,6 +66,9 @@ func (l *lazyFreer) run() {
 		trees, tables, stop := l.trees, l.tables, l.stop
 		l.trees, l.tables = nil, nil
 		l.mu.Unlock()
+		if l.gate != nil && (len(trees) > 0 || len(tables) > 0) {
+			<-l.gate
+		}
 		for i := range trees {
 			trees[i].Release()
 			l.pending.Add(-1)

@@ -192,6 +192,17 @@ finally:
         p.kill()
         p.wait()
 
+# The same server's GET of 1 MiB with ~1M small keys present, against
+# without: pair by pair, then the median.
+plain = results.get("GET of a 1 MiB value, -c 4", {})
+loaded = results.get("GET of a 1 MiB value, -c 4, with ~1M small keys present", {})
+for kind in ["numkv", "redis"]:
+    if plain.get(kind) and loaded.get(kind):
+        r = [b[0] / a[0] for a, b in zip(plain[kind], loaded[kind])]
+        c = [b[1] / a[1] for a, b in zip(plain[kind], loaded[kind])]
+        results.setdefault("GET 1 MiB with ~1M keys / without, same server: rate", {})[kind] = [(x, None) for x in r]
+        results.setdefault("GET 1 MiB with ~1M keys / without, same server: CPU per request", {})[kind] = [(x, None) for x in c]
+
 cpuinfo = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")]
 print(f"{time.strftime('%Y-%m-%d')}, {len(cpuinfo)} x {cpuinfo[0]}, "
       f"{'unpinned' if args.unpinned else 'servers on core 1, redis-benchmark on core 0'}, "
@@ -208,11 +219,13 @@ def rng(vals, fmt):
 for fig, by in results.items():
     nk = by.get("numkv", [])
     rd = by.get("redis", [])
-    fmt = (lambda x: f"{x / 1000:.0f}k/s") if "GET" in fig or "SET" in fig and "RSS" not in fig else (lambda x: f"{x:.3g}")
+    fmt = (lambda x: f"{x / 1000:.0f}k/s" if x >= 10000 else f"{x:.0f}/s") if ("GET" in fig or "SET" in fig) and "RSS" not in fig else (lambda x: f"{x:.3g}")
     if "share" in fig:
         fmt = lambda x: f"{100 * x:.1f}%"
+    if "without" in fig:
+        fmt = lambda x: f"{x:.2f}×"
     ratio = cpu_ratio = "—"
-    if nk and rd:
+    if nk and rd and "without" not in fig:
         ratio = f"{statistics.median(a[0] / b[0] for a, b in zip(nk, rd)):.2f}×"
         if nk[0][1] is not None:
             cpu_ratio = f"{statistics.median(a[1] / b[1] for a, b in zip(nk, rd)):.2f}×"
