@@ -2,6 +2,7 @@ package commands
 
 import (
 	"net"
+	"numkv/keytab"
 	"runtime"
 	"strconv"
 	"strings"
@@ -165,4 +166,33 @@ func TestLargeFreesLeaveTheSlot(t *testing.T) {
 func heldBytesNow() int64 {
 	offheap.DrainQuarantine()
 	return offheap.LiveBytes()
+}
+
+// TestInlineRuleTakesTheSmaller: for every value size up to embedMax, the
+// record newValue makes is never larger than the other representation.
+func TestInlineRuleTakesTheSmaller(t *testing.T) {
+	defer func() { embedRule = 0 }()
+	key := []byte("key:12345")
+	size := func(rule int8, b []byte) int {
+		embedRule = rule
+		r, v := newValue(key, 0, b)
+		n := v.footprint()
+		embedRule = 0
+		if v.isTree() {
+			v.tree().Release()
+		}
+		keytab.FreeRecord(r)
+		return n
+	}
+	buf := make([]byte, embedMax+1)
+	for n := 0; n <= embedMax+1; n++ {
+		got := size(0, buf[:n])
+		in, tr := size(1, buf[:n]), size(-1, buf[:n])
+		if n > embedMax {
+			in = tr
+		}
+		if got != min(in, tr) {
+			t.Fatalf("%d bytes: %d, but inline takes %d and a tree %d", n, got, in, tr)
+		}
+	}
 }

@@ -439,6 +439,14 @@ func (t *Tree) check() error {
 	return nil
 }
 
+// SmallFootprint is what Footprint reports for a tree that one Append of
+// n bytes, at most 64 KiB, made from an empty one: a leaf node and a chunk
+// of exactly n's size class. Callers use it to decide whether a small
+// value is worth a tree at all.
+func SmallFootprint(n int) int {
+	return offheap.SizeOf(nodeHeader) + offheap.SizeOf(n)
+}
+
 // Footprint returns the memory t's nodes and chunks take, as the allocator
 // counts them, shared nodes included in full. It visits every node: O(Len
 // / leaf), for diagnostics such as MEMORY USAGE.
