@@ -2,7 +2,6 @@ package commands
 
 import (
 	"net"
-	"numkv/keytab"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,8 +16,7 @@ import (
 // in the invariants build, the quarantine is emptied.
 func heldBytes(s *Server) int64 {
 	s.lazy.wait()
-	offheap.DrainQuarantine()
-	return offheap.LiveBytes()
+	return heldBytesNow()
 }
 
 func typesInUse() int {
@@ -163,6 +161,7 @@ func TestLargeFreesLeaveTheSlot(t *testing.T) {
 	}
 }
 
+// heldBytesNow is heldBytes without waiting for the lazy freer.
 func heldBytesNow() int64 {
 	offheap.DrainQuarantine()
 	return offheap.LiveBytes()
@@ -172,16 +171,14 @@ func heldBytesNow() int64 {
 // record newValue makes is never larger than the other representation.
 func TestInlineRuleTakesTheSmaller(t *testing.T) {
 	defer func() { embedRule = 0 }()
+	s, _ := mustLocal(t)
 	key := []byte("key:12345")
 	size := func(rule int8, b []byte) int {
 		embedRule = rule
 		r, v := newValue(key, 0, b)
 		n := v.footprint()
 		embedRule = 0
-		if v.isTree() {
-			v.tree().Release()
-		}
-		keytab.FreeRecord(r)
+		s.freeRec(r)
 		return n
 	}
 	buf := make([]byte, embedMax+1)
