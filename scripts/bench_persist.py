@@ -214,7 +214,7 @@ print("\nMemory growth during BGSAVE while one client overwrites random 4 KiB ra
 print("| server | writes/s | save | writes during the save | memory growth | growth / data set |")
 print("|---|---|---|---|---|---|")
 for rate in (200, 1000) if "growth" in parts else ():
-    for kind in ("redis", "numkv"):
+    for kind in [k for k in ("redis", "numkv") if k in servers]:
         save_s, growth, writes = bgsave_growth(kind, rate)
         label = "redis-server (fork; child's copy-on-write)" if kind == "redis" else "numkv (clones; peak RSS over baseline)"
         print(f"| {label} | {rate} | {save_s:.2f} s | {writes} | {growth/2**20:.0f} MiB | {100*growth/data:.1f}% |")

@@ -49,6 +49,7 @@ type asyncWriter struct {
 	done   chan struct{}
 	err    atomic.Pointer[error]
 	closed bool
+	maps   [][]byte // the buffers' mappings, unmapped by stop
 }
 
 // directFile is the part of *os.File that direct writes use; tests put a
@@ -68,9 +69,10 @@ const directAlign = 4096
 // an O_DIRECT handle on f that takes the full buffers, and then w must be
 // f. The asyncWriter closes direct.
 func newAsyncWriter(w io.Writer, size int, f *os.File, direct directFile) *asyncWriter {
-	a := &asyncWriter{w: w, f: f, direct: direct, at: direct != nil, buf: alignedBuf(size),
+	a := &asyncWriter{w: w, f: f, direct: direct, at: direct != nil,
 		full: make(chan []byte, 1), free: make(chan []byte, 2), done: make(chan struct{})} // room for both buffers
-	a.free <- alignedBuf(size)
+	a.buf = a.newBuf(size)
+	a.free <- a.newBuf(size)
 	if f != nil {
 		a.fd, a.hints = f.Fd(), true
 	}
@@ -78,13 +80,27 @@ func newAsyncWriter(w io.Writer, size int, f *os.File, direct directFile) *async
 	return a
 }
 
-// alignedBuf returns an empty buffer of capacity size whose memory starts
-// at a multiple of directAlign.
+// newBuf returns an empty buffer of capacity size, mapped for huge pages
+// where it can be (mapBuf), else from the Go heap; either way it starts at
+// a multiple of directAlign.
+func (a *asyncWriter) newBuf(size int) []byte {
+	if b, m := mapBuf(size); m != nil {
+		a.maps = append(a.maps, m)
+		return b
+	}
+	return alignedBuf(size)
+}
+
+// alignedBuf returns an empty buffer of capacity size from the Go heap whose
+// memory starts at a multiple of directAlign.
 func alignedBuf(size int) []byte {
 	b := make([]byte, size+directAlign)
-	skip := (directAlign - int(uintptr(unsafe.Pointer(&b[0]))%directAlign)) % directAlign
+	skip := (directAlign - alignOf(b, directAlign)) % directAlign
 	return b[skip : skip : skip+size]
 }
+
+// alignOf returns the address of b's first byte modulo n.
+func alignOf(b []byte, n int) int { return int(uintptr(unsafe.Pointer(&b[0])) % uintptr(n)) }
 
 func (a *asyncWriter) loop() {
 	defer close(a.done)
@@ -198,5 +214,12 @@ func (a *asyncWriter) stop() {
 		a.closed = true
 		close(a.full)
 		<-a.done
+		// Neither the caller (Flush took a.buf) nor the goroutine holds a
+		// buffer now.
+		a.buf = nil
+		for _, m := range a.maps {
+			unmapBuf(m)
+		}
+		a.maps = nil
 	}
 }

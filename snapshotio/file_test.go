@@ -128,9 +128,11 @@ func TestWriteFileErrors(t *testing.T) {
 		})
 	}
 	t.Run("ENOSPC seen by fill", func(t *testing.T) {
-		// More than WriteFile's buffer, so that the Writer meets the error
-		// while fill is still writing, and fill passes it on.
-		big := []item{{Record{Key: []byte("big"), Dtype: "u8", Itemsize: 1, Length: 3 * fileBufSize}, dataRandom(rng, 3*fileBufSize)}}
+		// The error comes with the second buffer. Fill gets that buffer back
+		// (so the error is stored) before it can fill a fourth, and writes
+		// at least one more 1 MiB piece after that: it must see the error
+		// whatever the timing.
+		big := []item{{Record{Key: []byte("big"), Dtype: "u8", Itemsize: 1, Length: 4 * fileBufSize}, dataRandom(rng, 4*fileBufSize)}}
 		dir := t.TempDir()
 		mustWriteFile(t, dir, "dump.numkv", old)
 		var fillErr error
