@@ -26,11 +26,11 @@ func intArg(c *client, b []byte) (int64, bool) {
 func int32Arg(c *client, b []byte, msg string) (int, bool) {
 	n, ok := resp.ParseInt(b)
 	if !ok {
-		c.err(cmp(msg, msgNotInt))
+		c.err(orDefault(msg, msgNotInt))
 		return 0, false
 	}
 	if n < math.MinInt32 || n > math.MaxInt32 {
-		c.err(cmp(msg, msgInt32Range))
+		c.err(orDefault(msg, msgInt32Range))
 		return 0, false
 	}
 	return int(n), true
@@ -55,29 +55,12 @@ func (s *Server) dbIndex(b []byte) (int, bool) {
 	return int(n), ok && n >= 0 && n < int64(s.cfg.Databases)
 }
 
-func cmp(a, b string) string {
-	if a != "" {
-		return a
+// orDefault returns msg, or def when msg is empty.
+func orDefault(msg, def string) string {
+	if msg != "" {
+		return msg
 	}
-	return b
-}
-
-// is reports whether arg equals the lower-case word, ignoring case, without
-// allocating.
-func is(arg []byte, word string) bool {
-	if len(arg) != len(word) {
-		return false
-	}
-	for i := 0; i < len(arg); i++ {
-		c := arg[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 32
-		}
-		if c != word[i] {
-			return false
-		}
-	}
-	return true
+	return def
 }
 
 // upper is strings.ToUpper for error texts that quote a keyword.

@@ -128,9 +128,9 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 	c.bulkStr("version")
 	c.bulkStr(redisVersion)
 	c.bulkStr("proto")
-	c.int(int64(proto))
+	c.integer(int64(proto))
 	c.bulkStr("id")
-	c.int(c.id)
+	c.integer(c.id)
 	c.bulkStr("mode")
 	c.bulkStr("standalone")
 	c.bulkStr("role")
@@ -173,7 +173,7 @@ func validClientText(b []byte) bool {
 	return true
 }
 
-func cmdClientID(s *Server, c *client, args [][]byte) { c.int(c.id) }
+func cmdClientID(s *Server, c *client, args [][]byte) { c.integer(c.id) }
 
 func cmdClientSetname(s *Server, c *client, args [][]byte) {
 	if !validClientText(args[2]) {
@@ -259,7 +259,7 @@ func cmdClientInfo(s *Server, c *client, args [][]byte) {
 func cmdClientList(s *Server, c *client, args [][]byte) {
 	var ids []int64
 	switch {
-	case len(args) == 4 && is(args[2], "type"):
+	case len(args) == 4 && equalFold(args[2], "type"):
 		switch strings.ToLower(string(args[3])) {
 		case "normal":
 		case "slave", "replica", "pubsub", "master":
@@ -269,7 +269,7 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 			c.err(fmt.Sprintf("ERR Unknown client type '%s'", args[3]))
 			return
 		}
-	case len(args) > 3 && is(args[2], "id"):
+	case len(args) > 3 && equalFold(args[2], "id"):
 		ids = []int64{}
 		for _, a := range args[3:] {
 			n, ok := resp.ParseInt(a)

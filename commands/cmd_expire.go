@@ -17,13 +17,13 @@ func parseExpireFlags(args [][]byte) (expireFlags, string) {
 	var f expireFlags
 	for _, a := range args[3:] {
 		switch {
-		case is(a, "nx"):
+		case equalFold(a, "nx"):
 			f.nx = true
-		case is(a, "xx"):
+		case equalFold(a, "xx"):
 			f.xx = true
-		case is(a, "gt"):
+		case equalFold(a, "gt"):
 			f.gt = true
-		case is(a, "lt"):
+		case equalFold(a, "lt"):
 			f.lt = true
 		default:
 			return f, fmt.Sprintf(msgExpireOption, a)
@@ -78,7 +78,7 @@ func (s *Server) expireGeneric(c *client, args [][]byte, relative, seconds bool)
 	}
 	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	cur := v.expireAt // 0: none, Redis's -1
@@ -87,18 +87,18 @@ func (s *Server) expireGeneric(c *client, args [][]byte, relative, seconds bool)
 		f.xx && cur == 0,
 		f.gt && (cur == 0 || when <= cur),
 		f.lt && cur != 0 && when >= cur:
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	if when <= now {
 		s.removeKey(c, c.db, args[1])
 		s.persist.dirty.Add(1)
-		c.int(1)
+		c.integer(1)
 		return
 	}
 	s.setExpire(c, c.db, args[1], v, when)
 	s.modified(c.db, args[1], 1)
-	c.int(1)
+	c.integer(1)
 }
 
 // lowerName lower-cases a command name for error texts, as Redis quotes the
@@ -123,11 +123,11 @@ func cmdPexpireat(s *Server, c *client, args [][]byte) { s.expireGeneric(c, args
 func (s *Server) ttlGeneric(c *client, key []byte, ms, abs bool) {
 	v := s.lookup(c, c.db, key, false)
 	if v == nil {
-		c.int(-2)
+		c.integer(-2)
 		return
 	}
 	if v.expireAt == 0 {
-		c.int(-1)
+		c.integer(-1)
 		return
 	}
 	t := v.expireAt
@@ -139,7 +139,7 @@ func (s *Server) ttlGeneric(c *client, key []byte, ms, abs bool) {
 		// sum overflows int64, and Redis's build answers as if it did not.
 		t = int64((uint64(t) + 500) / 1000)
 	}
-	c.int(t)
+	c.integer(t)
 }
 
 func cmdTTL(s *Server, c *client, args [][]byte)         { s.ttlGeneric(c, args[1], false, false) }
@@ -150,10 +150,10 @@ func cmdPexpiretime(s *Server, c *client, args [][]byte) { s.ttlGeneric(c, args[
 func cmdPersist(s *Server, c *client, args [][]byte) {
 	v := s.lookup(c, c.db, args[1], true)
 	if v == nil || v.expireAt == 0 {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	s.setExpire(c, c.db, args[1], v, 0)
 	s.modified(c.db, args[1], 1)
-	c.int(1)
+	c.integer(1)
 }

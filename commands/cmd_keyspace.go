@@ -21,7 +21,7 @@ func cmdDel(s *Server, c *client, args [][]byte) {
 		}
 	}
 	s.persist.dirty.Add(n)
-	c.int(n)
+	c.integer(n)
 }
 
 func cmdExists(s *Server, c *client, args [][]byte) {
@@ -31,7 +31,7 @@ func cmdExists(s *Server, c *client, args [][]byte) {
 			n++
 		}
 	}
-	c.int(n)
+	c.integer(n)
 }
 
 func cmdType(s *Server, c *client, args [][]byte) {
@@ -80,7 +80,7 @@ func cmdTouch(s *Server, c *client, args [][]byte) {
 			n++
 		}
 	}
-	c.int(n)
+	c.integer(n)
 }
 
 // rename is RENAME and RENAMENX. The variable itself moves: its value is
@@ -93,7 +93,7 @@ func (s *Server) rename(c *client, args [][]byte, nx bool) {
 	}
 	if string(src) == string(dst) {
 		if nx {
-			c.int(0)
+			c.integer(0)
 		} else {
 			c.ok()
 		}
@@ -101,7 +101,7 @@ func (s *Server) rename(c *client, args [][]byte, nx bool) {
 	}
 	if s.lookup(c, c.db, dst, true) != nil {
 		if nx {
-			c.int(0)
+			c.integer(0)
 			return
 		}
 		s.removeKey(c, c.db, dst)
@@ -109,7 +109,7 @@ func (s *Server) rename(c *client, args [][]byte, nx bool) {
 	s.moveKey(c, c.db, src, c.db, dst)
 	s.persist.dirty.Add(1)
 	if nx {
-		c.int(1)
+		c.integer(1)
 	} else {
 		c.ok()
 	}
@@ -138,12 +138,12 @@ func cmdMove(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if s.lookup(c, c.db, args[1], true) == nil || s.lookup(c, dst, args[1], true) != nil {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	s.moveKey(c, c.db, args[1], dst, args[1])
 	s.persist.dirty.Add(1)
-	c.int(1)
+	c.integer(1)
 }
 
 // copyKeys locks source and destination in the current database, and the
@@ -151,7 +151,7 @@ func cmdMove(s *Server, c *client, args [][]byte) {
 func copyKeys(s *Server, c *client, args [][]byte, idx []int) []int {
 	idx = append(idx, s.tab.Index(c.db, args[1]), s.tab.Index(c.db, args[2]))
 	for j := 3; j+1 < len(args); j++ {
-		if is(args[j], "db") {
+		if equalFold(args[j], "db") {
 			if db, ok := s.dbIndex(args[j+1]); ok {
 				idx = append(idx, s.tab.Index(db, args[2]))
 			}
@@ -166,9 +166,9 @@ func cmdCopy(s *Server, c *client, args [][]byte) {
 	dst, replace := c.db, false
 	for j := 3; j < len(args); j++ {
 		switch {
-		case is(args[j], "replace"):
+		case equalFold(args[j], "replace"):
 			replace = true
-		case is(args[j], "db") && j+1 < len(args):
+		case equalFold(args[j], "db") && j+1 < len(args):
 			db, ok := s.dbArg(c, args[j+1])
 			if !ok {
 				return
@@ -186,12 +186,12 @@ func cmdCopy(s *Server, c *client, args [][]byte) {
 	}
 	v := s.lookupRead(c, args[1])
 	if v == nil {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	if s.lookup(c, dst, args[2], true) != nil {
 		if !replace {
-			c.int(0)
+			c.integer(0)
 			return
 		}
 		s.removeKey(c, dst, args[2])
@@ -202,7 +202,7 @@ func cmdCopy(s *Server, c *client, args [][]byte) {
 		nv.setEnc(encIntCopy) // Redis duplicates a shared integer into a private one
 	}
 	s.persist.dirty.Add(1)
-	c.int(1)
+	c.integer(1)
 }
 
 // swapdbKeys locks every slot of both databases, in ascending order, when
@@ -316,7 +316,7 @@ func parseScan(args [][]byte) (scanArgs, string) {
 	for i := 2; i < len(args); i += 2 {
 		more := len(args) - i
 		switch {
-		case is(args[i], "count") && more >= 2:
+		case equalFold(args[i], "count") && more >= 2:
 			n, ok := resp.ParseInt(args[i+1])
 			if !ok {
 				return a, msgNotInt
@@ -325,12 +325,12 @@ func parseScan(args [][]byte) (scanArgs, string) {
 				return a, msgSyntax
 			}
 			a.count = n
-		case is(args[i], "match") && more >= 2:
+		case equalFold(args[i], "match") && more >= 2:
 			a.match = args[i+1]
 			if len(a.match) == 1 && a.match[0] == '*' {
 				a.match = nil
 			}
-		case is(args[i], "type") && more >= 2:
+		case equalFold(args[i], "type") && more >= 2:
 			a.typ = args[i+1]
 		default:
 			return a, msgSyntax
@@ -355,7 +355,7 @@ func cmdScan(s *Server, c *client, args [][]byte) {
 	var keys []string
 	next := uint64(0)
 	// TYPE: every variable is a "string" (see TYPE).
-	typeOK := a.typ == nil || is(a.typ, "string")
+	typeOK := a.typ == nil || equalFold(a.typ, "string")
 	if a.cursor < shardSlots && s.tab.Allocated(c.db) {
 		now := nowMs()
 		seen := int64(0)
@@ -488,10 +488,10 @@ func cmdObjectRefcount(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if enc, x := objectEncoding(v); enc == "int" && v.enc() == encAuto && x >= 0 && x < 10000 {
-		c.int(sharedRefcount)
+		c.integer(sharedRefcount)
 		return
 	}
-	c.int(1)
+	c.integer(1)
 }
 
 func cmdObjectIdletime(s *Server, c *client, args [][]byte) {
@@ -504,7 +504,7 @@ func cmdObjectIdletime(s *Server, c *client, args [][]byte) {
 	if at == 0 {
 		at = s.startAt.Unix() // loaded from the snapshot, not used since
 	}
-	c.int(max(time.Now().Unix()-at, 0))
+	c.integer(max(time.Now().Unix()-at, 0))
 }
 
 // cmdObjectFreq answers as Redis does under the only policy numkv has,
@@ -557,7 +557,7 @@ func cmdMemoryHelp(s *Server, c *client, args [][]byte) { c.help(args[0], memory
 // even when it has expired but is not yet deleted.
 func cmdMemoryUsage(s *Server, c *client, args [][]byte) {
 	for j := 3; j < len(args); j++ {
-		if is(args[j], "samples") && j+1 < len(args) {
+		if equalFold(args[j], "samples") && j+1 < len(args) {
 			n, ok := intArg(c, args[j+1])
 			if !ok {
 				return
@@ -577,5 +577,5 @@ func cmdMemoryUsage(s *Server, c *client, args [][]byte) {
 		c.null()
 		return
 	}
-	c.int(int64(v.footprint()))
+	c.integer(int64(v.footprint()))
 }

@@ -306,7 +306,7 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 			}
 		}
 		if len(p) == 0 {
-			c.int(int64(n))
+			c.integer(int64(n))
 			return
 		}
 		// Only the zero-filled gap is bounded, by proto-max-bulk-len as
@@ -321,12 +321,12 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 			panic(err)
 		}
 		s.modified(c.db, args[1], 1)
-		c.int(int64(numLen(v)))
+		c.integer(int64(numLen(v)))
 		return
 	}
 	sel, _ := sl.resolve(n)
 	if len(p) == 0 {
-		c.int(int64(n))
+		c.integer(int64(n))
 		return
 	}
 	if len(p) != sel.n*size {
@@ -343,7 +343,7 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 		panic(err) // the selection lies within the variable
 	}
 	s.modified(c.db, args[1], 1)
-	c.int(int64(n))
+	c.integer(int64(n))
 }
 
 func cmdNumInsert(s *Server, c *client, args [][]byte) {
@@ -358,14 +358,14 @@ func cmdNumInsert(s *Server, c *client, args [][]byte) {
 	}
 	n := numLen(v)
 	if len(p) == 0 {
-		c.int(int64(n))
+		c.integer(int64(n))
 		return
 	}
 	if err := v.mut().Insert(insertIndex(i, n)*v.typ().size, p); err != nil {
 		panic(err)
 	}
 	s.modified(c.db, args[1], 1)
-	c.int(int64(numLen(v)))
+	c.integer(int64(numLen(v)))
 }
 
 func cmdNumAppend(s *Server, c *client, args [][]byte) {
@@ -377,7 +377,7 @@ func cmdNumAppend(s *Server, c *client, args [][]byte) {
 		v.mut().Append(p)
 		s.modified(c.db, args[1], 1)
 	}
-	c.int(int64(numLen(v)))
+	c.integer(int64(numLen(v)))
 }
 
 func cmdNumRemove(s *Server, c *client, args [][]byte) {
@@ -397,7 +397,7 @@ func cmdNumRemove(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if sel.n == 0 {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	size := v.typ().size
@@ -412,16 +412,16 @@ func cmdNumRemove(s *Server, c *client, args [][]byte) {
 		panic(err)
 	}
 	s.modified(c.db, args[1], 1)
-	c.int(int64(sel.n))
+	c.integer(int64(sel.n))
 }
 
 func cmdNumLen(s *Server, c *client, args [][]byte) {
 	v := s.lookupRead(c, args[1])
 	if v == nil {
-		c.int(0)
+		c.integer(0)
 		return
 	}
-	c.int(int64(numLen(v)))
+	c.integer(int64(numLen(v)))
 }
 
 // cmdNumInfo replies the contract's five fields, then numpy: the dtype's
@@ -440,14 +440,14 @@ func cmdNumInfo(s *Server, c *client, args [][]byte) {
 	c.bulkStr("shape")
 	c.array(len(t.shape))
 	for _, d := range t.shape {
-		c.int(d)
+		c.integer(d)
 	}
 	c.bulkStr("length")
-	c.int(int64(numLen(v)))
+	c.integer(int64(numLen(v)))
 	c.bulkStr("bytes")
-	c.int(int64(v.Len()))
+	c.integer(int64(v.Len()))
 	c.bulkStr("element_bytes")
-	c.int(int64(t.size))
+	c.integer(int64(t.size))
 	c.bulkStr("numpy")
 	c.bulkStr(t.dt.numpy)
 }

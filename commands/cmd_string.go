@@ -83,18 +83,18 @@ func parseSetOptions(args [][]byte, get bool) (setArgs, string) {
 		hasNext := j+1 < len(args)
 		noExpiry := a.unit == ""
 		switch {
-		case is(opt, "nx") && !a.xx && !get:
+		case equalFold(opt, "nx") && !a.xx && !get:
 			a.nx = true
-		case is(opt, "xx") && !a.nx && !get:
+		case equalFold(opt, "xx") && !a.nx && !get:
 			a.xx = true
-		case is(opt, "get") && !get:
+		case equalFold(opt, "get") && !get:
 			a.get = true
-		case is(opt, "keepttl") && !a.persist && noExpiry && !get:
+		case equalFold(opt, "keepttl") && !a.persist && noExpiry && !get:
 			a.keepTTL = true
-		case is(opt, "persist") && get && noExpiry && !a.keepTTL:
+		case equalFold(opt, "persist") && get && noExpiry && !a.keepTTL:
 			a.persist = true
-		case (is(opt, "ex") || is(opt, "px") || is(opt, "exat") || is(opt, "pxat")) &&
-			!a.keepTTL && !a.persist && (noExpiry || is(opt, a.unit)) && hasNext:
+		case (equalFold(opt, "ex") || equalFold(opt, "px") || equalFold(opt, "exat") || equalFold(opt, "pxat")) &&
+			!a.keepTTL && !a.persist && (noExpiry || equalFold(opt, a.unit)) && hasNext:
 			a.unit = strings.ToLower(string(opt))
 			a.expire = args[j+1]
 			j++
@@ -191,7 +191,7 @@ func (s *Server) setGeneric(c *client, a setArgs, key, val []byte, cmd string, o
 }
 
 func cmdSetnx(s *Server, c *client, args [][]byte) {
-	s.setGeneric(c, setArgs{nx: true}, args[1], args[2], "setnx", func() { c.int(1) }, func() { c.int(0) })
+	s.setGeneric(c, setArgs{nx: true}, args[1], args[2], "setnx", func() { c.integer(1) }, func() { c.integer(0) })
 }
 
 func cmdSetex(s *Server, c *client, args [][]byte) {
@@ -277,7 +277,7 @@ func cmdAppend(s *Server, c *client, args [][]byte) {
 	if v == nil {
 		s.putString(c, c.db, args[1], args[2])
 		s.modified(c.db, args[1], 1)
-		c.int(int64(len(args[2])))
+		c.integer(int64(len(args[2])))
 		return
 	}
 	n := int64(v.Len()) + int64(len(args[2]))
@@ -289,15 +289,15 @@ func cmdAppend(s *Server, c *client, args [][]byte) {
 	v.mut().Append(args[2])
 	v.setEnc(encRaw)
 	s.modified(c.db, args[1], 1)
-	c.int(n)
+	c.integer(n)
 }
 
 func cmdStrlen(s *Server, c *client, args [][]byte) {
 	if v := s.lookupRead(c, args[1]); v != nil {
-		c.int(int64(v.Len()))
+		c.integer(int64(v.Len()))
 		return
 	}
-	c.int(0)
+	c.integer(0)
 }
 
 // clampRange applies Redis's rule for a range of a string of length n, as
@@ -357,7 +357,7 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 	v := s.lookup(c, c.db, args[1], true)
 	if v == nil {
 		if len(val) == 0 {
-			c.int(0)
+			c.integer(0)
 			return
 		}
 		if !s.checkLen(c, off+int64(len(val))) {
@@ -368,11 +368,11 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 		v.setEnc(encRaw)
 		s.store(c, c.db, args[1], r)
 		s.modified(c.db, args[1], 1)
-		c.int(int64(v.Len()))
+		c.integer(int64(v.Len()))
 		return
 	}
 	if len(val) == 0 {
-		c.int(int64(v.Len()))
+		c.integer(int64(v.Len()))
 		return
 	}
 	if !s.checkLen(c, off+int64(len(val))) {
@@ -384,7 +384,7 @@ func cmdSetrange(s *Server, c *client, args [][]byte) {
 	v.mut().WriteAt(val, int(off))
 	v.setEnc(encRaw)
 	s.modified(c.db, args[1], 1)
-	c.int(int64(v.Len()))
+	c.integer(int64(v.Len()))
 }
 
 // isString reports whether v is a plain Redis string: u8 with no shape.
@@ -435,7 +435,7 @@ func (s *Server) incrBy(c *client, key []byte, by int64) {
 	cur += by
 	var buf [24]byte
 	s.replaceString(c, c.db, key, v, strconv.AppendInt(buf[:0], cur, 10), encAuto)
-	c.int(cur)
+	c.integer(cur)
 }
 
 func cmdIncr(s *Server, c *client, args [][]byte) { s.incrBy(c, args[1], 1) }
@@ -524,12 +524,12 @@ func cmdGetbit(s *Server, c *client, args [][]byte) {
 	}
 	v := s.lookupRead(c, args[1])
 	if v == nil || off>>3 >= int64(v.Len()) {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	var b [1]byte
 	v.ReadAt(b[:], int(off>>3))
-	c.int(int64(b[0]>>(7-off&7)) & 1)
+	c.integer(int64(b[0]>>(7-off&7)) & 1)
 }
 
 func cmdSetbit(s *Server, c *client, args [][]byte) {
@@ -551,7 +551,7 @@ func cmdSetbit(s *Server, c *client, args [][]byte) {
 		v.setEnc(encRaw)
 		s.store(c, c.db, args[1], r)
 		s.modified(c.db, args[1], 1)
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	if pos >= v.Len() && !checkElem(c, v, int64(pos)+1) {
@@ -569,7 +569,7 @@ func cmdSetbit(s *Server, c *client, args [][]byte) {
 		v.mut().WriteAt(b[:], pos)
 		s.modified(c.db, args[1], 1)
 	}
-	c.int(old)
+	c.integer(old)
 }
 
 // popcount counts the set bits of v's bytes [start, end].
@@ -593,7 +593,7 @@ func popcount(v *variable, start, end int64) int64 {
 func cmdBitcount(s *Server, c *client, args [][]byte) {
 	v := s.lookupRead(c, args[1])
 	if v == nil {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	n := int64(v.Len())
@@ -611,15 +611,15 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 			return
 		}
 		if start < 0 && end < 0 && start > end {
-			c.int(0)
+			c.integer(0)
 			return
 		}
 		isBit := false
 		if len(args) == 5 {
 			switch {
-			case is(args[4], "bit"):
+			case equalFold(args[4], "bit"):
 				isBit = true
-			case is(args[4], "byte"):
+			case equalFold(args[4], "byte"):
 			default:
 				c.err(msgSyntax)
 				return
@@ -641,7 +641,7 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if start > end {
-		c.int(0)
+		c.integer(0)
 		return
 	}
 	count := popcount(v, start, end)
@@ -654,7 +654,7 @@ func cmdBitcount(s *Server, c *client, args [][]byte) {
 		v.ReadAt(b[:], int(end))
 		count -= int64(bits.OnesCount8(b[0] & lastMask))
 	}
-	c.int(count)
+	c.integer(count)
 }
 
 // storePairs stores each key, value pair of kv as a plain string, for
@@ -673,12 +673,12 @@ func cmdMsetnx(s *Server, c *client, args [][]byte) {
 	}
 	for i := 1; i < len(args); i += 2 {
 		if s.lookup(c, c.db, args[i], true) != nil {
-			c.int(0)
+			c.integer(0)
 			return
 		}
 	}
 	s.storePairs(c, c.db, args[1:])
-	c.int(1)
+	c.integer(1)
 }
 
 // lcsArgs is LCS's options.
@@ -692,13 +692,13 @@ func parseLCS(c *client, args [][]byte) (lcsArgs, bool) {
 	for j := 3; j < len(args); j++ {
 		more := len(args) - 1 - j
 		switch {
-		case is(args[j], "idx"):
+		case equalFold(args[j], "idx"):
 			a.getIdx = true
-		case is(args[j], "len"):
+		case equalFold(args[j], "len"):
 			a.getLen = true
-		case is(args[j], "withmatchlen"):
+		case equalFold(args[j], "withmatchlen"):
 			a.withMatchLen = true
-		case is(args[j], "minmatchlen") && more > 0:
+		case equalFold(args[j], "minmatchlen") && more > 0:
 			n, ok := intArg(c, args[j+1])
 			if !ok {
 				return a, false
@@ -809,19 +809,19 @@ func cmdLcs(s *Server, c *client, args [][]byte) {
 				c.array(2)
 			}
 			c.array(2)
-			c.int(int64(m.a0))
-			c.int(int64(m.a1))
+			c.integer(int64(m.a0))
+			c.integer(int64(m.a1))
 			c.array(2)
-			c.int(int64(m.b0))
-			c.int(int64(m.b1))
+			c.integer(int64(m.b0))
+			c.integer(int64(m.b1))
 			if opt.withMatchLen {
-				c.int(int64(m.a1 - m.a0 + 1))
+				c.integer(int64(m.a1 - m.a0 + 1))
 			}
 		}
 		c.bulkStr("len")
-		c.int(int64(*at(alen, blen)))
+		c.integer(int64(*at(alen, blen)))
 	case opt.getLen:
-		c.int(int64(*at(alen, blen)))
+		c.integer(int64(*at(alen, blen)))
 	default:
 		c.bulk(result)
 	}

@@ -78,3 +78,6 @@ const (
 	msgInvalidShape   = "ERR invalid shape"
 	msgGapTooLong     = "ERR index is more than proto-max-bulk-len bytes past the end"
 )
+
+// msgPersistenceOff answers SAVE and BGSAVE under --dbfilename "".
+const msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"

@@ -8,7 +8,7 @@ package commands
 func (c *client) ok()                        { c.w.OK() }
 func (c *client) simple(s string)            { c.w.SimpleString(s) }
 func (c *client) err(s string)               { c.w.Error(s); c.errs++ }
-func (c *client) int(n int64)                { c.w.Int(n) }
+func (c *client) integer(n int64)            { c.w.Int(n) }
 func (c *client) bulk(b []byte)              { c.w.Bulk(b) }
 func (c *client) bulkStr(s string)           { c.w.BulkString(s) }
 func (c *client) array(n int)                { c.w.Array(n) }
@@ -22,4 +22,4 @@ func (c *client) mapHeader(n int)            { c.w.Map(n) }
 func (c *client) setHeader(n int)            { c.w.Set(n) }
 func (c *client) boolean(b bool)             { c.w.Bool(b) }
 func (c *client) double(f float64, bits int) { c.w.Double(f, bits) }
-func (c *client) uint64(u uint64)            { c.w.Uint64(u) }
+func (c *client) unsigned(u uint64)          { c.w.Uint64(u) }

@@ -20,7 +20,6 @@
 package commands
 
 import (
-	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -36,58 +35,6 @@ import (
 	"numkv/resp"
 	"numkv/shardlock"
 )
-
-// Config holds the server's settings, named after the Redis directives they
-// mirror. Sizes are kept as the text the user gave (e.g. "512mb") and parsed
-// by NewServer, so CONFIG GET can answer in the user's terms.
-type Config struct {
-	Bind                   string
-	Port                   int
-	UnixSocket             string
-	Dir                    string
-	DBFilename             string
-	Save                   string
-	Databases              int
-	RequirePass            string
-	MaxMemory              string
-	MaxClients             int
-	Timeout                int
-	ProtoMaxBulkLen        string
-	ClientQueryBufferLimit string
-	TLSPort                int
-	TLSCertFile            string
-	TLSKeyFile             string
-	LogLevel               string
-	LogFile                string
-	Compression            string
-	// StopWritesOnBgsaveError is "yes" or "no": whether a failed
-	// background save makes writes fail with MISCONF until a save works.
-	StopWritesOnBgsaveError string
-	// HugePages asks Linux for transparent huge pages for array memory
-	// (offheap.SetHugePages); it is process-wide and set by Run.
-	HugePages bool
-}
-
-// DefaultConfig returns the embedded defaults: loopback only, port 6379,
-// Redis's save rule, a snapshot in the working directory.
-func DefaultConfig() Config {
-	return Config{
-		Bind:                    "127.0.0.1",
-		Port:                    6379,
-		Dir:                     ".",
-		DBFilename:              "dump.numkv",
-		Save:                    "3600 1 300 100 60 10000",
-		Databases:               16,
-		MaxMemory:               "0",
-		MaxClients:              10000,
-		ProtoMaxBulkLen:         "512mb",
-		ClientQueryBufferLimit:  "1gb",
-		LogLevel:                "notice",
-		Compression:             "s2",
-		StopWritesOnBgsaveError: "yes",
-		HugePages:               true,
-	}
-}
 
 // Server is one numkv instance.
 type Server struct {
@@ -141,25 +88,6 @@ type Server struct {
 	cfgMu      sync.Mutex     // guards the settings CONFIG SET may change
 }
 
-// saveRules returns the current --save rules.
-func (s *Server) saveRules() string {
-	s.cfgMu.Lock()
-	defer s.cfgMu.Unlock()
-	return s.cfg.Save
-}
-
-// writesDenied reports whether writes must fail with MISCONF, as Redis's
-// writeCommandsDeniedByDiskError: the last background save failed, save
-// rules are set, and stop-writes-on-bgsave-error is on. Any save that
-// succeeds lifts it. The common case costs one atomic load.
-func (s *Server) writesDenied() bool {
-	if !s.persist.lastBgFailed.Load() || !s.live.stopWrites.Load() {
-		return false
-	}
-	rules, _ := parseSaveRules(s.saveRules())
-	return len(rules) > 0
-}
-
 // NewServer validates cfg and returns a server that is not yet listening.
 func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, clients: map[int64]*client{}, done: make(chan struct{}), exit: make(chan struct{}), startAt: time.Now(), forceExit: os.Exit}
@@ -197,27 +125,6 @@ func NewServer(cfg Config) (*Server, error) {
 	s.keys = make([]atomic.Int64, cfg.Databases)
 	s.vols = make([]atomic.Int64, cfg.Databases)
 	return s, nil
-}
-
-// parseMemory parses a size the way Redis's memtoll does: a plain number of
-// bytes, or one with k/kb/m/mb/g/gb (k = 1000, kb = 1024), in any case.
-func parseMemory(s string) (int64, error) {
-	l := strings.ToLower(strings.TrimSpace(s))
-	mul := int64(1)
-	for _, u := range []struct {
-		suf string
-		m   int64
-	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1e3}, {"m", 1e6}, {"g", 1e9}, {"b", 1}} {
-		if strings.HasSuffix(l, u.suf) {
-			l, mul = strings.TrimSuffix(l, u.suf), u.m
-			break
-		}
-	}
-	n, err := strconv.ParseInt(l, 10, 64)
-	if err != nil || n < 0 || (n > 0 && mul > (1<<62)/n) {
-		return 0, fmt.Errorf("commands: invalid size %q", s)
-	}
-	return n * mul, nil
 }
 
 // Listen opens every configured listener. With port 0 and no unix socket
@@ -405,184 +312,4 @@ func (s *Server) handle(c *client) {
 		}
 		s.netIn.Add(int64(n))
 	}
-}
-
-// call runs one command through Redis 7.0's processCommand checks, in its
-// order: existence, arity, authentication, no_multi, memory, a failed
-// background save (MISCONF), loading; then
-// queues it inside MULTI or runs it. A refused command marks an open
-// transaction failed, and a refused EXEC aborts it.
-func (s *Server) call(c *client, args [][]byte) {
-	s.cmdsTotal.Add(1)
-	c.memo = keyMemo{} // it lives for one command: the next one's arguments may reuse the buffer
-	if is(args[0], "host:") || is(args[0], "post") {
-		// Redis's securityWarningCommand: an HTTP request sent to the port
-		// (cross-protocol scripting) gets no reply, only a closed connection.
-		s.log.warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
-		c.closeAfterReply = true
-		return
-	}
-	cmd := lookupCommand(args[0])
-	if cmd == nil {
-		c.reject(nil, unknownCommandText(args))
-		return
-	}
-	if cmd.subs != nil && len(args) >= 2 {
-		sub := cmd.subs[strings.ToLower(string(args[1]))]
-		if sub == nil {
-			c.reject(nil, fmt.Sprintf(msgUnknownSubcommand, cString(args[1], 128), upper(args[0])))
-			return
-		}
-		cmd = sub
-	}
-	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
-		c.reject(cmd, fmt.Sprintf(msgWrongArgs, cmd.fullName))
-		return
-	}
-	if !c.authed && cmd.flags&flagNoAuth == 0 && s.requirePass() != "" {
-		c.reject(cmd, msgNoAuth)
-		return
-	}
-	if c.multi != nil && cmd.flags&flagNoMulti != 0 {
-		c.reject(cmd, msgNotInMulti)
-		return
-	}
-	isExec := cmd.handler != nil && cmd.name == "exec" && cmd.parent == nil
-	if maxMem := s.maxMemory(); maxMem > 0 {
-		deny := cmd.flags&flagDenyOOM != 0 || (isExec && c.multi != nil && c.multi.any(flagDenyOOM, true))
-		if c.multi != nil && !(cmd.parent == nil && (isExec || cmd.name == "discard" || cmd.name == "quit" || cmd.name == "reset")) {
-			deny = true // queueing itself costs memory
-		}
-		if deny && s.usedMemory() > maxMem {
-			c.reject(cmd, msgOOM)
-			return
-		}
-	}
-	if s.writesDenied() {
-		write := cmd.flags&flagWrite != 0 || (isExec && c.multi != nil && c.multi.any(flagWrite, true))
-		if write || (cmd.parent == nil && cmd.name == "ping") {
-			c.reject(cmd, msgMisconf)
-			return
-		}
-	}
-	if s.loading.Load() && (cmd.flags&flagLoading == 0 || (isExec && c.multi != nil && c.multi.any(flagLoading, false))) {
-		c.reject(cmd, msgLoading)
-		return
-	}
-	if c.multi != nil && cmd.flags&flagNotQueued == 0 {
-		c.multi.queue(cmd, args)
-		c.queued()
-		return
-	}
-	s.run(c, cmd, args)
-}
-
-// any reports whether a queued command has flag f (want true) or lacks it
-// (want false).
-func (m *multiState) any(f cmdFlag, want bool) bool {
-	for _, q := range m.cmds {
-		if (q.cmd.flags&f != 0) == want {
-			return true
-		}
-	}
-	return false
-}
-
-// reject answers a command dispatch refuses, as Redis's rejectCommand.
-func (c *client) reject(cmd *command, msg string) {
-	if c.multi != nil {
-		c.multi.failed = true
-	}
-	if cmd != nil && cmd.parent == nil && cmd.name == "exec" {
-		c.execAbort(msg)
-		return
-	}
-	c.err(msg)
-}
-
-// run takes the command's slot locks and calls its handler, recovering a
-// panic into an error reply so that one bad request cannot take the server
-// down. Inside EXEC the transaction holds the locks already.
-func (s *Server) run(c *client, cmd *command, args [][]byte) {
-	if c.inExec {
-		defer func() {
-			if r := recover(); r != nil {
-				s.log.warn("panic in %s: %v", cmd.fullName, r)
-				c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
-			}
-		}()
-		cmd.handler(s, c, args)
-		return
-	}
-	set := s.lockSet(c, cmd, args)
-	write := cmd.flags&flagWrite != 0
-	s.tab.Lock(set, write)
-	if write {
-		s.preserveSet(set)
-	}
-	defer func() {
-		s.tab.Unlock(set, write)
-		if r := recover(); r != nil {
-			s.log.warn("panic in %s: %v", cmd.fullName, r)
-			c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
-		}
-	}()
-	cmd.handler(s, c, args)
-}
-
-// lockSet returns the sorted shard indexes a command's keys live in.
-func (s *Server) lockSet(c *client, cmd *command, args [][]byte) shardlock.Set {
-	c.idx = s.keySlots(c, cmd, args, c.idx[:0])
-	return shardlock.NewSet(c.idx)
-}
-
-// keySlots appends the shard indexes of a command's keys in c's database:
-// its keys function, or the table's key positions.
-func (s *Server) keySlots(c *client, cmd *command, args [][]byte, idx []int) []int {
-	if cmd.keys != nil {
-		return cmd.keys(s, c, args, idx)
-	}
-	if cmd.first > 0 {
-		last := cmd.last
-		if last < 0 {
-			last += len(args)
-		}
-		for i := cmd.first; i <= last && i < len(args); i += cmd.step {
-			slot := s.tab.Index(c.db, args[i])
-			if i == cmd.first {
-				c.memoSlot(c.db, args[i], slot)
-			}
-			idx = append(idx, slot)
-		}
-	}
-	return idx
-}
-
-// cString is what C's "%.Ns" prints of b: up to the first NUL byte, at
-// most n bytes (Go's precision counts runes, not bytes).
-func cString(b []byte, n int) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	if len(b) > n {
-		b = b[:n]
-	}
-	return b
-}
-
-// unknownCommandText builds Redis's unknown-command error: the name cut at
-// 128 bytes, then each argument quoted and followed by a space, while the
-// list is shorter than 128 bytes, each cut to what is left of those 128.
-func unknownCommandText(args [][]byte) string {
-	var list []byte
-	for _, a := range args[1:] {
-		if len(list) >= 128 {
-			break
-		}
-		room := 128 - len(list)
-		list = append(list, '\'')
-		list = append(list, cString(a, room)...)
-		list = append(list, '\'', ' ')
-	}
-	return fmt.Sprintf(msgUnknownCommand, cString(args[0], 128), list)
 }

@@ -250,8 +250,12 @@ func lookupCommand(name []byte) *command {
 	return nil
 }
 
-// equalFold reports whether b is s, which is lower case, in any ASCII case.
+// equalFold reports whether b is s, which is lower case, in any ASCII case,
+// without allocating.
 func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
 		if c := b[i]; c != s[i] && !(c >= 'A' && c <= 'Z' && c+'a'-'A' == s[i]) {
 			return false

@@ -444,16 +444,16 @@ func (c *client) appendValues(dt dtype, p []byte) {
 		if c.resp3() {
 			switch dt.kind {
 			case kindInt:
-				c.int(readInt(q))
+				c.integer(readInt(q))
 				continue
 			case kindUint:
-				c.uint64(readUint(q))
+				c.unsigned(readUint(q))
 				continue
 			case kindBool:
 				if q[0] != 0 {
-					c.int(1)
+					c.integer(1)
 				} else {
-					c.int(0)
+					c.integer(0)
 				}
 				continue
 			case kindFloat:

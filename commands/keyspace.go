@@ -259,21 +259,6 @@ func (s *Server) copyKey(c *client, v *variable, dstDB int, dst []byte) *variabl
 	return s.store(c, dstDB, dst, r)
 }
 
-// setExpire changes v's expiry, keeping the volatile-key counts right.
-func (s *Server) setExpire(c *client, db int, key []byte, v *variable, at int64) {
-	if (v.expireAt != 0) != (at != 0) {
-		sh, _ := s.loc(c, db, key)
-		if at != 0 {
-			sh.Data.vols++
-			s.vols[db].Add(1)
-		} else {
-			sh.Data.vols--
-			s.vols[db].Add(-1)
-		}
-	}
-	v.expireAt = at
-}
-
 // modified records a change to key for WATCH and the save rules.
 func (s *Server) modified(db int, key []byte, n int64) {
 	s.persist.dirty.Add(n)
@@ -362,3 +347,5 @@ func (s *Server) walk(c *client, db int, write bool, fn func(sh *shard) bool) {
 		}
 	}
 }
+
+const shardSlots = shardlock.Slots

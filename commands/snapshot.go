@@ -2,9 +2,6 @@ package commands
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"io/fs"
 	"numkv/keytab"
 	"os"
 	"path/filepath"
@@ -298,9 +295,6 @@ func writeRecord(w *snapshotio.Writer, db int, key []byte, it *snapItem, val []b
 	return w.EndRecord()
 }
 
-// msgPersistenceOff answers SAVE and BGSAVE under --dbfilename "".
-const msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"
-
 // save runs one whole save in the calling goroutine.
 func (s *Server) save() error {
 	if s.cfg.DBFilename == "" {
@@ -325,13 +319,13 @@ func (s *Server) finishSave(snap *snapState, locked bool, dirty int64, pause tim
 	}
 	if err != nil {
 		s.log.warn("%s: %v", failed, err)
-		s.persist.lastStatus.Store(true)
+		s.persist.lastSaveFailed.Store(true)
 		return err
 	}
 	s.persist.dirty.Add(-dirty)
 	s.persist.lastSave.Store(time.Now().Unix())
 	s.persist.saves.Add(1)
-	s.persist.lastStatus.Store(false)
+	s.persist.lastSaveFailed.Store(false)
 	// Any successful save, SAVE's too, clears rdb_last_bgsave_status, as
 	// in Redis.
 	s.persist.lastBgFailed.Store(false)
@@ -380,422 +374,6 @@ func (s *Server) bgsave(held bool) bool {
 		s.persist.lastBgDuration.Store(time.Since(time.Unix(0, s.persist.bgStart.Load())).Milliseconds())
 	}()
 	return true
-}
-
-func cmdSave(s *Server, c *client, args [][]byte) {
-	if s.persist.inProgress.Load() {
-		c.err(msgBgsaveInProgress)
-		return
-	}
-	if s.cfg.DBFilename == "" {
-		c.err(msgPersistenceOff)
-		return
-	}
-	if err := s.save(); err != nil {
-		c.err("ERR") // Redis's reply to a failed SAVE; the log says why
-		return
-	}
-	c.ok()
-}
-
-func cmdBgsave(s *Server, c *client, args [][]byte) {
-	schedule := false
-	if len(args) == 2 {
-		if strings.ToLower(string(args[1])) != "schedule" {
-			c.err(msgSyntax)
-			return
-		}
-		schedule = true
-	} else if len(args) > 2 {
-		c.err(msgSyntax)
-		return
-	}
-	if s.cfg.DBFilename == "" {
-		c.err(msgPersistenceOff)
-		return
-	}
-	if !s.bgsave(c.allLocked) {
-		if schedule {
-			s.persist.scheduled.Store(true)
-			c.simple("Background saving scheduled")
-			return
-		}
-		c.err(msgBgsaveInProgress)
-		return
-	}
-	c.simple("Background saving started")
-}
-
-func cmdLastsave(s *Server, c *client, args [][]byte) { c.int(s.persist.lastSave.Load()) }
-
-// cmdShutdown saves (unless NOSAVE) and stops the server. A failed save
-// keeps the server running, as in Redis, unless FORCE. NOW has nothing to
-// skip: there are no replicas to wait for.
-func cmdShutdown(s *Server, c *client, args [][]byte) {
-	save, nosave, force := false, false, false
-	for _, a := range args[1:] {
-		switch strings.ToLower(string(a)) {
-		case "save":
-			save = true
-		case "nosave":
-			nosave = true
-		case "now":
-		case "force":
-			force = true
-		case "abort":
-			c.err("ERR No shutdown in progress.")
-			return
-		default:
-			c.err(msgSyntax)
-			return
-		}
-	}
-	if save && nosave {
-		c.err(msgSyntax)
-		return
-	}
-	if err := s.shutdown(!nosave, force); err != nil {
-		c.err(msgShutdownErr)
-		return
-	}
-	// Like Redis, the client sees the connection close, not a reply.
-	c.closeAfterReply = true
-}
-
-// shutdown saves when asked and persistence is on, then asks Run to stop.
-// If the save fails it returns the error and the server serves on, unless
-// force: then it exits anyway, leaving the previous snapshot in place.
-//
-// While the snapshot is still loading it never saves, whatever it was
-// asked, as Redis does: the keyspace is only part of the file, and saving it
-// would replace the snapshot with less.
-func (s *Server) shutdown(save, force bool) error {
-	s.shutdownMu.Lock()
-	defer s.shutdownMu.Unlock()
-	if s.closing.Load() || s.exitRequested() {
-		return nil
-	}
-	if s.loading.Load() {
-		s.log.warn("Shutdown requested while loading the snapshot: exiting without saving.")
-		s.exitOnce.Do(func() { close(s.exit) })
-		return nil
-	}
-	if s.persist.inProgress.Load() {
-		// Wait for the background save; the final save below supersedes it.
-		saveMu.Lock()
-		saveMu.Unlock()
-	}
-	if save && s.cfg.DBFilename != "" {
-		s.log.notice("Saving the final snapshot before exiting.")
-		if err := s.finalSave(); err != nil {
-			if !force {
-				s.log.warn("Error trying to save the DB, can't exit.")
-				return err
-			}
-			s.log.warn("Error trying to save the DB. Exit anyway.")
-		}
-	}
-	s.log.notice("numkv is now ready to exit, bye bye...")
-	s.exitOnce.Do(func() { close(s.exit) })
-	return nil
-}
-
-// exitRequested reports whether SHUTDOWN or a signal has asked Run to stop.
-func (s *Server) exitRequested() bool {
-	select {
-	case <-s.exit:
-		return true
-	default:
-		return false
-	}
-}
-
-// finalSave is the save before exiting. Unlike SAVE, it keeps every slot
-// locked from the cut until the file is written, so that no write is
-// acknowledged after the cut and then lost at exit: clients wait, as they
-// do while Redis's SHUTDOWN saves. On success it closes every connection
-// before it releases the locks, so that a command that was waiting for them
-// runs with nobody to acknowledge it to. On failure the server serves on.
-func (s *Server) finalSave() error {
-	saveMu.Lock()
-	defer saveMu.Unlock()
-	snap, dirty, pause := s.cutLocked()
-	defer s.tab.UnlockAll()
-	if err := s.finishSave(snap, true, dirty, pause, false); err != nil {
-		return err
-	}
-	s.disconnectAll()
-	return nil
-}
-
-// disconnectAll stops listening and closes every connection, without the
-// rest of Close, which waits for the cron, which may wait for a slot lock.
-func (s *Server) disconnectAll() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ln := range s.listeners {
-		ln.Close()
-	}
-	for _, c := range s.clients {
-		c.nc.Close()
-	}
-}
-
-// handleSignals turns SIGTERM and SIGINT into a shutdown with a save. A
-// save that fails leaves the server running, as in Redis; the next signal
-// tries again. A SIGINT while that shutdown still runs (a second Ctrl-C
-// during a long final save) exits at once without saving, as Redis does:
-// the snapshot on disk stays the previous complete one.
-func (s *Server) handleSignals(sig <-chan os.Signal) {
-	var busy atomic.Bool
-	for g := range sig {
-		if busy.Load() {
-			if g == syscall.SIGINT {
-				s.log.warn("You insist... exiting now.")
-				s.removeTemps(true)
-				s.forceExit(1) // not a clean shutdown
-			}
-			continue
-		}
-		s.log.notice("Received %s scheduling shutdown...", signalName(g))
-		busy.Store(true)
-		go func() {
-			defer busy.Store(false)
-			s.shutdown(true, false)
-		}()
-	}
-}
-
-// signalName is Redis's name for the shutdown signals.
-func signalName(g os.Signal) string {
-	switch g {
-	case syscall.SIGINT:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	}
-	return g.String()
-}
-
-// saveRulesDue reports whether a --save rule asks for a save now.
-func (s *Server) saveRulesDue(now time.Time) bool {
-	rules, _ := parseSaveRules(s.saveRules())
-	dirty := s.persist.dirty.Load()
-	since := now.Unix() - s.persist.lastSave.Load()
-	if s.persist.lastStatus.Load() && now.Unix()-s.persist.lastTry.Load() < 5 {
-		return false // after a failure, retry no sooner than Redis does
-	}
-	for _, r := range rules {
-		if dirty >= r.changes && since >= r.secs && dirty > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// saveCron runs the periodic save rules and scheduled BGSAVEs.
-func (s *Server) saveCron(now time.Time) {
-	if s.cfg.DBFilename == "" || s.loading.Load() || s.persist.inProgress.Load() || s.exitRequested() {
-		return
-	}
-	if s.persist.scheduled.Swap(false) || s.saveRulesDue(now) {
-		s.persist.lastTry.Store(now.Unix())
-		s.bgsave(false)
-	}
-}
-
-// errLoadAborted stops a load when SHUTDOWN or a signal asks to exit.
-var errLoadAborted = errors.New("commands: loading stopped: shutdown requested")
-
-// load reads the snapshot at start-up into the empty keyspace. A damaged
-// file is an error naming the file, offset, record and reason; the caller
-// exits without serving anything loaded half-way. A shutdown requested
-// meanwhile stops it with errLoadAborted.
-func (s *Server) load() error {
-	if s.cfg.DBFilename == "" {
-		return nil
-	}
-	s.removeStaleTemps()
-	path := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		s.log.notice("No snapshot at %s: starting empty.", path)
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("opening snapshot: %w", err)
-	}
-	defer f.Close()
-	var size int64 // unknown for a pipe
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		size = st.Size()
-	}
-	start := time.Now()
-	s.persist.loadStart.Store(start.Unix())
-	s.persist.loadTotal.Store(size)
-	pr := &progressReader{loaded: &s.persist.loadedSoFar, r: f, size: size, log: s.log, start: start, next: start.Add(time.Second), stop: s.exit}
-	// No buffer of our own: snapshotio buffers small reads and reads large
-	// blocks straight into their destination, so a second buffer would only
-	// add a copy of every byte.
-	rd, err := snapshotio.NewReader(pr, snapshotio.ReaderOptions{Path: path})
-	if err != nil {
-		return err
-	}
-	// Two stages on two cores: readSnapshot reads, checks and decodes
-	// blocks into a few reused buffers, while this goroutine copies them
-	// into the trees, whose fresh memory the kernel must fault in page by
-	// page. One after the other, they loaded 1 GiB at half the speed.
-	msgs := make(chan loadMsg, loadRing)
-	quit := make(chan struct{})
-	defer close(quit)
-	go readSnapshot(rd, msgs, quit)
-	var n, expired int64
-	// The record being loaded: its value collects in small until it
-	// outgrows an inline value, then in a tree builder.
-	var (
-		cur      *snapshotio.Record
-		tid      uint16
-		small    []byte
-		b        memtree.Builder
-		building bool
-	)
-	defer b.Discard() // what a failed load built so far
-	finish := func() {
-		if cur == nil {
-			return
-		}
-		var r keytab.Rec
-		var v *variable
-		if building {
-			r, v = newRecord(cur.Key, tid, -1)
-			b.Tree().MoveTo(v.tree())
-		} else {
-			r, v = newValue(cur.Key, tid, small)
-		}
-		v.expireAt = cur.ExpireAtMs
-		sh := s.tab.Shard(s.tab.Index(cur.DB, cur.Key))
-		sh.Lock()
-		if v.expireAt == 0 || v.expireAt > time.Now().UnixMilli() {
-			s.store(nil, cur.DB, cur.Key, r)
-		} else {
-			s.freeRec(r)
-			expired++
-		}
-		sh.Unlock()
-		cur, small, building = nil, small[:0], false
-		n++
-	}
-	for m := range msgs {
-		switch {
-		case m.err != nil:
-			return m.err
-		case m.rec != nil:
-			finish()
-			rec := m.rec
-			typ, err := recordType(rec)
-			if err == nil && rec.DB >= s.cfg.Databases {
-				err = fmt.Errorf("database %d, but --databases is %d", rec.DB, s.cfg.Databases)
-			}
-			var ok bool
-			if err == nil {
-				if tid, ok = internType(typ); !ok {
-					err = errors.New("more distinct element types than numkv can hold")
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("%s: record %d (key %q) ending at offset %d: %w", path, n, rec.Key, m.off, err)
-			}
-			cur = rec
-		default:
-			switch {
-			case building:
-				b.Write(m.data)
-			case len(small)+len(m.data) <= embedMax:
-				small = append(small, m.data...)
-			default:
-				b.Write(small)
-				b.Write(m.data)
-				building = true
-			}
-			m.ring <- m.buf
-		}
-	}
-	finish()
-	s.persist.dirty.Store(0)
-	s.persist.lastLoadLoaded.Store(n - expired)
-	s.persist.lastLoadExpired.Store(expired)
-	d := time.Since(start)
-	s.log.notice("DB loaded from disk: %d keys, %d bytes in %v (%.0f MB/s)", n, rd.Offset(), d.Round(time.Millisecond), float64(rd.Offset())/1e6/max(d.Seconds(), 1e-9))
-	return nil
-}
-
-// loadRing is how many block buffers the reading stage of load may fill
-// ahead of the building stage.
-const loadRing = 4
-
-// loadMsg is one step of the snapshot from the reading stage: a record's
-// header, a piece of its data in a ring buffer to hand back, or an error.
-// The channel closes after the trailer checked out.
-type loadMsg struct {
-	rec  *snapshotio.Record
-	off  int64 // the reader's offset after rec
-	data []byte
-	buf  []byte
-	ring chan []byte
-	err  error
-}
-
-// readSnapshot is load's reading stage: it reads every record and its
-// blocks, each straight into a buffer of the ring (snapshotio decodes a
-// whole block into a buffer of the block size), and sends them in order.
-// It stops early when quit closes.
-func readSnapshot(rd *snapshotio.Reader, out chan<- loadMsg, quit <-chan struct{}) {
-	defer close(out)
-	ring := make(chan []byte, loadRing)
-	for i := 0; i < loadRing; i++ {
-		ring <- make([]byte, rd.BlockSize())
-	}
-	send := func(m loadMsg) bool {
-		select {
-		case out <- m:
-			return true
-		case <-quit:
-			return false
-		}
-	}
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			send(loadMsg{err: err})
-			return
-		}
-		if !send(loadMsg{rec: rec, off: rd.Offset()}) {
-			return
-		}
-		for {
-			var buf []byte
-			select {
-			case buf = <-ring:
-			case <-quit:
-				return
-			}
-			k, err := rd.Read(buf)
-			if err == io.EOF {
-				ring <- buf
-				break
-			}
-			if err != nil {
-				send(loadMsg{err: err})
-				return
-			}
-			if !send(loadMsg{data: buf[:k], buf: buf, ring: ring}) {
-				return
-			}
-		}
-	}
 }
 
 // removeStaleTemps deletes the temporary snapshots that dead numkv
@@ -868,67 +446,33 @@ func processAlive(pid int) bool {
 	return !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
-// recordType rebuilds a variable's element type from a record.
-func recordType(rec *snapshotio.Record) (*elemType, error) {
-	dt, ok := parseDtype([]byte(rec.Dtype))
-	if !ok {
-		return nil, fmt.Errorf("unknown dtype %q", rec.Dtype)
-	}
-	for _, d := range rec.Shape {
-		if d < 1 {
-			return nil, fmt.Errorf("invalid shape %v", rec.Shape)
-		}
-	}
-	t := newElemType(dt, rec.Shape)
-	if t.size > 0 && rec.Length%int64(t.size) != 0 {
-		return nil, fmt.Errorf("length %d is not a multiple of the element size %d", rec.Length, t.size)
-	}
-	if t.dt.name == dtU8.name && len(t.shape) == 0 {
-		return u8Type, nil // plain strings share one type
-	}
-	return &t, nil
-}
+// persistence holds the save state the INFO persistence section reports.
+type persistence struct {
+	dirty          atomic.Int64 // changes since the last successful save
+	lastSave       atomic.Int64 // unix seconds of the last successful save
+	saves          atomic.Int64
+	inProgress     atomic.Bool
+	lastSaveFailed atomic.Bool // true when the last save failed
+	lastTry        atomic.Int64
+	scheduled      atomic.Bool
 
-// progressReader logs loading progress about once a second, and stops the
-// load with errLoadAborted once stop is closed.
-type progressReader struct {
-	r           io.Reader
-	size, done  int64         // size is 0 when unknown
-	loaded      *atomic.Int64 // done, for INFO from other goroutines
-	log         *logger
-	start, next time.Time
-	stop        <-chan struct{}
-}
+	lastBgFailed   atomic.Bool
+	lastBgDuration atomic.Int64 // milliseconds; -1 before the first BGSAVE
+	bgStart        atomic.Int64 // unix nanoseconds
+	lastPauseUs    atomic.Int64
 
-func (p *progressReader) Read(b []byte) (int, error) {
-	select {
-	case <-p.stop:
-		return 0, errLoadAborted
-	default:
-	}
-	n, err := p.r.Read(b)
-	p.done += int64(n)
-	p.loaded.Store(p.done)
-	if now := time.Now(); now.After(p.next) {
-		p.next = now.Add(time.Second)
-		rate := float64(p.done) / 1e6 / now.Sub(p.start).Seconds()
-		if p.size > 0 {
-			p.log.notice("Loading: %d of %d bytes (%.1f%%), %.0f MB/s", p.done, p.size, 100*float64(p.done)/float64(p.size), rate)
-		} else {
-			p.log.notice("Loading: %d bytes, %.0f MB/s", p.done, rate)
-		}
-	}
-	return n, err
-}
+	// The save being written: keys at its cut and keys written so far
+	// (current_save_keys_total and _processed); 0 between saves.
+	saveKeysTotal     atomic.Int64
+	saveKeysProcessed atomic.Int64
 
-// CheckFile verifies a snapshot file offline, like redis-check-rdb, and
-// prints a summary to w. It returns the process exit code.
-func CheckFile(path string, w io.Writer) int {
-	sum, err := snapshotio.CheckFile(path)
-	if err != nil {
-		fmt.Fprintf(w, "numkv check: %s: FAILED: %v\n", path, err)
-		return 1
-	}
-	fmt.Fprintf(w, "numkv check: %s: OK\n%s\n", path, sum)
-	return 0
+	// The last load at start-up: variables loaded, and those dropped
+	// because they had expired meanwhile.
+	lastLoadLoaded  atomic.Int64
+	lastLoadExpired atomic.Int64
+
+	// The snapshot being loaded at start-up, for INFO's loading_* fields.
+	loadStart   atomic.Int64 // unix seconds
+	loadTotal   atomic.Int64 // bytes, 0 when unknown (a pipe)
+	loadedSoFar atomic.Int64
 }

@@ -1,0 +1,200 @@
+package commands
+
+import (
+	"bytes"
+	"fmt"
+	"numkv/shardlock"
+	"strings"
+)
+
+// call runs one command through Redis 7.0's processCommand checks, in its
+// order: existence, arity, authentication, no_multi, memory, a failed
+// background save (MISCONF), loading; then
+// queues it inside MULTI or runs it. A refused command marks an open
+// transaction failed, and a refused EXEC aborts it.
+func (s *Server) call(c *client, args [][]byte) {
+	s.cmdsTotal.Add(1)
+	c.memo = keyMemo{} // it lives for one command: the next one's arguments may reuse the buffer
+	if equalFold(args[0], "host:") || equalFold(args[0], "post") {
+		// Redis's securityWarningCommand: an HTTP request sent to the port
+		// (cross-protocol scripting) gets no reply, only a closed connection.
+		s.log.warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
+		c.closeAfterReply = true
+		return
+	}
+	cmd := lookupCommand(args[0])
+	if cmd == nil {
+		c.reject(nil, unknownCommandText(args))
+		return
+	}
+	if cmd.subs != nil && len(args) >= 2 {
+		sub := cmd.subs[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			c.reject(nil, fmt.Sprintf(msgUnknownSubcommand, cString(args[1], 128), upper(args[0])))
+			return
+		}
+		cmd = sub
+	}
+	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
+		c.reject(cmd, fmt.Sprintf(msgWrongArgs, cmd.fullName))
+		return
+	}
+	if !c.authed && cmd.flags&flagNoAuth == 0 && s.requirePass() != "" {
+		c.reject(cmd, msgNoAuth)
+		return
+	}
+	if c.multi != nil && cmd.flags&flagNoMulti != 0 {
+		c.reject(cmd, msgNotInMulti)
+		return
+	}
+	isExec := cmd.handler != nil && cmd.name == "exec" && cmd.parent == nil
+	if maxMem := s.maxMemory(); maxMem > 0 {
+		deny := cmd.flags&flagDenyOOM != 0 || (isExec && c.multi != nil && c.multi.someQueued(flagDenyOOM, true))
+		if c.multi != nil && !(cmd.parent == nil && (isExec || cmd.name == "discard" || cmd.name == "quit" || cmd.name == "reset")) {
+			deny = true // queueing itself costs memory
+		}
+		if deny && s.usedMemory() > maxMem {
+			c.reject(cmd, msgOOM)
+			return
+		}
+	}
+	if s.writesDenied() {
+		write := cmd.flags&flagWrite != 0 || (isExec && c.multi != nil && c.multi.someQueued(flagWrite, true))
+		if write || (cmd.parent == nil && cmd.name == "ping") {
+			c.reject(cmd, msgMisconf)
+			return
+		}
+	}
+	if s.loading.Load() && (cmd.flags&flagLoading == 0 || (isExec && c.multi != nil && c.multi.someQueued(flagLoading, false))) {
+		c.reject(cmd, msgLoading)
+		return
+	}
+	if c.multi != nil && cmd.flags&flagNotQueued == 0 {
+		c.multi.queue(cmd, args)
+		c.queued()
+		return
+	}
+	s.run(c, cmd, args)
+}
+
+// someQueued reports whether a queued command has flag f (want true) or
+// lacks it (want false).
+func (m *multiState) someQueued(f cmdFlag, want bool) bool {
+	for _, q := range m.cmds {
+		if (q.cmd.flags&f != 0) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// reject answers a command dispatch refuses, as Redis's rejectCommand.
+func (c *client) reject(cmd *command, msg string) {
+	if c.multi != nil {
+		c.multi.failed = true
+	}
+	if cmd != nil && cmd.parent == nil && cmd.name == "exec" {
+		c.execAbort(msg)
+		return
+	}
+	c.err(msg)
+}
+
+// run takes the command's slot locks and calls its handler, recovering a
+// panic into an error reply so that one bad request cannot take the server
+// down. Inside EXEC the transaction holds the locks already.
+func (s *Server) run(c *client, cmd *command, args [][]byte) {
+	if c.inExec {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.warn("panic in %s: %v", cmd.fullName, r)
+				c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
+			}
+		}()
+		cmd.handler(s, c, args)
+		return
+	}
+	set := s.lockSet(c, cmd, args)
+	write := cmd.flags&flagWrite != 0
+	s.tab.Lock(set, write)
+	if write {
+		s.preserveSet(set)
+	}
+	defer func() {
+		s.tab.Unlock(set, write)
+		if r := recover(); r != nil {
+			s.log.warn("panic in %s: %v", cmd.fullName, r)
+			c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
+		}
+	}()
+	cmd.handler(s, c, args)
+}
+
+// lockSet returns the sorted shard indexes a command's keys live in.
+func (s *Server) lockSet(c *client, cmd *command, args [][]byte) shardlock.Set {
+	c.idx = s.keySlots(c, cmd, args, c.idx[:0])
+	return shardlock.NewSet(c.idx)
+}
+
+// keySlots appends the shard indexes of a command's keys in c's database:
+// its keys function, or the table's key positions.
+func (s *Server) keySlots(c *client, cmd *command, args [][]byte, idx []int) []int {
+	if cmd.keys != nil {
+		return cmd.keys(s, c, args, idx)
+	}
+	if cmd.first > 0 {
+		last := cmd.last
+		if last < 0 {
+			last += len(args)
+		}
+		for i := cmd.first; i <= last && i < len(args); i += cmd.step {
+			slot := s.tab.Index(c.db, args[i])
+			if i == cmd.first {
+				c.memoSlot(c.db, args[i], slot)
+			}
+			idx = append(idx, slot)
+		}
+	}
+	return idx
+}
+
+// writesDenied reports whether writes must fail with MISCONF, as Redis's
+// writeCommandsDeniedByDiskError: the last background save failed, save
+// rules are set, and stop-writes-on-bgsave-error is on. Any save that
+// succeeds lifts it. The common case costs one atomic load.
+func (s *Server) writesDenied() bool {
+	if !s.persist.lastBgFailed.Load() || !s.live.stopWrites.Load() {
+		return false
+	}
+	rules, _ := parseSaveRules(s.saveRules())
+	return len(rules) > 0
+}
+
+// cString is what C's "%.Ns" prints of b: up to the first NUL byte, at
+// most n bytes (Go's precision counts runes, not bytes).
+func cString(b []byte, n int) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) > n {
+		b = b[:n]
+	}
+	return b
+}
+
+// unknownCommandText builds Redis's unknown-command error: the name cut at
+// 128 bytes, then each argument quoted and followed by a space, while the
+// list is shorter than 128 bytes, each cut to what is left of those 128.
+func unknownCommandText(args [][]byte) string {
+	var list []byte
+	for _, a := range args[1:] {
+		if len(list) >= 128 {
+			break
+		}
+		room := 128 - len(list)
+		list = append(list, '\'')
+		list = append(list, cString(a, room)...)
+		list = append(list, '\'', ' ')
+	}
+	return fmt.Sprintf(msgUnknownCommand, cString(args[0], 128), list)
+}
