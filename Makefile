@@ -14,9 +14,10 @@ build: ## build ./numkv
 test-deps: ## install the apt packages the tests need, where missing
 	./scripts/install-test-deps.sh
 
-vet: ## go vet and gofmt
+vet: ## go vet, gofmt, and go.mod as go mod tidy leaves it
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l . | tee /dev/stderr)"
+	$(GO) mod tidy -diff
 
 test: test-deps vet ## run every test (installs what is missing first)
 	$(GO) test -race -short ./shardlock ./offheap ./memtree ./keytab ./snapshotio ./resp ./commands

@@ -201,15 +201,15 @@ func cmdCommandGetkeys(s *Server, c *client, args [][]byte) {
 		cmd = cmd.subs[strings.ToLower(string(rest[1]))]
 	}
 	if cmd == nil {
-		c.err("ERR Invalid command specified")
+		c.err(msgInvalidCommand)
 		return
 	}
 	if (cmd.arity > 0 && len(rest) != cmd.arity) || len(rest) < -cmd.arity {
-		c.err("ERR Invalid number of arguments specified for command")
+		c.err(msgGetkeysArity)
 		return
 	}
 	if cmd.first == 0 {
-		c.err("ERR The command has no key arguments")
+		c.err(msgNoKeyArguments)
 		return
 	}
 	last := cmd.last

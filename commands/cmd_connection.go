@@ -72,7 +72,7 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 	if len(args) >= 2 {
 		v, ok := resp.ParseInt(args[1]) // string2ll: "02" and "+2" are refused
 		if !ok {
-			c.err("ERR Protocol version is not an integer or out of range")
+			c.err(msgProtoVersion)
 			return
 		}
 		if v < 2 || v > 3 {
@@ -103,12 +103,12 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 			name, setName = args[i+1], true
 			i++
 		default:
-			c.err(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[i]))
+			c.err(fmt.Sprintf(msgHelloOption, args[i]))
 			return
 		}
 	}
 	if !authed {
-		c.err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.err(msgHelloNoAuth)
 		return
 	}
 	if setName {
@@ -202,7 +202,7 @@ func cmdClientGetname(s *Server, c *client, args [][]byte) {
 func cmdClientSetinfo(s *Server, c *client, args [][]byte) {
 	attr := strings.ToLower(string(args[2]))
 	if attr != "lib-name" && attr != "lib-ver" {
-		c.err(fmt.Sprintf("ERR Unrecognized option '%s'", args[2]))
+		c.err(fmt.Sprintf(msgUnrecognizedOpt, args[2]))
 		return
 	}
 	if !validClientText(args[3]) {
@@ -266,7 +266,7 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 			c.verbatim("")
 			return
 		default:
-			c.err(fmt.Sprintf("ERR Unknown client type '%s'", args[3]))
+			c.err(fmt.Sprintf(msgUnknownClientType, args[3]))
 			return
 		}
 	case len(args) > 3 && equalFold(args[2], "id"):
@@ -274,7 +274,7 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 		for _, a := range args[3:] {
 			n, ok := resp.ParseInt(a)
 			if !ok {
-				c.err("ERR Invalid client ID")
+				c.err(msgInvalidClientID)
 				return
 			}
 			ids = append(ids, n)

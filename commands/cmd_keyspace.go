@@ -88,7 +88,7 @@ func cmdTouch(s *Server, c *client, args [][]byte) {
 func (s *Server) rename(c *client, args [][]byte, nx bool) {
 	src, dst := args[1], args[2]
 	if s.lookup(c, c.db, src, true) == nil {
-		c.err(msgNoSuchKeyRedis)
+		c.err(msgNoSuchKey)
 		return
 	}
 	if string(src) == string(dst) {

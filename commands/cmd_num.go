@@ -6,7 +6,8 @@ import (
 	"slices"
 )
 
-// The NUM.* array commands (commands.md, "Array commands").
+// The NUM.* array commands, as the command contract defines them;
+// redis-compat.md ("NUM.* details") records the choices it leaves open.
 //
 // Every handler reports the first error in the contract's order:
 //  1. the arguments' syntax, left to right (dtype, shape, slice, index, the

@@ -1,6 +1,11 @@
 // Package commands is the numkv server: the connection loop, the single
 // command table that drives dispatch, arity checks, locking and COMMAND
-// replies, the handlers, and persistence wiring.
+// replies, the handlers, the keyspace and persistence. Its files are named
+// for their concern: server.go (listeners, connection loop), dispatch.go
+// (Redis's processCommand checks, locks), table.go, config.go (every
+// setting), keyspace.go, expire.go, snapshot.go (the cut and the writer),
+// load.go, lifecycle.go (Run, shutdown, signals, cron), info.go, msgs.go
+// (wire texts) and one cmd_<group>.go per command group.
 //
 // # Concurrency
 //
@@ -10,8 +15,9 @@
 // locks for read-only commands, write locks otherwise) in ascending order
 // before calling the handler and releases them before any network write.
 // Handlers therefore touch only keys whose slots are locked; whole-keyspace
-// commands (KEYS, SCAN, FLUSHDB, DBSIZE...) lock one slot at a time, and the
-// snapshot cut alone takes every slot.
+// commands (KEYS, SCAN, FLUSHDB, RANDOMKEY...) lock one slot at a time,
+// DBSIZE reads a per-database counter, and the snapshot cut alone takes
+// every slot.
 //
 // # Memory
 //
@@ -217,7 +223,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 		if int64(len(s.clients)) >= s.live.maxClients.Load() {
 			s.mu.Unlock()
 			s.rejected.Add(1)
-			nc.Write([]byte("-ERR max number of clients reached\r\n"))
+			nc.Write([]byte("-" + msgMaxClients + "\r\n"))
 			nc.Close()
 			continue
 		}
