@@ -11,7 +11,7 @@ import (
 // live off the heap, and large replies go out from the trees' chunks. What
 // the collector never sees, it never scans.
 func TestRequestPathAllocs(t *testing.T) {
-	if numRace {
+	if raceEnabled {
 		t.Skip("the race detector allocates on its own")
 	}
 	s, c := mustLocal(t)

@@ -394,7 +394,7 @@ func TestNumReadGrowsOnce(t *testing.T) {
 		if spare := cap(out) - len(out); spare > 64<<10 {
 			t.Errorf("%s: %d bytes of spare room", tc.args, spare)
 		}
-		if extra := int(after.TotalAlloc-before.TotalAlloc) - cap(out); extra > 64<<10 && !numRace {
+		if extra := int(after.TotalAlloc-before.TotalAlloc) - cap(out); extra > 64<<10 && !raceEnabled {
 			t.Errorf("%s: %d bytes allocated besides the reply", tc.args, extra)
 		}
 	}

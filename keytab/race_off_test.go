@@ -2,4 +2,4 @@
 
 package keytab
 
-const raceOn = false
+const raceEnabled = false

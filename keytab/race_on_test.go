@@ -2,6 +2,6 @@
 
 package keytab
 
-// raceOn scales the randomized tests down under the race detector, which
+// raceEnabled scales the randomized tests down under the race detector, which
 // slows them about tenfold.
-const raceOn = true
+const raceEnabled = true

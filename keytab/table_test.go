@@ -189,7 +189,7 @@ func TestRandomUniform(t *testing.T) {
 func TestMemory(t *testing.T) {
 	before := offheap.LiveBytes()
 	n := 100000
-	if testing.Short() || raceOn {
+	if testing.Short() || raceEnabled {
 		n = 10000
 	}
 	keys := make([][]byte, n)

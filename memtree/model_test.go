@@ -475,7 +475,7 @@ func TestModel(t *testing.T) {
 	if testing.Short() {
 		steps = 3000
 	}
-	if raceOn {
+	if raceEnabled {
 		steps /= 5
 	}
 	configs := []struct {

@@ -2,4 +2,4 @@
 
 package memtree
 
-const raceOn = false
+const raceEnabled = false

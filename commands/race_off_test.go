@@ -2,4 +2,4 @@
 
 package commands
 
-const numRace = false
+const raceEnabled = false
