@@ -3,8 +3,8 @@ package commands
 // The differential test: the same command sequences go, as raw bytes, to a
 // real redis-server 7.0 and to an in-process numkv, and the raw replies are
 // compared byte for byte. Randomized sessions come from a printed seed
-// (-diff.seed to replay one); deterministic cases for the protocol, AUTH
-// and maxmemory live in diff_cases_test.go.
+// (-diff.seed to replay one); deterministic cases for the protocol, WATCH,
+// AUTH, maxmemory, saves and the command table live in diff_cases_test.go.
 //
 // Replies that legitimately differ are compared loosely, each for a reason:
 //
@@ -13,7 +13,7 @@ package commands
 //	RANDOMKEY, OBJECT IDLETIME,
 //	MEMORY USAGE, TIME, INFO,
 //	CLIENT ID|INFO|LIST,
-//	LASTSAVE, BGSAVE           only the reply's type is compared
+//	LASTSAVE                   only the reply's type is compared
 //	HELLO                      the connection id is masked
 //	CONFIG GET                 sorted, and only the parameters numkv has;
 //	                           port, dir and dbfilename differ by set-up
