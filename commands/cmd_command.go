@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 )
@@ -54,14 +55,15 @@ func cmdCommandList(s *Server, c *client, args [][]byte) {
 	}
 }
 
-// findCommand resolves "name" or "container|sub" as COMMAND INFO/DOCS do.
-func findCommand(name string) *command {
-	top, sub, isSub := strings.Cut(strings.ToLower(name), "|")
-	cmd := commandIndex[top]
+// findCommand resolves "name" or "container|sub", in any case, as COMMAND
+// INFO/DOCS do.
+func findCommand(name []byte) *command {
+	top, sub, isSub := bytes.Cut(name, []byte("|"))
+	cmd := lookupCommand(top)
 	if cmd == nil || !isSub {
 		return cmd
 	}
-	return cmd.subs[sub]
+	return cmd.subcommand(sub)
 }
 
 func cmdCommandInfo(s *Server, c *client, args [][]byte) {
@@ -71,7 +73,7 @@ func cmdCommandInfo(s *Server, c *client, args [][]byte) {
 	}
 	c.array(len(args) - 2)
 	for _, a := range args[2:] {
-		if cmd := findCommand(string(a)); cmd != nil {
+		if cmd := findCommand(a); cmd != nil {
 			writeCommandInfo(c, cmd)
 		} else {
 			c.nullArray()
@@ -115,7 +117,7 @@ func writeCommandInfo(c *client, cmd *command) {
 func writeKeySpec(c *client, cmd *command) {
 	var kf []string
 	switch {
-	case cmd.name == "del" || cmd.name == "unlink":
+	case cmd.flags&flagDeletesKeys != 0:
 		kf = []string{"RM", "DELETE"}
 	case cmd.flags&flagWrite != 0:
 		kf = []string{"RW", "UPDATE"}
@@ -160,7 +162,7 @@ func cmdCommandDocs(s *Server, c *client, args [][]byte) {
 		cmds = topCommands()
 	} else {
 		for _, a := range args[2:] {
-			if cmd := findCommand(string(a)); cmd != nil {
+			if cmd := findCommand(a); cmd != nil {
 				cmds = append(cmds, cmd)
 			}
 		}
@@ -197,8 +199,8 @@ func writeCommandDocs(c *client, cmd *command) {
 func cmdCommandGetkeys(s *Server, c *client, args [][]byte) {
 	cmd := lookupCommand(args[2])
 	rest := args[2:]
-	if cmd != nil && cmd.subs != nil && len(rest) > 1 {
-		cmd = cmd.subs[strings.ToLower(string(rest[1]))]
+	if cmd != nil && len(cmd.sub) > 0 && len(rest) > 1 {
+		cmd = cmd.subcommand(rest[1])
 	}
 	if cmd == nil {
 		c.err(msgInvalidCommand)

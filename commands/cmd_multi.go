@@ -48,9 +48,10 @@ func cmdUnwatch(s *Server, c *client, args [][]byte) {
 // execLocks is the lock plan of a transaction: the union of the slots its
 // commands name, computed as each would be with the database SELECTs
 // before it leave current, plus the slots of the watched keys; write when
-// any command writes. all is set when a command walks the keyspace itself:
-// then EXEC takes every slot, after making sure every database the queue
-// can reach exists (LockAll cannot allocate one).
+// any command writes. all is set when a command walks the keyspace or
+// takes every slot lock itself (flagWalks, flagLocksAll): then EXEC takes
+// every slot, after making sure every database the queue can reach exists
+// (LockAll cannot allocate one).
 func (s *Server) execLocks(c *client) (set shardlock.Set, write, all bool) {
 	var idx []int
 	saved := c.db
@@ -59,11 +60,11 @@ func (s *Server) execLocks(c *client) (set shardlock.Set, write, all bool) {
 		if q.cmd.flags&flagWrite != 0 {
 			write = true
 		}
-		if q.cmd.walks || q.cmd.locksAll {
+		if q.cmd.flags&(flagWalks|flagLocksAll) != 0 {
 			all = true
 		}
 		idx = s.keySlots(c, q.cmd, q.args, idx)
-		if q.cmd.name == "select" {
+		if q.cmd.flags&flagSelectsDB != 0 {
 			if db, ok := s.dbIndex(q.args[1]); ok {
 				c.db = db
 				dbs[db] = true
@@ -149,7 +150,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 			// A BGSAVE earlier in the queue cut a save: the slots locked
 			// above were not preserved for it, so each later write
 			// preserves its own, as dispatch does outside EXEC.
-			if q.cmd.walks {
+			if q.cmd.flags&flagWalks != 0 {
 				s.preserveAll()
 			} else {
 				s.preserveSet(shardlock.NewSet(s.keySlots(c, q.cmd, q.args, nil)))
@@ -158,7 +159,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 		c.inExec = true
 		s.run(c, q.cmd, q.args)
 		c.inExec = false
-		cut = cut || q.cmd.locksAll
+		cut = cut || q.cmd.flags&flagLocksAll != 0
 	}
 	c.dirtyCAS.Store(false)
 }

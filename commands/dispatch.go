@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"numkv/shardlock"
-	"strings"
 )
 
 // call runs one command through Redis 7.0's processCommand checks, in its
@@ -27,8 +26,8 @@ func (s *Server) call(c *client, args [][]byte) {
 		c.reject(nil, unknownCommandText(args))
 		return
 	}
-	if cmd.subs != nil && len(args) >= 2 {
-		sub := cmd.subs[strings.ToLower(string(args[1]))]
+	if len(cmd.sub) > 0 && len(args) >= 2 {
+		sub := cmd.subcommand(args[1])
 		if sub == nil {
 			c.reject(nil, fmt.Sprintf(msgUnknownSubcommand, cString(args[1], 128), upper(args[0])))
 			return
@@ -47,10 +46,11 @@ func (s *Server) call(c *client, args [][]byte) {
 		c.reject(cmd, msgNotInMulti)
 		return
 	}
-	isExec := cmd.handler != nil && cmd.name == "exec" && cmd.parent == nil
+	// EXEC in a transaction answers for its queue as well.
+	runsQueue := c.multi != nil && cmd.flags&flagRunsQueue != 0
 	if maxMem := s.maxMemory(); maxMem > 0 {
-		deny := cmd.flags&flagDenyOOM != 0 || (isExec && c.multi != nil && c.multi.someQueued(flagDenyOOM, true))
-		if c.multi != nil && !(cmd.parent == nil && (isExec || cmd.name == "discard" || cmd.name == "quit" || cmd.name == "reset")) {
+		deny := cmd.flags&flagDenyOOM != 0 || (runsQueue && c.multi.someQueued(flagDenyOOM, true))
+		if c.multi != nil && cmd.flags&flagEndsMulti == 0 {
 			deny = true // queueing itself costs memory
 		}
 		if deny && s.usedMemory() > maxMem {
@@ -59,13 +59,13 @@ func (s *Server) call(c *client, args [][]byte) {
 		}
 	}
 	if s.writesDenied() {
-		write := cmd.flags&flagWrite != 0 || (isExec && c.multi != nil && c.multi.someQueued(flagWrite, true))
-		if write || (cmd.parent == nil && cmd.name == "ping") {
+		write := cmd.flags&flagWrite != 0 || (runsQueue && c.multi.someQueued(flagWrite, true))
+		if write || cmd.flags&flagHealthCheck != 0 {
 			c.reject(cmd, msgMisconf)
 			return
 		}
 	}
-	if s.loading.Load() && (cmd.flags&flagLoading == 0 || (isExec && c.multi != nil && c.multi.someQueued(flagLoading, false))) {
+	if s.loading.Load() && (cmd.flags&flagLoading == 0 || (runsQueue && c.multi.someQueued(flagLoading, false))) {
 		c.reject(cmd, msgLoading)
 		return
 	}
@@ -93,7 +93,7 @@ func (c *client) reject(cmd *command, msg string) {
 	if c.multi != nil {
 		c.multi.failed = true
 	}
-	if cmd != nil && cmd.parent == nil && cmd.name == "exec" {
+	if cmd != nil && cmd.flags&flagRunsQueue != 0 {
 		c.execAbort(msg)
 		return
 	}

@@ -7,6 +7,8 @@ import (
 
 type cmdFlag uint32
 
+// Redis's flags: a row states them in flagText, which COMMAND replies as it
+// stands, and init sets their bits from it (see flagNames).
 const (
 	flagWrite cmdFlag = 1 << iota
 	flagReadonly
@@ -15,8 +17,45 @@ const (
 	flagFast
 	flagNoAuth
 	flagLoading
-	flagNoMulti   // refused inside MULTI ("no_multi": SAVE, SHUTDOWN)
-	flagNotQueued // runs at once even inside MULTI (MULTI, EXEC, WATCH, ...)
+	flagNoMulti // refused inside MULTI ("no_multi": SAVE, SHUTDOWN)
+)
+
+// numkv's own bits: the behaviours Redis selects by comparing a command's
+// procedure (processCommand, execCommand), and numkv's locking. A row sets
+// them in its flags field; COMMAND never replies them.
+const (
+	// flagNotQueued: runs at once even inside MULTI, as processCommand
+	// lists them (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET).
+	flagNotQueued cmdFlag = 1 << (16 + iota)
+	// flagRunsQueue: runs the transaction's queue (EXEC). Dispatch refuses
+	// it for what it would refuse a queued command for, and a refusal
+	// aborts the transaction.
+	flagRunsQueue
+	// flagEndsMulti: ends an open transaction (EXEC, DISCARD, QUIT, RESET),
+	// so over maxmemory it is not refused for the memory queueing costs.
+	flagEndsMulti
+	// flagHealthCheck: refused with MISCONF as a write is while disk
+	// writes fail (PING), so that a client's health check sees it.
+	flagHealthCheck
+	// flagDeletesKeys: removes its keys (DEL, UNLINK); its key spec says
+	// RM DELETE.
+	flagDeletesKeys
+	// flagSelectsDB: the first argument names the database that the keys
+	// of the commands queued after it live in (SELECT); EXEC plans its
+	// locks with it.
+	flagSelectsDB
+	// flagWalks: the handler visits the keyspace slot by slot itself (KEYS,
+	// SCAN, FLUSHDB...). EXEC runs a queue holding one under LockAll, and
+	// the handler then takes no slot lock (client.allLocked).
+	flagWalks
+	// flagLocksAll: the handler takes every slot lock itself (the snapshot
+	// cut of BGSAVE). EXEC runs a queue holding one under LockAll, so that
+	// the transaction stays atomic, and the handler cuts with the locks it
+	// holds (client.allLocked).
+	flagLocksAll
+
+	ownFlags = flagNotQueued | flagRunsQueue | flagEndsMulti | flagHealthCheck |
+		flagDeletesKeys | flagSelectsDB | flagWalks | flagLocksAll
 )
 
 // flagNames maps Redis's COMMAND flag names to the bits dispatch uses. Flags
@@ -30,37 +69,31 @@ var flagNames = map[string]cmdFlag{
 type handler func(s *Server, c *client, args [][]byte)
 
 // command is one row of the command table, the single source of truth for
-// dispatch, arity errors, locking, COMMAND and redis-compat.md.
+// dispatch, arity errors, locking, COMMAND, redis-compat.md and the
+// differential test's coverage.
 type command struct {
 	name     string // lower case
 	arity    int    // n: exactly n arguments with the name; -n: at least n
 	flagText string // Redis's flags, space separated, as COMMAND replies them
-	first    int    // first key argument, 0 for none
-	last     int    // last key argument; negative counts from the end
-	step     int
-	acl      string // ACL categories, space separated, without '@'
-	group    string // COMMAND DOCS group
-	since    string
-	summary  string
-	handler  handler
+	// flags holds numkv's own bits (ownFlags) as the row sets them; init
+	// adds the bits of flagText's Redis flags.
+	flags   cmdFlag
+	first   int // first key argument, 0 for none
+	last    int // last key argument; negative counts from the end
+	step    int
+	acl     string // ACL categories, space separated, without '@'
+	group   string // COMMAND DOCS group
+	since   string
+	summary string
+	handler handler
 	// keys, when set, replaces first/last/step for locking: for commands
 	// whose keys are not a plain range (or live in another database).
 	keys func(s *Server, c *client, args [][]byte, idx []int) []int
-	sub  []*command // subcommands of a container command
-	// walks marks handlers that visit the keyspace slot by slot themselves
-	// (KEYS, SCAN, FLUSHDB...): EXEC runs a queue holding one under
-	// LockAll, and the handler then takes no slot lock (client.allLocked).
-	walks bool
-	// locksAll marks handlers that take every slot lock themselves (the
-	// snapshot cut of BGSAVE). EXEC runs a queue holding one under LockAll,
-	// so that the transaction stays atomic, and the handler cuts with the
-	// locks it holds (client.allLocked).
-	locksAll bool
+	// sub holds the subcommands of a container command, in the order
+	// COMMAND replies them; subcommand looks one up.
+	sub []*command
 
-	flags    cmdFlag
 	fullName string // "client|setname" for subcommands
-	parent   *command
-	subs     map[string]*command
 }
 
 // The table. Rows are grouped as COMMAND DOCS groups them. Flags, arity and
@@ -68,13 +101,13 @@ type command struct {
 // redis-cli's hints work.
 var commandTable = []*command{
 	// connection
-	{name: "ping", arity: -1, flagText: "fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Replies PONG, or echoes the argument.", handler: cmdPing},
+	{name: "ping", arity: -1, flagText: "fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Replies PONG, or echoes the argument.", handler: cmdPing, flags: flagHealthCheck},
 	{name: "echo", arity: 2, flagText: "loading stale fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Replies the argument.", handler: cmdEcho},
 	{name: "hello", arity: -1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "6.0.0", summary: "Switches the protocol (2 or 3), optionally authenticates and names the connection.", handler: cmdHello},
 	{name: "auth", arity: -2, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Authenticates the connection.", handler: cmdAuth},
-	{name: "select", arity: 2, flagText: "loading stale fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Changes the selected database.", handler: cmdSelect},
-	{name: "quit", arity: -1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Closes the connection after replying OK.", handler: cmdQuit},
-	{name: "reset", arity: 1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "6.2.0", summary: "Resets the connection's state.", handler: cmdReset},
+	{name: "select", arity: 2, flagText: "loading stale fast", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Changes the selected database.", handler: cmdSelect, flags: flagSelectsDB},
+	{name: "quit", arity: -1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "1.0.0", summary: "Closes the connection after replying OK.", handler: cmdQuit, flags: flagNotQueued | flagEndsMulti},
+	{name: "reset", arity: 1, flagText: "noscript loading stale fast no_auth allow_busy", acl: "fast connection", group: "connection", since: "6.2.0", summary: "Resets the connection's state.", handler: cmdReset, flags: flagNotQueued | flagEndsMulti},
 	{name: "client", arity: -2, acl: "slow", group: "connection", since: "2.4.0", summary: "A container for client connection commands.", sub: []*command{
 		{name: "id", arity: 2, flagText: "noscript loading stale", acl: "slow connection", since: "5.0.0", summary: "Returns the connection's unique id.", handler: cmdClientID},
 		{name: "setname", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "2.6.9", summary: "Names the connection.", handler: cmdClientSetname},
@@ -97,8 +130,8 @@ var commandTable = []*command{
 	}},
 	{name: "time", arity: 1, flagText: "loading stale fast", acl: "fast", group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime},
 	{name: "dbsize", arity: 1, flagText: "readonly fast", acl: "keyspace read fast", group: "server", since: "1.0.0", summary: "Returns the number of keys in the database.", handler: cmdDbsize},
-	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb, walks: true},
-	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall, walks: true},
+	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb, flags: flagWalks},
+	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall, flags: flagWalks},
 	{name: "config", arity: -2, acl: "slow", group: "server", since: "2.0.0", summary: "A container for server configuration commands.", sub: []*command{
 		{name: "get", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Returns the effective values of configuration parameters.", handler: cmdConfigGet},
 		{name: "set", arity: -4, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Sets configuration parameters in-flight.", handler: cmdConfigSet},
@@ -107,7 +140,7 @@ var commandTable = []*command{
 		{name: "help", arity: 2, flagText: "loading stale", acl: "slow", since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: cmdConfigHelp},
 	}},
 	{name: "save", arity: 1, flagText: "admin noscript no_async_loading no_multi", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot and replies when it is on disk.", handler: cmdSave},
-	{name: "bgsave", arity: -1, flagText: "admin noscript no_async_loading", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot in the background from copy-on-write clones.", handler: cmdBgsave, locksAll: true},
+	{name: "bgsave", arity: -1, flagText: "admin noscript no_async_loading", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot in the background from copy-on-write clones.", handler: cmdBgsave, flags: flagLocksAll},
 	{name: "lastsave", arity: 1, flagText: "loading stale fast", acl: "admin fast dangerous", group: "server", since: "1.0.0", summary: "Returns the unix time of the last successful save.", handler: cmdLastsave},
 	{name: "shutdown", arity: -1, flagText: "admin noscript loading stale no_multi allow_busy", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Saves (unless NOSAVE) and stops the server.", handler: cmdShutdown},
 
@@ -141,13 +174,13 @@ var commandTable = []*command{
 	{name: "bitcount", arity: -2, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read bitmap slow", group: "bitmap", since: "2.6.0", summary: "Counts the set bits of a byte or bit range.", handler: cmdBitcount},
 
 	// generic (keyspace)
-	{name: "del", arity: -2, flagText: "write", first: 1, last: -1, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Deletes keys.", handler: cmdDel},
-	{name: "unlink", arity: -2, flagText: "write fast", first: 1, last: -1, step: 1, acl: "keyspace write fast", group: "generic", since: "4.0.0", summary: "Deletes keys; memory is reclaimed in the background.", handler: cmdDel},
+	{name: "del", arity: -2, flagText: "write", first: 1, last: -1, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Deletes keys.", handler: cmdDel, flags: flagDeletesKeys},
+	{name: "unlink", arity: -2, flagText: "write fast", first: 1, last: -1, step: 1, acl: "keyspace write fast", group: "generic", since: "4.0.0", summary: "Deletes keys; memory is reclaimed in the background.", handler: cmdDel, flags: flagDeletesKeys},
 	{name: "exists", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Counts how many of the keys exist.", handler: cmdExists},
 	{name: "type", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Returns string for every variable, none for a missing key.", handler: cmdType},
-	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys, walks: true},
-	{name: "scan", arity: -2, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "2.8.0", summary: "Iterates the keys, a few slots per call.", handler: cmdScan, walks: true},
-	{name: "randomkey", arity: 1, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "1.0.0", summary: "Returns a random key.", handler: cmdRandomkey, walks: true},
+	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys, flags: flagWalks},
+	{name: "scan", arity: -2, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "2.8.0", summary: "Iterates the keys, a few slots per call.", handler: cmdScan, flags: flagWalks},
+	{name: "randomkey", arity: 1, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "1.0.0", summary: "Returns a random key.", handler: cmdRandomkey, flags: flagWalks},
 	{name: "touch", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "3.2.1", summary: "Counts the keys that exist and marks them used.", handler: cmdTouch},
 	{name: "rename", arity: 3, flagText: "write", first: 1, last: 2, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Renames a key, replacing the destination.", handler: cmdRename},
 	{name: "renamenx", arity: 3, flagText: "write fast", first: 1, last: 2, step: 1, acl: "keyspace write fast", group: "generic", since: "1.0.0", summary: "Renames a key only when the new name is free.", handler: cmdRenamenx},
@@ -176,10 +209,10 @@ var commandTable = []*command{
 	}},
 
 	// transactions
-	{name: "multi", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "1.2.0", summary: "Starts a transaction.", handler: cmdMulti},
-	{name: "exec", arity: 1, flagText: "noscript loading stale skip_slowlog", acl: "slow transaction", group: "transactions", since: "1.2.0", summary: "Runs the queued commands atomically.", handler: cmdExec},
-	{name: "discard", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "2.0.0", summary: "Discards a transaction.", handler: cmdDiscard},
-	{name: "watch", arity: -2, flagText: "noscript loading stale fast allow_busy", first: 1, last: -1, step: 1, acl: "fast transaction", group: "transactions", since: "2.2.0", summary: "Makes the next EXEC fail if one of the keys changes.", handler: cmdWatch},
+	{name: "multi", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "1.2.0", summary: "Starts a transaction.", handler: cmdMulti, flags: flagNotQueued},
+	{name: "exec", arity: 1, flagText: "noscript loading stale skip_slowlog", acl: "slow transaction", group: "transactions", since: "1.2.0", summary: "Runs the queued commands atomically.", handler: cmdExec, flags: flagNotQueued | flagRunsQueue | flagEndsMulti},
+	{name: "discard", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "2.0.0", summary: "Discards a transaction.", handler: cmdDiscard, flags: flagNotQueued | flagEndsMulti},
+	{name: "watch", arity: -2, flagText: "noscript loading stale fast allow_busy", first: 1, last: -1, step: 1, acl: "fast transaction", group: "transactions", since: "2.2.0", summary: "Makes the next EXEC fail if one of the keys changes.", handler: cmdWatch, flags: flagNotQueued},
 	{name: "unwatch", arity: 1, flagText: "noscript loading stale fast allow_busy", acl: "fast transaction", group: "transactions", since: "2.2.0", summary: "Forgets every watched key.", handler: cmdUnwatch},
 	// numkv's array commands. Key positions are ordinary, so cluster clients
 	// route them like any single-key Redis command.
@@ -195,17 +228,15 @@ var commandTable = []*command{
 }
 
 var (
-	commandIndex = map[string]*command{}
 	// commandsByLen holds the commands by the length of their name, the
 	// first thing lookupCommand compares: cheaper than hashing the name.
 	commandsByLen  [32][]*command
-	sortedCommands []*command
+	sortedCommands []*command // commandTable sorted by name, as COMMAND lists it
 )
 
 func init() {
 	for _, cmd := range commandTable {
 		finishCommand(cmd, nil)
-		commandIndex[cmd.name] = cmd
 		commandsByLen[len(cmd.name)] = append(commandsByLen[len(cmd.name)], cmd)
 	}
 	sortedCommands = slices.Clone(commandTable)
@@ -214,7 +245,6 @@ func init() {
 
 func finishCommand(cmd, parent *command) {
 	cmd.fullName = cmd.name
-	cmd.parent = parent
 	if parent != nil {
 		cmd.fullName = parent.name + "|" + cmd.name
 		cmd.group = parent.group
@@ -222,18 +252,8 @@ func finishCommand(cmd, parent *command) {
 	for _, f := range strings.Fields(cmd.flagText) {
 		cmd.flags |= flagNames[f]
 	}
-	switch cmd.name {
-	case "multi", "exec", "discard", "watch", "quit", "reset":
-		if parent == nil {
-			cmd.flags |= flagNotQueued // as Redis's processCommand lists them
-		}
-	}
-	if len(cmd.sub) > 0 {
-		cmd.subs = map[string]*command{}
-		for _, sc := range cmd.sub {
-			finishCommand(sc, cmd)
-			cmd.subs[sc.name] = sc
-		}
+	for _, sc := range cmd.sub {
+		finishCommand(sc, cmd)
 	}
 }
 
@@ -245,6 +265,17 @@ func lookupCommand(name []byte) *command {
 	for _, cmd := range commandsByLen[len(name)] {
 		if equalFold(name, cmd.name) {
 			return cmd
+		}
+	}
+	return nil
+}
+
+// subcommand finds one of cmd's subcommands by name in any case without
+// allocating.
+func (cmd *command) subcommand(name []byte) *command {
+	for _, sc := range cmd.sub {
+		if equalFold(name, sc.name) {
+			return sc
 		}
 	}
 	return nil
