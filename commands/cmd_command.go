@@ -76,7 +76,7 @@ func cmdCommandInfo(s *Server, c *client, args [][]byte) {
 		if cmd := findCommand(a); cmd != nil {
 			writeCommandInfo(c, cmd)
 		} else {
-			c.nullArray()
+			c.null() // Redis's addReplyNull: $-1 in RESP2, _ in RESP3
 		}
 	}
 }

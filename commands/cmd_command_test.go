@@ -16,6 +16,6 @@ func TestCommandIntrospection(t *testing.T) {
 		{"COMMAND GETKEYS get", errReply(fmt.Sprintf(msgWrongArgs, "command|getkeys"))},
 		{"COMMAND GETKEYS get a b", errReply(msgGetkeysArity)},
 		{"COMMAND GETKEYS ping x", errReply(msgNoKeyArguments)},
-		{"COMMAND INFO nosuch", "*1\r\n*-1\r\n"},
+		{"COMMAND INFO nosuch", "*1\r\n$-1\r\n"},
 	})
 }
