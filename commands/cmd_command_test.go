@@ -8,8 +8,8 @@ import (
 // TestCommandIntrospection checks COMMAND COUNT against the table and
 // COMMAND GETKEYS's replies and errors, as redis-server 7.0.15 gives them.
 func TestCommandIntrospection(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"COMMAND COUNT", intReply(len(topCommands()))},
 		{"COMMAND GETKEYS mset a 1 b 2", bulks("a", "b")},
 		{"COMMAND GETKEYS nosuch a", errReply(msgInvalidCommand)},

@@ -6,8 +6,8 @@ import "testing"
 // texts, each as redis-server 7.0.15 answers it (the differential test
 // compares the rest).
 func TestConnectionCommands(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"PING", "+PONG\r\n"},
 		{"PING hi", "$2\r\nhi\r\n"},
 		{"ECHO x", "$1\r\nx\r\n"},
@@ -33,7 +33,7 @@ func TestConnectionCommands(t *testing.T) {
 func TestHelloNeedsAuth(t *testing.T) {
 	_, addr := mustNumkv(t, func(cfg *Config) { cfg.RequirePass = "pw" })
 	c := mustDial(t, addr)
-	runNumSteps(t, c, []numStep{
+	runExchanges(t, c, []exchange{
 		{"HELLO 2", errReply(msgHelloNoAuth)},
 		{"GET a", errReply(msgNoAuth)},
 		{"AUTH nope", errReply(msgWrongPass)},

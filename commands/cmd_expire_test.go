@@ -1,6 +1,9 @@
 package commands
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseExpireFlags(t *testing.T) {
 	for _, c := range []struct {
@@ -19,7 +22,7 @@ func TestParseExpireFlags(t *testing.T) {
 		{"EXPIRE k 1 NX foo", expireFlags{}, "ERR Unsupported option foo"},
 		{"EXPIRE k 1 GT LT foo", expireFlags{}, "ERR Unsupported option foo"}, // options are read first
 	} {
-		got, msg := parseExpireFlags(argvOf(c.args))
+		got, msg := parseExpireFlags(argv(strings.Fields(c.args)...))
 		if msg != c.msg || (msg == "" && got != c.want) {
 			t.Errorf("%s: %+v %q, want %+v %q", c.args, got, msg, c.want, c.msg)
 		}

@@ -42,7 +42,7 @@ func TestParseScan(t *testing.T) {
 		{"SCAN 0 FOO 1", 0, "", "", msgSyntax},
 		{"SCAN x", 0, "", "", msgInvalidCursor},
 	} {
-		got, msg := parseScan(argvOf(c.args))
+		got, msg := parseScan(argv(strings.Fields(c.args)...))
 		if msg != c.msg || (msg == "" && (got.count != c.count || string(got.match) != c.match || string(got.typ) != c.typ)) {
 			t.Errorf("%s: %+v %q", c.args, got, msg)
 		}

@@ -3,23 +3,14 @@ package commands
 import (
 	"fmt"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
 	"numkv/resp"
 )
 
-// mustNumServer starts an in-process server on 127.0.0.1:0 that never
-// saves on its own and returns a raw RESP connection to it.
-func mustNumServer(t *testing.T) *rconn {
-	t.Helper()
-	_, addr := mustNumkv(t)
-	return mustDial(t, addr)
-}
-
 func TestNumSmoke(t *testing.T) {
-	c := mustNumServer(t)
+	c := mustConn(t)
 	for _, step := range []struct{ cmd, want string }{
 		{"NUM.CREATE a i32", "+OK\r\n"},
 		{"NUM.APPEND a VALUES 1 2 3 -4", ":4\r\n"},
@@ -31,56 +22,8 @@ func TestNumSmoke(t *testing.T) {
 	}
 }
 
-// numArgs splits a test command on spaces; a field in double quotes is a Go
-// string literal, for empty and binary arguments.
-func numArgs(t *testing.T, s string) []string {
-	t.Helper()
-	var out []string
-	for _, f := range strings.Fields(s) {
-		if strings.HasPrefix(f, `"`) {
-			u, err := strconv.Unquote(f)
-			if err != nil {
-				t.Fatalf("bad literal %s in %q", f, s)
-			}
-			f = u
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-type numStep struct{ cmd, want string }
-
-func runNumSteps(t *testing.T, c *rconn, steps []numStep) {
-	t.Helper()
-	for _, st := range steps {
-		if got := c.do(numArgs(t, st.cmd)...); got != st.want {
-			t.Errorf("%s\n got %q\nwant %q", st.cmd, got, st.want)
-		}
-	}
-}
-
-// bulks is the RESP2 array of bulk strings.
-func bulks(items ...string) string {
-	s := fmt.Sprintf("*%d\r\n", len(items))
-	for _, it := range items {
-		s += fmt.Sprintf("$%d\r\n%s\r\n", len(it), it)
-	}
-	return s
-}
-
-func errReply(s string) string { return "-" + s + "\r\n" }
-
-const (
-	okReply   = "+OK\r\n"
-	nullBulk  = "$-1\r\n"
-	nullArray = "*-1\r\n"
-)
-
-func intReply(n int) string { return fmt.Sprintf(":%d\r\n", n) }
-
 func TestNumCreateAndInfo(t *testing.T) {
-	c := mustNumServer(t)
+	c := mustConn(t)
 	info := func(dtype, numpy string, shape []int, length, bytes, elem int) string {
 		s := "*12\r\n$5\r\ndtype\r\n" + fmt.Sprintf("$%d\r\n%s\r\n", len(dtype), dtype) + "$5\r\nshape\r\n"
 		s += fmt.Sprintf("*%d\r\n", len(shape))
@@ -91,7 +34,7 @@ func TestNumCreateAndInfo(t *testing.T) {
 			"$13\r\nelement_bytes\r\n" + intReply(elem) + fmt.Sprintf("$5\r\nnumpy\r\n$%d\r\n%s\r\n", len(numpy), numpy)
 		return s
 	}
-	runNumSteps(t, c, []numStep{
+	runExchanges(t, c, []exchange{
 		{"NUM.CREATE", errReply("ERR wrong number of arguments for 'num.create' command")},
 		{"NUM.CREATE k", errReply("ERR wrong number of arguments for 'num.create' command")},
 		{"NUM.CREATE k f99", errReply("ERR unknown dtype 'f99'")},
@@ -127,8 +70,8 @@ func TestNumCreateAndInfo(t *testing.T) {
 }
 
 func TestNumReadWrite(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"NUM.READ", errReply("ERR wrong number of arguments for 'num.read' command")},
 		{"NUM.READ nope", nullBulk},
 		{"NUM.READ nope VALUES", nullArray},
@@ -204,8 +147,8 @@ func TestNumReadWrite(t *testing.T) {
 }
 
 func TestNumInsertAppendRemove(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"NUM.INSERT nope 0", errReply("ERR wrong number of arguments for 'num.insert' command")},
 		{"NUM.INSERT nope x VALUES 1", errReply(msgNotInt)},
 		{"NUM.INSERT nope 0:1 VALUES 1", errReply(msgNotInt)},
@@ -257,8 +200,8 @@ func TestNumInsertAppendRemove(t *testing.T) {
 }
 
 func TestNumGatherAndOpaque(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"NUM.GATHER nope", errReply("ERR wrong number of arguments for 'num.gather' command")},
 		{"NUM.GATHER nope 0 x", errReply(msgNotInt)},
 		{"NUM.GATHER nope 0 VALUES 1", errReply(msgNotInt)},
@@ -303,9 +246,9 @@ func TestNumGatherAndOpaque(t *testing.T) {
 }
 
 func TestNumRESP3(t *testing.T) {
-	c := mustNumServer(t)
+	c := mustConn(t)
 	c.do("HELLO", "3")
-	runNumSteps(t, c, []numStep{
+	runExchanges(t, c, []exchange{
 		{"NUM.READ nope", "_\r\n"},
 		{"NUM.READ nope VALUES", "_\r\n"},
 		{"NUM.INFO nope", "_\r\n"},
@@ -332,38 +275,6 @@ func TestNumRESP3(t *testing.T) {
 	})
 }
 
-// mustNumVar stores a variable of n elements of type t with bytes i%251 at
-// key in db 0 of a server that is not listening, and returns a client for
-// calling handlers directly.
-func mustNumVar(t testing.TB, key string, typ elemType, n int) (*Server, *client) {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.DBFilename, cfg.Save = "", ""
-	s, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tid, _ := internType(&typ)
-	r, v := newRecord([]byte(key), tid, -1)
-	chunk := make([]byte, 1<<20)
-	for i := range chunk {
-		chunk[i] = byte(i % 251)
-	}
-	for left := n * typ.size; left > 0; left -= len(chunk) {
-		v.tree().Append(chunk[:min(left, len(chunk))])
-	}
-	s.store(nil, 0, []byte(key), r)
-	return s, &client{s: s}
-}
-
-func byteArgs(s ...string) [][]byte {
-	out := make([][]byte, len(s))
-	for i, a := range s {
-		out[i] = []byte(a)
-	}
-	return out
-}
-
 // TestNumReadGrowsOnce checks that a 64 MiB NUM.READ reply is sized once:
 // no spare room and nothing allocated besides it, whatever the step.
 func TestNumReadGrowsOnce(t *testing.T) {
@@ -379,7 +290,7 @@ func TestNumReadGrowsOnce(t *testing.T) {
 		{[]string{"NUM.READ", "big", "-4096:"}, 4096 * 8},
 		{[]string{"NUM.GATHER", "big", "5", "6", "7", "-1", "3"}, 5 * 8},
 	} {
-		args := byteArgs(tc.args...)
+		args := argv(tc.args...)
 		handler := lookupCommand(args[0]).handler
 		c.w = resp.Writer{} // a fresh buffer, so that the reply grows from nothing
 		var before, after runtime.MemStats
@@ -400,11 +311,11 @@ func TestNumReadGrowsOnce(t *testing.T) {
 	}
 	// The bytes themselves: a reversed read is the forward read reversed.
 	c.w = resp.Writer{}
-	cmdNumRead(s, c, byteArgs("NUM.READ", "big", "-3:"))
+	cmdNumRead(s, c, argv("NUM.READ", "big", "-3:"))
 	out := c.w.Bytes()
 	fwd := out[len("$24\r\n") : len(out)-2]
 	c.w = resp.Writer{}
-	cmdNumRead(s, c, byteArgs("NUM.READ", "big", ":-4:-1"))
+	cmdNumRead(s, c, argv("NUM.READ", "big", ":-4:-1"))
 	out = c.w.Bytes()
 	rev := out[len("$24\r\n") : len(out)-2]
 	for i := 0; i < 3; i++ {
@@ -419,7 +330,7 @@ func BenchmarkNumRead(b *testing.B) {
 		s, c := mustNumVar(b, "v", *u8Type, n)
 		for _, sl := range []string{":", "::-1"} {
 			b.Run(fmt.Sprintf("%d/%s", n, sl), func(b *testing.B) {
-				args := byteArgs("NUM.READ", "v", sl)
+				args := argv("NUM.READ", "v", sl)
 				b.SetBytes(int64(n))
 				b.ReportAllocs()
 				b.ResetTimer()
@@ -459,7 +370,7 @@ func TestParseCreate(t *testing.T) {
 		{"NUM.CREATE k V01", "ERR unknown dtype 'V01'"},
 		{"NUM.CREATE k V1048576", "V1048576 [] 1048576 1"},
 	} {
-		typ, msg := parseCreate(byteArgs(strings.Fields(tc.args)...))
+		typ, msg := parseCreate(argv(strings.Fields(tc.args)...))
 		got := msg
 		if msg == "" {
 			got = fmt.Sprintf("%s %v %d %d", typ.dt.name, typ.shape, typ.size, typ.count)
@@ -486,7 +397,7 @@ func TestParseRead(t *testing.T) {
 		{"NUM.READ k 1 VALUES 2", msgSyntax},
 		{"NUM.READ k ::0", msgStepZero},
 	} {
-		a, msg := parseRead(byteArgs(strings.Fields(tc.args)...))
+		a, msg := parseRead(argv(strings.Fields(tc.args)...))
 		got := msg
 		if msg == "" {
 			got = fmt.Sprintf("%s %v", a.sl, a.values)
@@ -510,7 +421,7 @@ func TestParseGather(t *testing.T) {
 		{"NUM.GATHER k 9223372036854775808", msgNotInt},
 		{"NUM.GATHER k -9223372036854775808", "[-9223372036854775808] false"},
 	} {
-		a, msg := parseGather(byteArgs(strings.Fields(tc.args)...))
+		a, msg := parseGather(argv(strings.Fields(tc.args)...))
 		got := msg
 		if msg == "" {
 			got = fmt.Sprintf("%v %v", a.idx, a.values)
@@ -525,8 +436,8 @@ func TestParseGather(t *testing.T) {
 // than proto-max-bulk-len bytes (as CONFIG SET leaves it) past the end,
 // while APPEND and INSERT grow a variable past that size.
 func TestNumSizeLimit(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"CONFIG SET proto-max-bulk-len 1mb", okReply},
 		{"NUM.CREATE b u8", okReply},
 		{"NUM.WRITE b 1048577 x", errReply(msgGapTooLong)},

@@ -8,8 +8,8 @@ import (
 // TestPersistCommands checks SAVE, BGSAVE, LASTSAVE and SHUTDOWN ABORT's
 // replies, and SAVE and BGSAVE with persistence off.
 func TestPersistCommands(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"SET a 1", okReply},
 		{"SAVE", okReply},
 		{"SAVE x", errReply("ERR wrong number of arguments for 'save' command")},
@@ -25,7 +25,7 @@ func TestPersistCommands(t *testing.T) {
 
 	_, addr := mustNumkv(t, func(cfg *Config) { cfg.DBFilename = "" })
 	off := mustDial(t, addr)
-	runNumSteps(t, off, []numStep{
+	runExchanges(t, off, []exchange{
 		{"SAVE", errReply(msgPersistenceOff)},
 		{"BGSAVE", errReply(msgPersistenceOff)},
 	})

@@ -5,8 +5,8 @@ import "testing"
 // TestServerCommands checks DBSIZE, FLUSHDB and FLUSHALL with their modes,
 // and INFO keyspace, as redis-server 7.0.15 answers them.
 func TestServerCommands(t *testing.T) {
-	c := mustNumServer(t)
-	runNumSteps(t, c, []numStep{
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
 		{"DBSIZE", intReply(0)},
 		{"SET a 1", okReply},
 		{"SET b 2", okReply},

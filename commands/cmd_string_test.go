@@ -5,14 +5,6 @@ import (
 	"testing"
 )
 
-func argvOf(s string) [][]byte {
-	var out [][]byte
-	for _, f := range strings.Fields(s) {
-		out = append(out, []byte(f))
-	}
-	return out
-}
-
 func TestParseSetOptions(t *testing.T) {
 	for _, c := range []struct {
 		args string
@@ -45,7 +37,7 @@ func TestParseSetOptions(t *testing.T) {
 		{args: "GETEX k NX", get: true, msg: msgSyntax},
 		{args: "GETEX k GET", get: true, msg: msgSyntax},
 	} {
-		got, msg := parseSetOptions(argvOf(c.args), c.get)
+		got, msg := parseSetOptions(argv(strings.Fields(c.args)...), c.get)
 		if msg != c.msg {
 			t.Errorf("%s: error %q, want %q", c.args, msg, c.msg)
 			continue

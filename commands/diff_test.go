@@ -3,7 +3,7 @@ package commands
 // The differential test: the same command sequences go, as raw bytes, to a
 // real redis-server 7.0 and to an in-process numkv, and the raw replies are
 // compared byte for byte. Randomized sessions come from a printed seed
-// (-diff.seed to replay one); deterministic cases for the protocol, WATCH,
+// (-seed to replay one, see testRand); deterministic cases for the protocol, WATCH,
 // AUTH, maxmemory, saves and the command table live in diff_cases_test.go.
 //
 // Replies that legitimately differ are compared loosely, each for a reason:
@@ -22,253 +22,20 @@ package commands
 // the test that covers it instead: TestGeneratorCoversTable checks both.
 
 import (
-	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
 
 var (
-	diffSeed     = flag.Uint64("diff.seed", 1, "seed of the differential test's command sequences")
 	diffSessions = flag.Int("diff.sessions", 0, "number of randomized sessions (0: 60, 15 with -short)")
 )
-
-// mustRedis starts redis-server on a free port and stops it (by PID) when
-// the test ends. A missing redis-server fails the test: the comparison is
-// the point. extra arguments follow the defaults, which they override.
-func mustRedis(t *testing.T, extra ...string) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("redis-server is not installed, and the differential test needs it: run `make test` (see README.md), which installs Debian's redis-server, or `apt-get install redis-server`")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", dir, "--daemonize", "no", "--logfile", "")
-	cmd.Args = append(cmd.Args, extra...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if nc, err := net.Dial("tcp", addr); err == nil {
-			nc.Write([]byte("PING\r\n"))
-			buf := make([]byte, 7)
-			nc.SetReadDeadline(time.Now().Add(time.Second))
-			_, err := io.ReadFull(nc, buf)
-			nc.Close()
-			if err == nil && string(buf) == "+PONG\r\n" {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start on %s:\n%s", addr, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	v := mustDial(t, addr).do("INFO", "server")
-	if !strings.Contains(v, "redis_version:7.0.") {
-		t.Logf("warning: the reference is not Redis 7.0 (%s); replies may differ", regexp.MustCompile(`redis_version:[^\r]*`).FindString(v))
-	}
-	return addr
-}
-
-// mustNumkv starts an in-process numkv on 127.0.0.1:0 that saves into a
-// temporary directory (so SAVE and BGSAVE behave as in Redis) and never on
-// its own. set, if not nil, changes that configuration.
-func mustNumkv(t *testing.T, set ...func(*Config)) (*Server, string) {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Port = 0
-	cfg.Dir = t.TempDir()
-	cfg.Save = ""
-	cfg.LogLevel = "warning"
-	for _, f := range set {
-		f(&cfg)
-	}
-	s, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	s.Serve()
-	t.Cleanup(s.Close)
-	return s, s.Addr().String()
-}
-
-// rconn is a raw RESP connection.
-type rconn struct {
-	t  *testing.T
-	nc net.Conn
-	rd *bufio.Reader
-}
-
-func mustDial(t *testing.T, addr string) *rconn {
-	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	return &rconn{t: t, nc: nc, rd: bufio.NewReader(nc)}
-}
-
-func encodeCommand(b []byte, args []string) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
-	}
-	return b
-}
-
-// do sends one command and returns its raw reply.
-func (c *rconn) do(args ...string) string {
-	c.t.Helper()
-	r, err := c.pipeline([][]string{args})
-	if err != nil {
-		c.t.Fatalf("%q: %v", args, err)
-	}
-	return r[0]
-}
-
-// pipeline sends every command at once, then reads one reply for each.
-func (c *rconn) pipeline(cmds [][]string) ([]string, error) {
-	var b []byte
-	for _, a := range cmds {
-		b = encodeCommand(b, a)
-	}
-	c.nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.nc.Write(b); err != nil {
-		return nil, err
-	}
-	out := make([]string, len(cmds))
-	for i := range cmds {
-		var buf bytes.Buffer
-		if err := readReply(c.rd, &buf); err != nil {
-			return nil, fmt.Errorf("reading reply %d: %w (so far %q)", i, err, buf.String())
-		}
-		out[i] = buf.String()
-	}
-	return out, nil
-}
-
-// readReply copies one RESP2 or RESP3 reply, nested frames included.
-func readReply(rd *bufio.Reader, out *bytes.Buffer) error {
-	line, err := rd.ReadString('\n')
-	if err != nil {
-		return err
-	}
-	out.WriteString(line)
-	if len(line) < 3 || !strings.HasSuffix(line, "\r\n") {
-		return fmt.Errorf("bad reply line %q", line)
-	}
-	n, _ := strconv.Atoi(line[1 : len(line)-2])
-	switch line[0] {
-	case '$', '=', '!':
-		if n < 0 {
-			return nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			return err
-		}
-		out.Write(buf)
-	case '*', '~', '>':
-		for i := 0; i < n; i++ {
-			if err := readReply(rd, out); err != nil {
-				return err
-			}
-		}
-	case '%', '|':
-		for i := 0; i < 2*n; i++ {
-			if err := readReply(rd, out); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// parseReply decodes a raw reply into nested Go values, for the loose
-// comparisons: strings for bulk and simple strings, int64, nil, []any.
-func parseReply(raw string) any {
-	v, _ := parseReplyAt(raw, 0)
-	return v
-}
-
-func parseReplyAt(raw string, p int) (any, int) {
-	end := strings.Index(raw[p:], "\r\n") + p
-	line := raw[p:end]
-	p = end + 2
-	n, _ := strconv.Atoi(line[1:])
-	switch line[0] {
-	case '$', '=', '!':
-		if n < 0 {
-			return nil, p
-		}
-		return raw[p : p+n], p + n + 2
-	case ':':
-		x, _ := strconv.ParseInt(line[1:], 10, 64)
-		return x, p
-	case '_':
-		return nil, p
-	case '+':
-		return line[1:], p
-	case '*', '~', '>', '%', '|':
-		if n < 0 {
-			return nil, p
-		}
-		if line[0] == '%' || line[0] == '|' {
-			n *= 2
-		}
-		out := make([]any, 0, n)
-		for i := 0; i < n; i++ {
-			var v any
-			v, p = parseReplyAt(raw, p)
-			out = append(out, v)
-		}
-		return out, p
-	}
-	return line, p
-}
 
 // compare kinds: how two replies to the same command must agree.
 type cmpKind int
@@ -400,7 +167,6 @@ func TestDiff(t *testing.T) {
 
 // diffRandom plays the randomized sessions.
 func diffRandom(t *testing.T, redisAddr, numAddr string) {
-	seed := *diffSeed
 	sessions := *diffSessions
 	if sessions == 0 {
 		sessions = 60
@@ -408,8 +174,8 @@ func diffRandom(t *testing.T, redisAddr, numAddr string) {
 			sessions = 15
 		}
 	}
-	t.Logf("differential test: seed %d, %d sessions (replay with -diff.seed=%d)", seed, sessions, seed)
-	rng := rand.New(rand.NewPCG(seed, 0x6e756d6b76))
+	t.Logf("differential test: %d sessions", sessions)
+	rng := testRand(t)
 	failures := 0
 	for sess := 0; sess < sessions; sess++ {
 		proto := 2 + sess%2
@@ -480,7 +246,7 @@ func runSession(t *testing.T, redisAddr, numAddr string, proto int, steps []step
 					}
 				}
 				if *failures >= 15 {
-					t.Errorf("too many differences; stopping (seed %d)", *diffSeed)
+					t.Errorf("too many differences; stopping (the seed is logged above)")
 					return false
 				}
 			}

@@ -116,16 +116,11 @@ func TestShardIsOneCacheLine(t *testing.T) {
 // back, the commands still complete, their memory still counts, and it goes
 // once the freer runs.
 func TestLargeFreesLeaveTheSlot(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Port, cfg.DBFilename, cfg.Save, cfg.LogLevel = 0, "", "", "warning"
-	s, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustServer(t, noPersistence)
 	s.lazy.close()
 	s.lazy = lazyFreer{gate: make(chan struct{})}
 	s.lazy.start()
-	t.Cleanup(func() { close(s.lazy.gate); s.Close() })
+	t.Cleanup(func() { close(s.lazy.gate) }) // before mustServer's Close: cleanups run last first
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
 	c := newClient(s, a, 1)

@@ -1,45 +1,9 @@
 package commands
 
 import (
-	"bytes"
-	"net"
 	"strings"
 	"testing"
 )
-
-// mustLocal returns a server that does not listen and a client of it that
-// is not connected: commands go straight to dispatch and the replies stay
-// in the client's output buffer.
-func mustLocal(t testing.TB) (*Server, *client) {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Port = 0
-	cfg.DBFilename = ""
-	cfg.Save = ""
-	cfg.LogLevel = "warning"
-	s, err := NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := net.Pipe()
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return s, newClient(s, a, 1)
-}
-
-// run dispatches one command and returns its raw reply.
-func (c *client) run(args ...string) string {
-	tick() // as the connection loop does for each batch
-	c.w.Reset()
-	argv := make([][]byte, len(args))
-	for i, a := range args {
-		argv[i] = []byte(a)
-	}
-	c.s.call(c, argv)
-	var out bytes.Buffer
-	c.w.Flush(&out) // referenced segments too
-	c.releaseHeld()
-	return out.String()
-}
 
 // errorTexts are replies of redis-server 7.0.15, in this order, on an
 // empty database: the error texts byte for byte, and the replies around

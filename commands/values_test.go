@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -201,7 +200,7 @@ func TestAppendText(t *testing.T) {
 // TestValuesRoundTrip spells random scalars of every dtype and parses them
 // back: the bytes must come back, with NaNs canonical.
 func TestValuesRoundTrip(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := testRand(t)
 	for _, dt := range dtypes {
 		for i := 0; i < 5000; i++ {
 			p := make([]byte, dt.size)
@@ -316,7 +315,7 @@ func refNarrow(f float64, expBits, mantBits uint) (uint64, bool) {
 }
 
 func TestNarrowFloatExact(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
+	rng := testRand(t)
 	for _, f := range []struct {
 		name              string
 		expBits, mantBits uint
