@@ -2,6 +2,9 @@ package commands
 
 import "strings"
 
+// cmdSave runs a whole save in the client's goroutine: the client waits,
+// others are held only by the cut. As in Redis it is refused while a
+// BGSAVE runs.
 func cmdSave(s *Server, c *client, args [][]byte) {
 	if s.persist.inProgress.Load() {
 		c.err(msgBgsaveInProgress)
@@ -12,12 +15,15 @@ func cmdSave(s *Server, c *client, args [][]byte) {
 		return
 	}
 	if err := s.save(); err != nil {
-		c.err("ERR") // Redis's reply to a failed SAVE; the log says why
+		c.err(msgSaveFailed)
 		return
 	}
 	c.ok()
 }
 
+// cmdBgsave starts a background save, or with SCHEDULE, while one runs,
+// has the cron start one once it ends. Inside EXEC (c.allLocked) the cut
+// falls between the transaction's commands.
 func cmdBgsave(s *Server, c *client, args [][]byte) {
 	schedule := false
 	if len(args) == 2 {
@@ -37,15 +43,17 @@ func cmdBgsave(s *Server, c *client, args [][]byte) {
 	if !s.bgsave(c.allLocked) {
 		if schedule {
 			s.persist.scheduled.Store(true)
-			c.simple("Background saving scheduled")
+			c.simple(msgBgsaveScheduled)
 			return
 		}
 		c.err(msgBgsaveInProgress)
 		return
 	}
-	c.simple("Background saving started")
+	c.simple(msgBgsaveStarted)
 }
 
+// cmdLastsave answers the unix time of the last successful save, or of
+// start-up.
 func cmdLastsave(s *Server, c *client, args [][]byte) { c.integer(s.persist.lastSave.Load()) }
 
 // cmdShutdown saves (unless NOSAVE) and stops the server. A failed save
@@ -63,7 +71,7 @@ func cmdShutdown(s *Server, c *client, args [][]byte) {
 		case "force":
 			force = true
 		case "abort":
-			c.err("ERR No shutdown in progress.")
+			c.err(msgNoShutdown)
 			return
 		default:
 			c.err(msgSyntax)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"numkv/offheap"
+	"numkv/snapshotio"
 )
 
 // Run starts a server with cfg and serves until SIGTERM, SIGINT or
@@ -81,8 +82,8 @@ func (s *Server) shutdown(save, force bool) error {
 	}
 	if s.persist.inProgress.Load() {
 		// Wait for the background save; the final save below supersedes it.
-		saveMu.Lock()
-		saveMu.Unlock()
+		s.saveMu.Lock()
+		s.saveMu.Unlock()
 	}
 	if save && s.cfg.DBFilename != "" {
 		s.log.notice("Saving the final snapshot before exiting.")
@@ -116,8 +117,8 @@ func (s *Server) exitRequested() bool {
 // before it releases the locks, so that a command that was waiting for them
 // runs with nobody to acknowledge it to. On failure the server serves on.
 func (s *Server) finalSave() error {
-	saveMu.Lock()
-	defer saveMu.Unlock()
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
 	snap, dirty, pause := s.cutLocked()
 	defer s.tab.UnlockAll()
 	if err := s.finishSave(snap, true, dirty, pause, false); err != nil {
@@ -144,14 +145,15 @@ func (s *Server) disconnectAll() {
 // save that fails leaves the server running, as in Redis; the next signal
 // tries again. A SIGINT while that shutdown still runs (a second Ctrl-C
 // during a long final save) exits at once without saving, as Redis does:
-// the snapshot on disk stays the previous complete one.
+// the snapshot on disk stays the previous complete one, and the unfinished
+// temporary file goes.
 func (s *Server) handleSignals(sig <-chan os.Signal) {
 	var busy atomic.Bool
 	for g := range sig {
 		if busy.Load() {
 			if g == syscall.SIGINT {
 				s.log.warn("You insist... exiting now.")
-				s.removeTemps(true)
+				s.removeTemps(snapshotio.OwnTemps)
 				s.forceExit(1) // not a clean shutdown
 			}
 			continue
@@ -192,7 +194,9 @@ func (s *Server) saveRulesDue(now time.Time) bool {
 	return false
 }
 
-// saveCron runs the periodic save rules and scheduled BGSAVEs.
+// saveCron starts a background save when a --save rule is due or a BGSAVE
+// SCHEDULE waits; never with persistence off, while loading, while a
+// background save runs or once exiting.
 func (s *Server) saveCron(now time.Time) {
 	if s.cfg.DBFilename == "" || s.loading.Load() || s.persist.inProgress.Load() || s.exitRequested() {
 		return
@@ -203,7 +207,9 @@ func (s *Server) saveCron(now time.Time) {
 	}
 }
 
-// cron runs the periodic work: active expiry.
+// cron runs the periodic work every 100 ms, Redis's default hz: it moves
+// the commands' clock on, runs active expiry, gives back to the system the
+// pages freed over a second ago, and runs the save rules (saveCron).
 func (s *Server) cron() {
 	defer s.wg.Done()
 	t := time.NewTicker(100 * time.Millisecond)

@@ -5,27 +5,29 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"numkv/keytab"
-	"numkv/memtree"
-	"numkv/snapshotio"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
+
+	"numkv/keytab"
+	"numkv/memtree"
+	"numkv/snapshotio"
 )
 
 // errLoadAborted stops a load when SHUTDOWN or a signal asks to exit.
 var errLoadAborted = errors.New("commands: loading stopped: shutdown requested")
 
-// load reads the snapshot at start-up into the empty keyspace. A damaged
-// file is an error naming the file, offset, record and reason; the caller
-// exits without serving anything loaded half-way. A shutdown requested
-// meanwhile stops it with errLoadAborted.
+// load reads the snapshot at start-up into the empty keyspace, after
+// removing the temporary files of saves whose process died. A damaged file
+// is an error naming the file, offset, record and reason; the caller exits
+// without serving anything loaded half-way. A shutdown requested meanwhile
+// stops it with errLoadAborted. With persistence off it does nothing.
 func (s *Server) load() error {
 	if s.cfg.DBFilename == "" {
 		return nil
 	}
-	s.removeStaleTemps()
+	s.removeTemps(snapshotio.StaleTemps)
 	path := filepath.Join(s.cfg.Dir, s.cfg.DBFilename)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {

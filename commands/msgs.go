@@ -88,5 +88,15 @@ const (
 	msgGapTooLong     = "ERR index is more than proto-max-bulk-len bytes past the end"
 )
 
-// msgPersistenceOff answers SAVE and BGSAVE under --dbfilename "".
-const msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"
+// Persistence.
+const (
+	msgSaveFailed = "ERR" // all of Redis's reply to a failed SAVE; the log says why
+	msgNoShutdown = "ERR No shutdown in progress."
+
+	// Status replies.
+	msgBgsaveStarted   = "Background saving started"
+	msgBgsaveScheduled = "Background saving scheduled"
+
+	// numkv's own: SAVE and BGSAVE under --dbfilename "".
+	msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"
+)

@@ -131,13 +131,13 @@ func TestBgsaveInExec(t *testing.T) {
 		t.Errorf("the file holds a key written after the BGSAVE: EXISTS = %q", got)
 	}
 
-	// A SAVE running elsewhere holds saveMu: BGSAVE inside EXEC must not
+	// A SAVE running elsewhere holds s.saveMu: BGSAVE inside EXEC must not
 	// wait for it while it holds every slot, which the SAVE's writer needs.
-	saveMu.Lock()
+	s.saveMu.Lock()
 	c.run("MULTI")
 	c.run("BGSAVE")
 	got := c.run("EXEC")
-	saveMu.Unlock()
+	s.saveMu.Unlock()
 	if got != "*1\r\n-"+msgBgsaveInProgress+"\r\n" {
 		t.Errorf("BGSAVE in EXEC while a SAVE runs: %q", got)
 	}

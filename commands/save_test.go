@@ -13,45 +13,6 @@ import (
 	"time"
 )
 
-// TestTempPID pins which names removeStaleTemps takes for a temporary
-// snapshot: exactly snapshotio.WriteFile's "temp-<pid>-<digits>.numkv".
-func TestTempPID(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		pid  int
-		ok   bool
-	}{
-		{"temp-123-4567.numkv", 123, true},
-		{"temp-1-0.numkv", 1, true},
-		{"temp-0-1.numkv", 0, false},
-		{"temp-123.numkv", 0, false},
-		{"temp-123-.numkv", 0, false},
-		{"temp--1.numkv", 0, false},
-		{"temp-x-1.numkv", 0, false},
-		{"temp-1-x.numkv", 0, false},
-		{"temp-+1-2.numkv", 0, false},
-		{"temp-1-2-3.numkv", 0, false},
-		{"temp-1-2.rdb", 0, false},
-		{"temp-1-2.numkv.bak", 0, false},
-		{"dump.numkv", 0, false},
-		{"temp-99999999999999999999-1.numkv", 0, false},
-	} {
-		pid, ok := tempPID(c.name)
-		if pid != c.pid && c.ok || ok != c.ok {
-			t.Errorf("tempPID(%q) = %d, %v; want %d, %v", c.name, pid, ok, c.pid, c.ok)
-		}
-	}
-}
-
-func TestProcessAlive(t *testing.T) {
-	if !processAlive(os.Getpid()) {
-		t.Error("this process is not alive")
-	}
-	if !processAlive(1) {
-		t.Error("process 1 is not alive")
-	}
-}
-
 // TestSecondSIGINT: a SIGINT that arrives while the shutdown of an earlier
 // signal still saves exits at once with status 1, as Redis does, and
 // removes this process's unfinished temporary snapshot; a SIGTERM then
@@ -75,7 +36,7 @@ func TestSecondSIGINT(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	saveMu.Lock() // the final save waits here, as behind a long save
+	s.saveMu.Lock() // the final save waits here, as behind a long save
 	sig, done := make(chan os.Signal, 3), make(chan struct{})
 	go func() { s.handleSignals(sig); close(done) }()
 	sig <- syscall.SIGINT // starts the shutdown
@@ -100,7 +61,7 @@ func TestSecondSIGINT(t *testing.T) {
 		t.Error("the first shutdown finished while its save was blocked")
 	}
 
-	saveMu.Unlock()
+	s.saveMu.Unlock()
 	for deadline := time.Now().Add(30 * time.Second); !s.exitRequested(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the first shutdown did not finish")
@@ -141,5 +102,28 @@ func TestLoadProgress(t *testing.T) {
 		if loaded.Load() != 2000 {
 			t.Errorf("loading_loaded_bytes source says %d after 2000 bytes", loaded.Load())
 		}
+	}
+}
+
+// TestSavesPerServer: each Server serializes its own saves only, so a save
+// held up in one does not hold up another's in the same process.
+func TestSavesPerServer(t *testing.T) {
+	held, _ := mustLocal(t)
+	held.saveMu.Lock() // a save in progress, as far as held is concerned
+	defer held.saveMu.Unlock()
+	s, c := mustLocal(t)
+	s.cfg.Dir, s.cfg.DBFilename = t.TempDir(), "other.numkv"
+	c.run("SET", "k", "v")
+	if got := c.run("SAVE"); got != "+OK\r\n" {
+		t.Fatalf("SAVE = %q", got)
+	}
+	if got := c.run("BGSAVE"); got != "+"+msgBgsaveStarted+"\r\n" {
+		t.Fatalf("BGSAVE = %q", got)
+	}
+	for s.persist.inProgress.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	if s.persist.lastBgFailed.Load() {
+		t.Fatal("the background save failed")
 	}
 }

@@ -86,7 +86,8 @@ type Server struct {
 	watch watchRegistry // WATCHed keys (multi.go)
 
 	persist    persistence
-	snap       atomic.Pointer[snapState] // the save in progress, see save.go
+	snap       atomic.Pointer[snapState] // the save in progress, see snapshot.go
+	saveMu     sync.Mutex                // held by the save that runs, see snapshot.go
 	shutdownMu sync.Mutex
 	exit       chan struct{} // closed when SHUTDOWN or a signal asks Run to stop
 	exitOnce   sync.Once

@@ -2,36 +2,44 @@ package commands
 
 import (
 	"errors"
-	"numkv/keytab"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"numkv/keytab"
 	"numkv/memtree"
 	"numkv/shardlock"
 	"numkv/snapshotio"
 )
 
-// Persistence. A save captures one point in time without stopping clients
-// for longer than it takes to visit every slot once, and without a fork.
+// Persistence. A save writes every variable of every database to one
+// snapshot file as it was at one instant, without a fork and without
+// stopping clients for longer than it takes to visit every slot once.
+//
+// This file holds the save: the cut, preserve, the writer, the outcome's
+// bookkeeping and the cleanup of temporary files. load.go reads the
+// snapshot at start-up; lifecycle.go holds the final save at shutdown and
+// the cron, which runs the save rules and scheduled BGSAVEs; cmd_persist.go
+// holds SAVE, BGSAVE, LASTSAVE and SHUTDOWN.
 //
 // The cut takes every slot lock in ascending order, publishes a snapshot
 // marker (s.snap) recording that instant, and releases the locks: O(slots),
-// whatever the number of keys. From then on a slot is "preserved" at most
+// whatever the number of keys. (The final save at shutdown keeps them until
+// the file is written; a BGSAVE inside EXEC cuts under the transaction's
+// locks.) From then on a slot is "preserved" at most
 // once, by whoever reaches it first under its lock: a writer about to
-// change it (dispatch, EXEC and the slot walkers call preserve after taking
-// a write lock), or the saver, which visits the slots in order. Preserving
-// a slot takes an O(1) copy-on-write Clone of each of its trees and copies
-// its keys and small values into one buffer, so the snapshot sees every
-// slot exactly as it was at the cut: fork-like copy-on-write, at the
-// granularity of a slot. The saver writes each slot
+// change it (dispatch, EXEC and the slot walkers, active expiry among them,
+// call preserve after taking a write lock), or the saver, which visits the
+// slots in order. Preserving a slot takes an O(1) copy-on-write clone of
+// each of its trees and copies its keys and small values into one buffer,
+// so the snapshot sees every slot exactly as it was at the cut: fork-like
+// copy-on-write, at the granularity of a slot. The saver writes each slot
 // as it goes through snapshotio's WriteFile, a temporary file renamed over
-// the snapshot, so a crash leaves the old file or the new one, never a mix.
+// the snapshot, so a crash leaves the old file or the new one, never a
+// mix. The temporary file a crash leaves behind is removed at the next
+// start (removeTemps).
+//
+// One save runs at a time: s.saveMu serializes whole saves (SAVE, BGSAVE
+// and the final save), so that two never write the file at once.
 
 // snapItem is one variable as it was at the cut. Its key, and its value
 // when inline, are in its slot's blob, one item after the other; a tree
@@ -60,12 +68,8 @@ type snapShard struct {
 	blob  []byte
 }
 
-// saveMu serializes whole saves (SAVE, BGSAVE, shutdown) so that two never
-// write the file at once.
-var saveMu sync.Mutex
-
-// cut publishes a snapshot marker at one instant and returns how long it
-// held the slot locks.
+// cut publishes a snapshot marker at one instant and returns it, the change
+// count it covers, and how long it held the slot locks.
 func (s *Server) cut() (snap *snapState, dirty int64, pause time.Duration) {
 	snap, dirty, pause = s.cutLocked()
 	s.tab.UnlockAll()
@@ -295,13 +299,17 @@ func writeRecord(w *snapshotio.Writer, db int, key []byte, it *snapItem, val []b
 	return w.EndRecord()
 }
 
+// errPersistenceOff is save's error under --dbfilename "". SAVE and BGSAVE
+// check first and answer msgPersistenceOff.
+var errPersistenceOff = errors.New(`commands: persistence is off (--dbfilename "")`)
+
 // save runs one whole save in the calling goroutine.
 func (s *Server) save() error {
 	if s.cfg.DBFilename == "" {
-		return errors.New("persistence is off (--dbfilename \"\")")
+		return errPersistenceOff
 	}
-	saveMu.Lock()
-	defer saveMu.Unlock()
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
 	snap, dirty, pause := s.cut()
 	return s.finishSave(snap, false, dirty, pause, false)
 }
@@ -350,7 +358,7 @@ func (s *Server) bgsave(held bool) bool {
 	var dirty int64
 	var pause time.Duration
 	if held {
-		if !saveMu.TryLock() {
+		if !s.saveMu.TryLock() {
 			s.persist.inProgress.Store(false)
 			return false
 		}
@@ -359,14 +367,14 @@ func (s *Server) bgsave(held bool) bool {
 		dirty = s.cutHeld(snap)
 		pause = time.Since(start)
 	} else {
-		saveMu.Lock()
+		s.saveMu.Lock()
 		snap, dirty, pause = s.cut()
 	}
 	s.persist.bgStart.Store(time.Now().UnixNano())
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer saveMu.Unlock()
+		defer s.saveMu.Unlock()
 		defer s.persist.inProgress.Store(false)
 		if err := s.finishSave(snap, false, dirty, pause, true); err != nil {
 			s.persist.lastBgFailed.Store(true)
@@ -376,90 +384,43 @@ func (s *Server) bgsave(held bool) bool {
 	return true
 }
 
-// removeStaleTemps deletes the temporary snapshots that dead numkv
-// processes left in --dir. A process killed during a save leaves its
-// "temp-<pid>-<random>.numkv" (snapshotio.WriteFile's naming), and a crash
-// loop would otherwise fill the disk with them. Redis leaves its
-// temp-<pid>.rdb files; we do not, since ours can be as large as the data.
-// A file whose process is alive is another server's save in progress and
-// stays; so does anything not named exactly so, and anything not a regular
-// file. Called before the first save, so none of ours is in progress; one
-// with our own pid is a previous process's (pids are reused, and are often
-// the same in a container).
-func (s *Server) removeStaleTemps() { s.removeTemps(false) }
-
-// removeTemps removes temporary snapshots: this process's own if own is
-// set, else also those of processes that are gone.
-func (s *Server) removeTemps(own bool) {
-	ents, err := os.ReadDir(s.cfg.Dir)
+// removeTemps removes the temporary snapshots in --dir that scope names
+// (see snapshotio.RemoveTemps), and logs each. At start-up, before the
+// first save, it removes those of numkv processes that died during a save,
+// which a crash loop would otherwise pile up until the disk is full; on an
+// exit that cuts a save short, this process's own.
+func (s *Server) removeTemps(scope snapshotio.TempScope) {
+	removed, err := snapshotio.RemoveTemps(s.cfg.Dir, scope)
 	if err != nil {
 		return // the load reports a missing directory, a save a bad one
 	}
-	for _, e := range ents {
-		pid, ok := tempPID(e.Name())
-		if !ok || !e.Type().IsRegular() || pid != os.Getpid() && (own || processAlive(pid)) {
-			continue
-		}
-		path := filepath.Join(s.cfg.Dir, e.Name())
-		if err := os.Remove(path); err != nil {
-			s.log.warn("Could not remove the stale temporary snapshot %s: %v", path, err)
-			continue
-		}
-		if own {
-			s.log.notice("Removed %s, the unfinished temporary snapshot of this process.", path)
-		} else {
-			s.log.notice("Removed %s, a temporary snapshot of process %d, which is gone.", path, pid)
+	for _, r := range removed {
+		switch {
+		case r.Err != nil:
+			s.log.warn("Could not remove the stale temporary snapshot %s: %v", r.Path, r.Err)
+		case scope == snapshotio.OwnTemps:
+			s.log.notice("Removed %s, the unfinished temporary snapshot of this process.", r.Path)
+		default:
+			s.log.notice("Removed %s, a temporary snapshot of process %d, which is gone.", r.Path, r.PID)
 		}
 	}
 }
 
-// tempPID parses "temp-<pid>-<digits>.numkv", the temporary file name of
-// snapshotio.WriteFile.
-func tempPID(name string) (int, bool) {
-	rest, ok1 := strings.CutPrefix(name, "temp-")
-	rest, ok2 := strings.CutSuffix(rest, ".numkv")
-	pidText, random, ok3 := strings.Cut(rest, "-")
-	if !ok1 || !ok2 || !ok3 || !allDigits(pidText) || !allDigits(random) {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(pidText)
-	return pid, err == nil && pid > 0
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// processAlive reports whether process pid exists. When it cannot tell (no
-// permission, or a system without signal 0) it says yes, which keeps the
-// file.
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	return !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
-}
-
-// persistence holds the save state the INFO persistence section reports.
+// persistence holds the state of saves and loads: what INFO persistence
+// reports, and what the cron's save rules go by.
 type persistence struct {
 	dirty          atomic.Int64 // changes since the last successful save
-	lastSave       atomic.Int64 // unix seconds of the last successful save
-	saves          atomic.Int64
-	inProgress     atomic.Bool
-	lastSaveFailed atomic.Bool // true when the last save failed
-	lastTry        atomic.Int64
-	scheduled      atomic.Bool
+	lastSave       atomic.Int64 // unix seconds of the last successful save, or of start-up
+	saves          atomic.Int64 // successful saves since start-up
+	inProgress     atomic.Bool  // a background save runs
+	lastSaveFailed atomic.Bool  // true when the last save failed
+	lastTry        atomic.Int64 // unix seconds of the cron's last attempt
+	scheduled      atomic.Bool  // a BGSAVE SCHEDULE waits for the cron
 
-	lastBgFailed   atomic.Bool
+	lastBgFailed   atomic.Bool  // the last BGSAVE failed, and no save has worked since
 	lastBgDuration atomic.Int64 // milliseconds; -1 before the first BGSAVE
-	bgStart        atomic.Int64 // unix nanoseconds
-	lastPauseUs    atomic.Int64
+	bgStart        atomic.Int64 // unix nanoseconds, of the last BGSAVE's start
+	lastPauseUs    atomic.Int64 // how long the last successful save's cut held the slots
 
 	// The save being written: keys at its cut and keys written so far
 	// (current_save_keys_total and _processed); 0 between saves.

@@ -13,10 +13,11 @@ const fileBufSize = 4 << 20
 
 // WriteFile atomically replaces dir/name with a snapshot that fill writes,
 // the way google/renameio does: it writes a temporary file in dir
-// ("temp-<pid>-<random>.numkv", mode 0600) through a large buffer, closes
-// the Writer, fsyncs the file, closes it, renames it over dir/name and
-// fsyncs dir. A crash at any moment leaves either the old file or the new
-// one complete at dir/name, never a mix.
+// ("temp-<pid>-<random>.numkv", mode 0600; see RemoveTemps) through a
+// large buffer, closes the Writer, fsyncs the file, closes it, renames it
+// over dir/name and fsyncs dir. A crash at any moment leaves either the
+// old file or the new one complete at dir/name, never a mix; what it
+// leaves besides is a temporary file, which RemoveTemps removes.
 //
 // It returns the size of the new file. On any error, from fill (a panic
 // included), the Writer, the file system (ENOSPC...) or the rename, it
@@ -32,7 +33,7 @@ func WriteFile(dir, name string, opt Options, fill func(*Writer) error) (n int64
 // for tests that inject write errors.
 func writeFile(dir, name string, opt Options, fill func(*Writer) error, wrap func(io.Writer) io.Writer) (n int64, err error) {
 	path := filepath.Join(dir, name)
-	f, err := os.CreateTemp(dir, fmt.Sprintf("temp-%d-*.numkv", os.Getpid()))
+	f, err := os.CreateTemp(dir, tempPattern())
 	if err != nil {
 		return 0, fmt.Errorf("snapshotio: write %s: %w", path, err)
 	}

@@ -3,7 +3,8 @@
 
 Usage: /usr/bin/python3 tests/numpy_oracle.py HOST:PORT [SEED]
 
-With a fixed seed, creates variables of several dtypes and shapes and checks
+With SEED (TestNumpyOracle passes the test's seed; 20260101 when
+omitted), creates variables of several dtypes and shapes and checks
 NUM.READ (random slices, negative steps, out-of-range bounds, bare indexes),
 VALUES replies and writes, NUM.WRITE slice assignment, NUM.INSERT,
 NUM.REMOVE and NUM.GATHER against numpy slicing, Python's list.insert and

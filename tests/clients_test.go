@@ -1,176 +1,19 @@
-// Package tests runs the real numkv binary and talks to it with real
-// clients: go-redis over RESP2 and RESP3, redis-cli and redis-py.
 package tests
 
+// go-redis and redis-cli against numkv: plain, pipelined and concurrent
+// commands, redis-cli's hints, and the README's session with slices.
+
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
-
-var binPath string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "numkv-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binPath = filepath.Join(dir, "numkv")
-	build := exec.Command("go", "build", "-o", binPath, "..")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building numkv:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// proc is a numkv process started by a test.
-type proc struct {
-	cmd  *exec.Cmd
-	port int
-	dir  string
-	log  *bytes.Buffer
-	done chan error
-}
-
-func (p *proc) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
-
-// mustStart runs the binary on a free loopback port with extra flags, in
-// dir (a fresh temp dir when empty), and waits until it answers PING. The
-// process is killed by PID when the test ends.
-//
-// A port that freePort found free can be taken before the server binds it
-// (by a client's ephemeral port, when tests run in parallel): then it starts
-// again on another port.
-func mustStart(t testing.TB, dir string, flags ...string) *proc {
-	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	for attempt := 1; ; attempt++ {
-		p, clash := start(t, dir, flags...)
-		if !clash {
-			return p
-		}
-		if attempt == 5 {
-			t.Fatalf("numkv could not bind a free port 5 times:\n%s", p.log)
-		}
-	}
-}
-
-// start is one attempt of mustStart. It reports a port clash instead of
-// failing.
-func start(t testing.TB, dir string, flags ...string) (p *proc, portClash bool) {
-	t.Helper()
-	p = launch(t, dir, flags...)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", p.addr(), time.Second)
-		if err == nil {
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprint(c, "PING\r\n")
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if line == "+PONG\r\n" {
-				return p, false
-			}
-		}
-		select {
-		case err := <-p.done:
-			p.done <- err
-			if strings.Contains(p.log.String(), "address already in use") {
-				return p, true
-			}
-			t.Fatalf("numkv exited before it was ready: %v\n%s", err, p.log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("numkv did not answer PING on %s\n%s", p.addr(), p.log)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// launch runs the binary on a free loopback port with flags after the
-// common ones, and has it killed by PID when the test ends.
-func launch(t testing.TB, dir string, flags ...string) *proc {
-	t.Helper()
-	p := &proc{port: freePort(t), dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
-	args := append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(p.port), "--dir", dir}, flags...)
-	p.cmd = exec.Command(binPath, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() { p.kill() })
-	return p
-}
-
-// kill stops the process with SIGKILL by PID and waits for it.
-func (p *proc) kill() {
-	if p.cmd.Process == nil {
-		return
-	}
-	syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
-	select {
-	case err := <-p.done:
-		p.done <- err
-	case <-time.After(10 * time.Second):
-	}
-}
-
-// stop sends sig and waits for the exit, returning the exit code.
-func (p *proc) stop(t testing.TB, sig syscall.Signal) int {
-	t.Helper()
-	syscall.Kill(p.cmd.Process.Pid, sig)
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return p.cmd.ProcessState.ExitCode()
-	case <-time.After(60 * time.Second):
-		t.Fatalf("numkv did not exit after %v\n%s", sig, p.log)
-	}
-	return -1
-}
-
-func newClient(p *proc, protocol int) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: p.addr(), Protocol: protocol, DialTimeout: 5 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second})
-}
-
-func mustNoErr(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestGoRedisStrings drives the string and keyspace basics through go-redis
 // over both protocols, plainly, pipelined and from concurrent clients.
@@ -179,7 +22,7 @@ func TestGoRedisStrings(t *testing.T) {
 	ctx := context.Background()
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
-			rdb := newClient(p, proto)
+			rdb := newClient(p, 0, proto)
 			defer rdb.Close()
 			mustNoErr(t, rdb.FlushAll(ctx).Err())
 			mustNoErr(t, rdb.Set(ctx, "k", "hello", 0).Err())
@@ -253,7 +96,7 @@ func TestConcurrentClients(t *testing.T) {
 	errs := make(chan error, clients)
 	for w := 0; w < clients; w++ {
 		go func(w int) {
-			rdb := newClient(p, 2+w%2)
+			rdb := newClient(p, 0, 2+w%2)
 			defer rdb.Close()
 			for i := 0; i < ops; i++ {
 				key := fmt.Sprintf("c%d:%d", w, i%17)
@@ -279,7 +122,7 @@ func TestConcurrentClients(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rdb := newClient(p, 2)
+	rdb := newClient(p, 0, 2)
 	defer rdb.Close()
 	if n, _ := rdb.StrLen(ctx, "shared").Result(); n != clients*ops {
 		t.Fatalf("STRLEN shared = %d, want %d", n, clients*ops)
