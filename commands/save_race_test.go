@@ -24,16 +24,18 @@ func TestSaveWhileCopyingAndWriting(t *testing.T) {
 	if testing.Short() {
 		steps = 120
 	}
+	rng := testRand(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
 	for g := range clients {
+		seed := rng.Int64()
 		a, b := net.Pipe()
 		t.Cleanup(func() { a.Close(); b.Close() })
 		c := newClient(s, a, int64(10+g))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- raceClient(c, g, keys, steps)
+			errs <- raceClient(c, g, seed, keys, steps)
 		}()
 	}
 	done := make(chan struct{})
@@ -59,8 +61,8 @@ func TestSaveWhileCopyingAndWriting(t *testing.T) {
 	t.Logf("%d saves during %d clients × %d steps", saves, clients, steps)
 }
 
-func raceClient(c *client, g, keys, steps int) error {
-	rng := rand.New(rand.NewSource(int64(g)))
+func raceClient(c *client, g int, seed int64, keys, steps int) error {
+	rng := rand.New(rand.NewSource(seed))
 	model := map[string][]byte{}
 	name := func(i int) string { return "c" + strconv.Itoa(g) + "k" + strconv.Itoa(i) }
 	page := func() []byte { return bytes.Repeat([]byte{byte('a' + rng.Intn(26))}, 1+rng.Intn(8<<10)) }
