@@ -3,6 +3,7 @@ package commands
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPersistCommands checks SAVE, BGSAVE, LASTSAVE and SHUTDOWN ABORT's
@@ -29,4 +30,31 @@ func TestPersistCommands(t *testing.T) {
 		{"SAVE", errReply(msgPersistenceOff)},
 		{"BGSAVE", errReply(msgPersistenceOff)},
 	})
+}
+
+// TestBgsaveDuringSave: while a SAVE writes (it holds saveMu), BGSAVE
+// answers as to a save in progress, BGSAVE SCHEDULE schedules, and the
+// cron neither blocks on the SAVE nor loses the scheduled save: it starts
+// it once the SAVE is done.
+func TestBgsaveDuringSave(t *testing.T) {
+	s, addr := mustNumkv(t)
+	c := mustDial(t, addr)
+	s.saveMu.Lock() // a SAVE in progress
+	runExchanges(t, c, []exchange{
+		{"BGSAVE", errReply(msgBgsaveInProgress)},
+		{"BGSAVE SCHEDULE", "+" + msgBgsaveScheduled + "\r\n"},
+	})
+	s.saveCron(time.Now()) // returns: it must not wait for the SAVE
+	if !s.persist.scheduled.Load() {
+		t.Fatal("the cron dropped the scheduled BGSAVE while a SAVE held saveMu")
+	}
+	before := s.persist.saves.Load()
+	s.saveMu.Unlock()
+	s.saveCron(time.Now())
+	for deadline := time.Now().Add(10 * time.Second); s.persist.inProgress.Load() || s.persist.saves.Load() == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled BGSAVE did not run after the SAVE")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -201,9 +201,12 @@ func (s *Server) saveCron(now time.Time) {
 	if s.cfg.DBFilename == "" || s.loading.Load() || s.persist.inProgress.Load() || s.exitRequested() {
 		return
 	}
-	if s.persist.scheduled.Swap(false) || s.saveRulesDue(now) {
+	scheduled := s.persist.scheduled.Swap(false)
+	if scheduled || s.saveRulesDue(now) {
 		s.persist.lastTry.Store(now.Unix())
-		s.bgsave(false)
+		if !s.bgsave(false) && scheduled {
+			s.persist.scheduled.Store(true) // a SAVE is running: try again next tick
+		}
 	}
 }
 

@@ -367,7 +367,14 @@ func (s *Server) bgsave(held bool) bool {
 		dirty = s.cutHeld(snap)
 		pause = time.Since(start)
 	} else {
-		s.saveMu.Lock()
+		// A SAVE holds saveMu for as long as it writes. Waiting for it
+		// would stall the cron (expiry, trimming) or the client; Redis,
+		// whose SAVE blocks everything, never meets the case. Answer as to
+		// a save in progress instead.
+		if !s.saveMu.TryLock() {
+			s.persist.inProgress.Store(false)
+			return false
+		}
 		snap, dirty, pause = s.cut()
 	}
 	s.persist.bgStart.Store(time.Now().UnixNano())

@@ -512,7 +512,8 @@ func cleanPages(pg, n int32) {
 // TrimRetained gives back to the system the free pages kept resident for
 // reuse that have waited at least age, so that memory freed by a burst (a
 // FLUSHALL, a churn of large values) leaves the process's RSS once the
-// burst is over. numkv's cron calls it every second.
+// burst is over. numkv's cron calls it ten times a second, with an age of
+// one second.
 func TrimRetained(age time.Duration) {
 	ensure()
 	if heapMode {
