@@ -19,7 +19,7 @@ type client struct {
 	rd     *resp.Reader
 	w      resp.Writer    // the pending replies, and the protocol version
 	idx    []int          // scratch for lock sets
-	memo   keyMemo        // the last key located, hashed once (db.go)
+	memo   keyMemo        // the last key located, hashed once (keyspace.go)
 	held   []memtree.Tree // clones whose chunks pending replies reference
 	bufMem int            // the buffer bytes counted in Server.clientMem
 	db     int
