@@ -12,20 +12,20 @@ import (
 func cmdConfigGet(s *Server, c *client, args [][]byte) {
 	type pair struct{ name, value string }
 	var out []pair
-	seen := map[*configParam]bool{}
+	seen := map[*setting]bool{}
 	for _, a := range args[2:] {
 		if strings.ContainsAny(string(a), "[*?") {
-			for _, p := range configParams {
-				if !seen[p] && globMatch(a, []byte(p.name), true) {
-					seen[p] = true
-					out = append(out, pair{p.name, p.get(s)})
+			for _, st := range settings {
+				if !seen[st] && globMatch(a, []byte(st.name), true) {
+					seen[st] = true
+					out = append(out, pair{st.name, st.configGet(s)})
 				}
 			}
 			continue
 		}
-		if p := lookupConfig(string(a)); p != nil && !seen[p] {
-			seen[p] = true
-			out = append(out, pair{string(a), p.get(s)})
+		if st := lookupConfig(string(a)); st != nil && !seen[st] {
+			seen[st] = true
+			out = append(out, pair{string(a), st.configGet(s)})
 		}
 	}
 	c.mapHeader(len(out))
@@ -45,7 +45,7 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 		return
 	}
 	n := (len(args) - 2) / 2
-	params := make([]*configParam, n)
+	params := make([]*setting, n)
 	unknown, errName, errstr := "", "", ""
 	invalid := false
 	for i := 0; i < n; i++ {
@@ -60,7 +60,7 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 		if invalid {
 			continue
 		}
-		if p.set == nil {
+		if p.apply == nil {
 			errstr, errName, invalid = "can't set immutable config", name, true
 			if p.protected {
 				errstr = "can't set protected config"
@@ -85,7 +85,7 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 	}
 	applies := make([]func(), n)
 	for i, p := range params {
-		apply, msg := p.set(s, string(args[3+2*i]))
+		apply, msg := p.configSet(s, string(args[3+2*i]))
 		if msg != "" {
 			c.err(fmt.Sprintf(msgConfigSetFailed, p.name, msg))
 			return

@@ -1,6 +1,11 @@
 package commands
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestMemtoull(t *testing.T) {
 	for _, c := range []struct {
@@ -55,7 +60,7 @@ func TestSetSave(t *testing.T) {
 		{"1 4294967297", "1 1", ""}, // changes is a C int
 	} {
 		s := &Server{}
-		apply, msg := setSave(s, c.in)
+		apply, msg := lookupConfig("save").configSet(s, c.in)
 		if msg != c.msg {
 			t.Errorf("save %q: error %q, want %q", c.in, msg, c.msg)
 			continue
@@ -97,5 +102,160 @@ func TestConfigSetApplies(t *testing.T) {
 	other.authed = s.requirePass() == ""
 	if got := other.run("GET", "a"); got != "-NOAUTH Authentication required.\r\n" {
 		t.Errorf("new client after requirepass: %q", got)
+	}
+}
+
+// TestFlagsAreConfigParams checks the settings table from both ends: every
+// flag is a CONFIG GET parameter, and every parameter is a flag except the
+// two Redis settings numkv answers for clients that probe them.
+func TestFlagsAreConfigParams(t *testing.T) {
+	_, c := mustLocal(t)
+	reply := c.run("CONFIG", "GET", "*")
+	params := map[string]bool{}
+	lines := strings.Split(strings.TrimSuffix(reply, "\r\n"), "\r\n")
+	for i := 2; i < len(lines); i += 4 { // *N, then $len name $len value
+		params[lines[i]] = true
+	}
+	cfg := DefaultConfig()
+	flags := map[string]bool{}
+	for _, f := range Flags(&cfg) {
+		flags[f.Name()] = true
+		if !params[f.Name()] {
+			t.Errorf("flag --%s is not a CONFIG GET parameter", f.Name())
+		}
+	}
+	probeOnly := map[string]bool{"appendonly": true, "maxmemory-policy": true}
+	for p := range params {
+		if !flags[p] && !probeOnly[p] {
+			t.Errorf("CONFIG GET parameter %s is no flag", p)
+		}
+	}
+	for p := range probeOnly {
+		if !params[p] {
+			t.Errorf("probe-only parameter %s missing from CONFIG GET", p)
+		}
+	}
+	if len(params) != len(flags)+len(probeOnly) {
+		t.Errorf("%d parameters, %d flags", len(params), len(flags))
+	}
+}
+
+// TestDefaultsParse checks that every default goes through its parser and
+// reads back as itself, and that NewServer refuses what a flag refuses.
+func TestDefaultsParse(t *testing.T) {
+	def := DefaultConfig()
+	if got, err := def.checked(); err != nil || got != def {
+		t.Fatalf("defaults do not read back: %v\n%+v\n%+v", err, got, def)
+	}
+	for _, c := range []struct {
+		set  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.ProtoMaxBulkLen = 1000 }, `invalid --proto-max-bulk-len "1000": argument must be between 1048576 and 9223372036854775807 inclusive`},
+		{func(c *Config) { c.ClientQueryBufferLimit = -1 }, `invalid --client-query-buffer-limit "-1": argument must be a memory value`},
+		{func(c *Config) { c.Databases = 0 }, `invalid --databases "0": argument must be between 1 and 2147483647 inclusive`},
+		{func(c *Config) { c.Save = "1" }, `invalid --save "1": Invalid save parameters`},
+		{func(c *Config) { c.LogLevel = "nothing" }, `invalid --loglevel "nothing": argument(s) must be one of the following: debug, verbose, notice, warning`},
+		{func(c *Config) { c.DBFilename = "a/b" }, `invalid --dbfilename "a/b": dbfilename can't be a path, just a filename`},
+		{func(c *Config) { c.Dir = "/nonexistent" }, `invalid --dir "/nonexistent": No such file or directory`},
+		{func(c *Config) { c.Compression = "lz4" }, `invalid --snapshot-compression "lz4": argument must be one of the following: none, s2, zstd`},
+	} {
+		cfg := DefaultConfig()
+		c.set(&cfg)
+		_, err := NewServer(cfg)
+		var se *SettingError
+		if !errors.As(err, &se) || err.Error() != c.want {
+			t.Errorf("NewServer: %v, want %s", err, c.want)
+		}
+	}
+}
+
+// TestFlagSet checks the flags' parsing beyond the parsers: normalized
+// text, repeated --save, and the Go spellings of --hugepages.
+func TestFlagSet(t *testing.T) {
+	cfg := DefaultConfig()
+	flags := map[string]*Flag{}
+	for _, f := range Flags(&cfg) {
+		flags[f.Name()] = f
+	}
+	set := func(name, v string) error {
+		t.Helper()
+		return flags[name].Set(v)
+	}
+	if flags["proto-max-bulk-len"].String() != "512mb" {
+		t.Errorf("default shown as %q", flags["proto-max-bulk-len"].String())
+	}
+	for _, kv := range [][2]string{{"save", "3600  1"}, {"save", "60 10"}, {"loglevel", "WARNING"}, {"bind", " 127.0.0.1   ::1 "},
+		{"hugepages", "false"}, {"maxmemory", "1KB"}, {"stop-writes-on-bgsave-error", "No"}} {
+		if err := set(kv[0], kv[1]); err != nil {
+			t.Fatalf("--%s %q: %v", kv[0], kv[1], err)
+		}
+	}
+	if cfg.Save != "3600 1 60 10" || cfg.LogLevel != "warning" || cfg.Bind != "127.0.0.1 ::1" || cfg.HugePages ||
+		cfg.MaxMemory != 1024 || cfg.StopWritesOnBgsaveError {
+		t.Errorf("parsed %+v", cfg)
+	}
+	if set("save", ""); cfg.Save != "" {
+		t.Errorf(`--save "" left %q`, cfg.Save)
+	}
+	if set("save", "10 1"); cfg.Save != "10 1" {
+		t.Errorf(`--save after --save "": %q`, cfg.Save)
+	}
+	if err := set("save", "10"); err == nil || cfg.Save != "10 1" {
+		t.Errorf("--save 10: %v, rules %q", err, cfg.Save)
+	}
+	if err := set("hugepages", "maybe"); err == nil {
+		t.Error("--hugepages maybe accepted")
+	}
+	if err := set("hugepages", "yes"); err != nil || !cfg.HugePages {
+		t.Errorf("--hugepages yes: %v", err)
+	}
+	err := set("port", "0x10")
+	if want := `invalid --port "0x10": argument couldn't be parsed into an integer`; err == nil || err.Error() != want {
+		t.Errorf("--port 0x10: %v", err)
+	}
+}
+
+// TestConfigNumkvSettings covers the two settings Redis does not have.
+func TestConfigNumkvSettings(t *testing.T) {
+	_, c := mustLocal(t)
+	for _, kv := range [][2]string{{"snapshot-compression", "s2"}, {"hugepages", "yes"}} {
+		want := fmt.Sprintf("*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(kv[0]), kv[0], len(kv[1]), kv[1])
+		if got := c.run("CONFIG", "GET", kv[0]); got != want {
+			t.Errorf("CONFIG GET %s: %q", kv[0], got)
+		}
+		want = fmt.Sprintf("-ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config\r\n", kv[0])
+		if got := c.run("CONFIG", "SET", kv[0], kv[1]); got != want {
+			t.Errorf("CONFIG SET %s: %q", kv[0], got)
+		}
+	}
+}
+
+func TestSaveEntryPoints(t *testing.T) {
+	for _, c := range []struct {
+		in           string
+		startup, set string // the rules read, or "!" for refused
+	}{
+		{"", "", ""},
+		{"   ", "", "!"},
+		{"3600  1", "3600 1", "!"},
+		{"3600 1", "3600 1", "3600 1"},
+		{"\t3600 1\t", "3600 1", "!"},
+		{"10 ", "!", "10 0"},
+		{"20000000000000000000 1", "9223372036854775807 1", "9223372036854775807 1"},
+	} {
+		for _, e := range []struct {
+			parse func(string) ([]saveRule, string)
+			want  string
+		}{{parseSaveRules, c.startup}, {parseSaveConfigSet, c.set}} {
+			var cfg Config
+			got := "!"
+			if storeSave(&cfg, c.in, e.parse) == "" {
+				got = cfg.Save
+			}
+			if got != e.want {
+				t.Errorf("save %q: %q, want %q", c.in, got, e.want)
+			}
+		}
 	}
 }

@@ -1,86 +1,425 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"numkv/resp"
+	"numkv/snapshotio"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 )
 
-// Config holds the server's settings, named after the Redis directives they
-// mirror. Sizes are kept as the text the user gave (e.g. "512mb") and parsed
-// by NewServer, so CONFIG GET can answer in the user's terms.
+// Config holds the server's settings as parsed values, named after the Redis
+// directives they mirror. The settings table below is the one place that
+// names, parses and documents each of them: DefaultConfig, the command-line
+// flags (Flags), NewServer's check, CONFIG GET/SET and --help all come from
+// it.
 type Config struct {
-	Bind                   string
-	Port                   int
-	UnixSocket             string
-	Dir                    string
-	DBFilename             string
-	Save                   string
-	Databases              int
-	RequirePass            string
-	MaxMemory              string
-	MaxClients             int
-	Timeout                int
-	ProtoMaxBulkLen        string
-	ClientQueryBufferLimit string
-	TLSPort                int
-	TLSCertFile            string
-	TLSKeyFile             string
-	LogLevel               string
-	LogFile                string
-	Compression            string
-	// StopWritesOnBgsaveError is "yes" or "no": whether a failed
-	// background save makes writes fail with MISCONF until a save works.
-	StopWritesOnBgsaveError string
+	Bind       string // addresses, separated by single spaces
+	Port       int
+	UnixSocket string
+	Dir        string
+	DBFilename string
+	// Save is the save rules as CONFIG GET prints them: "seconds changes"
+	// pairs separated by single spaces, "" for none.
+	Save string
+	// StopWritesOnBgsaveError: after a failed background save, writes fail
+	// with MISCONF until a save works.
+	StopWritesOnBgsaveError bool
+	Databases               int
+	RequirePass             string
+	MaxMemory               uint64 // bytes, 0 for no limit
+	MaxClients              int
+	Timeout                 int   // seconds, 0 for never
+	ProtoMaxBulkLen         int64 // bytes
+	ClientQueryBufferLimit  int64 // bytes
+	TLSPort                 int
+	TLSCertFile             string
+	TLSKeyFile              string
+	LogLevel                string // debug, verbose, notice or warning
+	LogFile                 string
+	Compression             string // the snapshot codec's name (snapshotio.ParseCodec)
 	// HugePages asks Linux for transparent huge pages for array memory
 	// (offheap.SetHugePages); it is process-wide and set by Run.
 	HugePages bool
 }
 
-// DefaultConfig returns the embedded defaults: loopback only, port 6379,
-// Redis's save rule, a snapshot in the working directory.
-func DefaultConfig() Config {
-	return Config{
-		Bind:                    "127.0.0.1",
-		Port:                    6379,
-		Dir:                     ".",
-		DBFilename:              "dump.numkv",
-		Save:                    "3600 1 300 100 60 10000",
-		Databases:               16,
-		MaxMemory:               "0",
-		MaxClients:              10000,
-		ProtoMaxBulkLen:         "512mb",
-		ClientQueryBufferLimit:  "1gb",
-		LogLevel:                "notice",
-		Compression:             "s2",
-		StopWritesOnBgsaveError: "yes",
-		HugePages:               true,
-	}
+// setting is one server setting. Its parse is the only parser of its
+// values: the flags, NewServer and CONFIG SET all call it (save alone has
+// a second entry point for CONFIG SET, as Redis has).
+type setting struct {
+	name string
+	def  string // the default, as text parse reads
+	help string // the --help line
+	arg  string // the argument's name in --help
+	valueCodec
+	// setParse, when not nil, parses CONFIG SET's value instead of parse.
+	setParse func(c *Config, v string) string
+	// apply makes the value parse left in c the running server's. nil
+	// means CONFIG SET refuses the setting: "can't set immutable config",
+	// or "can't set protected config" when protected (dir and dbfilename,
+	// as Redis without enable-protected-configs).
+	apply     func(s *Server, c *Config)
+	protected bool
+	// get is CONFIG GET's answer; nil answers text(&s.cfg).
+	get func(s *Server) string
+	// probeOnly settings are no flag and keep a fixed value: Redis
+	// settings that clients commonly probe with CONFIG GET.
+	probeOnly bool
+	// appends: a repeated flag adds to the value rather than replacing it
+	// (--save, as Redis's config loader).
+	appends bool
 }
 
-// parseMemory parses a size the way Redis's memtoll does: a plain number of
-// bytes, or one with k/kb/m/mb/g/gb (k = 1000, kb = 1024), in any case.
-func parseMemory(s string) (int64, error) {
-	l := strings.ToLower(strings.TrimSpace(s))
-	mul := int64(1)
-	for _, u := range []struct {
-		suf string
-		m   int64
-	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1e3}, {"m", 1e6}, {"g", 1e9}, {"b", 1}} {
-		if strings.HasSuffix(l, u.suf) {
-			l, mul = strings.TrimSuffix(l, u.suf), u.m
-			break
+// valueCodec is a setting's parser and its inverse.
+type valueCodec struct {
+	// parse reads v into its field of c, or returns Redis's reason for
+	// refusing it. It touches no other field.
+	parse func(c *Config, v string) string
+	// text is c's value as parse reads it back.
+	text func(c *Config) string
+}
+
+// settings lists every setting, in the order of --help and of CONFIG GET *.
+var settings = []*setting{
+	{name: "bind", def: "127.0.0.1", help: "addresses to listen on, space separated", arg: "addrs",
+		valueCodec: valueCodec{parseBind, func(c *Config) string { return c.Bind }}},
+	{name: "port", def: "6379", help: "TCP port (0: no TCP)", arg: "int",
+		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port })},
+	{name: "unixsocket", def: "", help: "path of a unix socket to listen on too", arg: "path",
+		valueCodec: stringSetting(func(c *Config) *string { return &c.UnixSocket })},
+	{name: "dir", def: ".", help: "directory of the snapshot file", arg: "path",
+		valueCodec: valueCodec{parseDir, func(c *Config) string { return c.Dir }}, protected: true,
+		get: func(s *Server) string {
+			if abs, err := filepath.Abs(s.cfg.Dir); err == nil {
+				return abs
+			}
+			return s.cfg.Dir
+		}},
+	{name: "dbfilename", def: "dump.numkv", help: `snapshot file name ("" runs with no persistence)`, arg: "name",
+		valueCodec: valueCodec{parseDBFilename, func(c *Config) string { return c.DBFilename }}, protected: true},
+	{name: "save", def: "3600 1 300 100 60 10000", help: `save rules, "seconds changes ..." ("" disables periodic saves)`, arg: "rules",
+		valueCodec: valueCodec{
+			func(c *Config, v string) string { return storeSave(c, v, parseSaveRules) },
+			func(c *Config) string { return c.Save }},
+		setParse: func(c *Config, v string) string { return storeSave(c, v, parseSaveConfigSet) },
+		apply: func(s *Server, c *Config) {
+			s.cfgMu.Lock()
+			s.cfg.Save = c.Save
+			s.cfgMu.Unlock()
+		},
+		get: func(s *Server) string { return s.saveRules() }, appends: true},
+	{name: "stop-writes-on-bgsave-error", def: "yes", help: "yes: after a failed background save, refuse writes (MISCONF) until a save works", arg: "yes|no",
+		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.StopWritesOnBgsaveError }),
+		apply:      func(s *Server, c *Config) { s.live.stopWrites.Store(c.StopWritesOnBgsaveError) },
+		get:        func(s *Server) string { return yesNoText(s.live.stopWrites.Load()) }},
+	{name: "databases", def: "16", help: "number of databases", arg: "int",
+		valueCodec: intSetting(1, math.MaxInt32, false, func(c *Config) *int { return &c.Databases })},
+	{name: "requirepass", def: "", help: "password clients must AUTH with", arg: "string",
+		valueCodec: stringSetting(func(c *Config) *string { return &c.RequirePass }),
+		apply: func(s *Server, c *Config) {
+			pass := c.RequirePass
+			s.live.requirePass.Store(&pass)
+		},
+		get: func(s *Server) string { return s.requirePass() }},
+	{name: "maxmemory", def: "0", help: "refuse writes above this memory (bytes, k/kb/m/mb/g/gb; 0: no limit)", arg: "size",
+		valueCodec: valueCodec{func(c *Config, v string) string {
+			n, ok := memtoull(v)
+			if !ok {
+				return "argument must be a memory value"
+			}
+			c.MaxMemory = n
+			return ""
+		}, func(c *Config) string { return strconv.FormatUint(c.MaxMemory, 10) }},
+		apply: func(s *Server, c *Config) { s.live.maxMemory.Store(c.MaxMemory) },
+		get:   func(s *Server) string { return strconv.FormatUint(s.live.maxMemory.Load(), 10) }},
+	{name: "maxclients", def: "10000", help: "maximum simultaneous clients", arg: "int",
+		valueCodec: intSetting(1, math.MaxUint32, true, func(c *Config) *int { return &c.MaxClients }),
+		apply:      func(s *Server, c *Config) { s.live.maxClients.Store(int64(c.MaxClients)) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxClients.Load(), 10) }},
+	{name: "timeout", def: "0", help: "close clients idle this many seconds (0: never)", arg: "int",
+		valueCodec: intSetting(0, math.MaxInt32, false, func(c *Config) *int { return &c.Timeout }),
+		apply:      func(s *Server, c *Config) { s.live.timeout.Store(int64(c.Timeout)) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.timeout.Load(), 10) }},
+	{name: "proto-max-bulk-len", def: "512mb", help: "largest bulk string a request may carry (1mb and up)", arg: "size",
+		valueCodec: sizeSetting(false, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
+		apply:      func(s *Server, c *Config) { s.live.maxBulk.Store(c.ProtoMaxBulkLen) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxBulk.Load(), 10) }},
+	{name: "client-query-buffer-limit", def: "1gb", help: "largest pending request per client (1mb and up)", arg: "size",
+		valueCodec: sizeSetting(true, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
+		apply:      func(s *Server, c *Config) { s.live.maxQuery.Store(c.ClientQueryBufferLimit) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxQuery.Load(), 10) }},
+	{name: "tls-port", def: "0", help: "TLS port (0: no TLS)", arg: "int",
+		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.TLSPort })},
+	{name: "tls-cert-file", def: "", help: "TLS certificate (PEM)", arg: "path",
+		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSCertFile })},
+	{name: "tls-key-file", def: "", help: "TLS private key (PEM)", arg: "path",
+		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSKeyFile })},
+	{name: "loglevel", def: "notice", help: "debug, verbose, notice or warning", arg: "level",
+		valueCodec: valueCodec{func(c *Config, v string) string {
+			l, ok := logLevels[strings.ToLower(v)]
+			if !ok || l == logLevels["nothing"] { // "nothing" came with Redis 7.2
+				return "argument(s) must be one of the following: debug, verbose, notice, warning"
+			}
+			c.LogLevel = strings.ToLower(v)
+			return ""
+		}, func(c *Config) string { return c.LogLevel }},
+		apply: func(s *Server, c *Config) { s.log.setLevel(logLevels[c.LogLevel]) },
+		get:   func(s *Server) string { return s.log.levelName() }},
+	{name: "logfile", def: "", help: `log file ("" logs to standard error)`, arg: "path",
+		valueCodec: valueCodec{parseLogFile, func(c *Config) string { return c.LogFile }}},
+	// numkv's own settings. The codec is read by saves in flight without a
+	// lock, so it is set at start-up only.
+	{name: "snapshot-compression", def: "s2", help: "snapshot block codec: none, s2 or zstd", arg: "codec",
+		valueCodec: valueCodec{func(c *Config, v string) string {
+			if _, err := snapshotio.ParseCodec(v); err != nil {
+				return "argument must be one of the following: none, s2, zstd"
+			}
+			c.Compression = v
+			return ""
+		}, func(c *Config) string { return c.Compression }}},
+	{name: "hugepages", def: "yes", help: "ask Linux for transparent huge pages for array memory (--hugepages=false: never)", arg: "yes|no",
+		valueCodec: valueCodec{func(c *Config, v string) string {
+			// yes or no as Redis's booleans, or true or false as Go's
+			// flags (--hugepages=false).
+			on, ok := yesNo(v)
+			if !ok {
+				var err error
+				if on, err = strconv.ParseBool(v); err != nil {
+					return "argument must be 'yes' or 'no'"
+				}
+			}
+			c.HugePages = on
+			return ""
+		}, func(c *Config) string { return yesNoText(c.HugePages) }}},
+	// Probed by clients; numkv has neither an append-only file nor
+	// eviction.
+	{name: "appendonly", probeOnly: true, get: func(s *Server) string { return "no" }},
+	{name: "maxmemory-policy", probeOnly: true, get: func(s *Server) string { return "noeviction" }},
+}
+
+// intSetting is a plain integer setting within [lo, hi] (intConfig).
+func intSetting(lo, hi int64, unsigned bool, field func(c *Config) *int) valueCodec {
+	return valueCodec{func(c *Config, v string) string {
+		n, msg := intConfig(v, lo, hi, unsigned)
+		if msg == "" {
+			*field(c) = int(n)
+		}
+		return msg
+	}, func(c *Config) string { return strconv.Itoa(*field(c)) }}
+}
+
+// stringSetting takes any text, "" included.
+func stringSetting(field func(c *Config) *string) valueCodec {
+	return valueCodec{func(c *Config, v string) string {
+		*field(c) = v
+		return ""
+	}, func(c *Config) string { return *field(c) }}
+}
+
+// yesNoSetting is a Redis boolean: yes or no, in any case.
+func yesNoSetting(field func(c *Config) *bool) valueCodec {
+	return valueCodec{func(c *Config, v string) string {
+		on, ok := yesNo(v)
+		if !ok {
+			return "argument must be 'yes' or 'no'"
+		}
+		*field(c) = on
+		return ""
+	}, func(c *Config) string { return yesNoText(*field(c)) }}
+}
+
+// sizeSetting is a memory value between 1mb and LONG_MAX (memoryConfig).
+func sizeSetting(unsigned bool, field func(c *Config) *int64) valueCodec {
+	return valueCodec{func(c *Config, v string) string {
+		n, msg := memoryConfig(v, unsigned)
+		if msg == "" {
+			*field(c) = n
+		}
+		return msg
+	}, func(c *Config) string { return strconv.FormatInt(*field(c), 10) }}
+}
+
+// maxBindAddrs is Redis's CONFIG_BINDADDR_MAX.
+const maxBindAddrs = 16
+
+// parseBind splits the addresses on blanks, as Redis's config loader does.
+func parseBind(c *Config, v string) string {
+	addrs := strings.Fields(v)
+	if len(addrs) > maxBindAddrs {
+		return "Too many bind addresses specified."
+	}
+	c.Bind = strings.Join(addrs, " ")
+	return ""
+}
+
+// parseDir is Redis's setConfigDirOption without its chdir (numkv keeps
+// the process's working directory, for the servers tests run in-process):
+// the directory must exist and be searchable.
+func parseDir(c *Config, v string) string {
+	var st syscall.Stat_t
+	err := syscall.Stat(v, &st)
+	if err == nil && st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+		err = syscall.ENOTDIR
+	}
+	if err == nil {
+		err = syscall.Access(v, 1) // X_OK, what chdir needs
+	}
+	if err != nil {
+		return strerror(err)
+	}
+	c.Dir = v
+	return ""
+}
+
+// parseDBFilename is Redis's isValidDBfilename: a name, not a path.
+func parseDBFilename(c *Config, v string) string {
+	if strings.ContainsAny(v, `/\`) {
+		return "dbfilename can't be a path, just a filename"
+	}
+	c.DBFilename = v
+	return ""
+}
+
+// parseLogFile checks, as Redis's config loader does, that the log file
+// can be opened for appending (which creates it).
+func parseLogFile(c *Config, v string) string {
+	if v != "" {
+		f, err := os.OpenFile(v, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				err = errno
+			}
+			return "Can't open the log file: " + strerror(err)
+		}
+		f.Close()
+	}
+	c.LogFile = v
+	return ""
+}
+
+// strerror is C's strerror for an errno: Go's text, capitalized as glibc's.
+func strerror(err error) string {
+	s := err.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// SettingError is a value a setting refused, from a flag or in a Config
+// given to NewServer.
+type SettingError struct {
+	Name   string // the setting, as its flag is named
+	Value  string // the refused value
+	Reason string // Redis's reason for refusing it
+}
+
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("invalid --%s %q: %s", e.Name, e.Value, e.Reason)
+}
+
+// DefaultConfig returns the defaults of the settings table: loopback only,
+// port 6379, Redis's save rules, a snapshot in the working directory.
+func DefaultConfig() Config {
+	var c Config
+	for _, st := range settings {
+		if st.probeOnly {
+			continue
+		}
+		if msg := st.parse(&c, st.def); msg != "" {
+			panic(fmt.Sprintf("commands: default of %s: %s", st.name, msg))
 		}
 	}
-	n, err := strconv.ParseInt(l, 10, 64)
-	if err != nil || n < 0 || (n > 0 && mul > (1<<62)/n) {
-		return 0, fmt.Errorf("commands: invalid size %q", s)
+	return c
+}
+
+// checked reads every setting of c back through its parser and returns the
+// result: c with its text normalized (loglevel in lower case, single
+// spaces in bind and save), or the first value a setting refuses.
+func (c Config) checked() (Config, error) {
+	var out Config
+	for _, st := range settings {
+		if st.probeOnly {
+			continue
+		}
+		v := st.text(&c)
+		if msg := st.parse(&out, v); msg != "" {
+			return Config{}, &SettingError{Name: st.name, Value: v, Reason: msg}
+		}
 	}
-	return n * mul, nil
+	return out, nil
+}
+
+// Flag is a command-line flag for one setting. It implements pflag.Value
+// (String, Set, Type): Set parses through the setting's parser into the
+// Config given to Flags and returns a *SettingError when it refuses.
+type Flag struct {
+	st      *setting
+	cfg     *Config
+	changed bool
+}
+
+// Flags returns one Flag per setting that has a flag, in --help order,
+// each writing into cfg.
+func Flags(cfg *Config) []*Flag {
+	var out []*Flag
+	for _, st := range settings {
+		if !st.probeOnly {
+			out = append(out, &Flag{st: st, cfg: cfg})
+		}
+	}
+	return out
+}
+
+// Name is the flag's name, the setting's.
+func (f *Flag) Name() string { return f.st.name }
+
+// Usage is the flag's --help line.
+func (f *Flag) Usage() string { return f.st.help }
+
+// NoOptDefVal is the value of the flag given without one ("--hugepages"),
+// or "" when it needs a value.
+func (f *Flag) NoOptDefVal() string {
+	if f.st.name == "hugepages" {
+		return "yes"
+	}
+	return ""
+}
+
+// String is the flag's current value, in the default's own words ("512mb")
+// while it is the default.
+func (f *Flag) String() string {
+	var def Config
+	f.st.parse(&def, f.st.def)
+	if v := f.st.text(f.cfg); v != f.st.text(&def) {
+		return v
+	}
+	return f.st.def
+}
+
+// Type names the flag's argument in --help.
+func (f *Flag) Type() string { return f.st.arg }
+
+// Set parses v into the flag's Config. A repeated --save adds its rules to
+// the earlier ones, and --save "" drops them, as in Redis.
+func (f *Flag) Set(v string) error {
+	prev := f.st.text(f.cfg)
+	if msg := f.st.parse(f.cfg, v); msg != "" {
+		return &SettingError{Name: f.st.name, Value: v, Reason: msg}
+	}
+	if f.st.appends && f.changed && v != "" {
+		joined := strings.TrimSpace(prev + " " + f.st.text(f.cfg))
+		f.st.parse(f.cfg, joined)
+	}
+	f.changed = true
+	return nil
 }
 
 // liveConfig holds the settings CONFIG SET changes at run time. They are
@@ -101,13 +440,12 @@ type liveConfig struct {
 func (s *Server) initLive() {
 	pass := s.cfg.RequirePass
 	s.live.requirePass.Store(&pass)
-	s.live.maxMemory.Store(uint64(s.maxMem))
-	s.live.maxBulk.Store(s.maxBulk)
-	s.live.maxQuery.Store(s.maxQuery)
+	s.live.maxMemory.Store(s.cfg.MaxMemory)
+	s.live.maxBulk.Store(s.cfg.ProtoMaxBulkLen)
+	s.live.maxQuery.Store(s.cfg.ClientQueryBufferLimit)
 	s.live.timeout.Store(int64(s.cfg.Timeout))
 	s.live.maxClients.Store(int64(s.cfg.MaxClients))
-	stop, _ := yesNo(s.cfg.StopWritesOnBgsaveError)
-	s.live.stopWrites.Store(stop)
+	s.live.stopWrites.Store(s.cfg.StopWritesOnBgsaveError)
 }
 
 // yesNo parses a Redis boolean setting: yes or no, in any case.
@@ -121,6 +459,13 @@ func yesNo(v string) (bool, bool) {
 	return false, false
 }
 
+func yesNoText(on bool) string {
+	if on {
+		return "yes"
+	}
+	return "no"
+}
+
 func (s *Server) requirePass() string { return *s.live.requirePass.Load() }
 
 // maxMemory is maxmemory in bytes, 0 for no limit.
@@ -131,90 +476,32 @@ func (s *Server) maxMemory() int64 {
 // maxBulkLen is proto-max-bulk-len.
 func (s *Server) maxBulkLen() int64 { return s.live.maxBulk.Load() }
 
-// configParam is one CONFIG GET/SET parameter. set parses a value and
-// returns the function that applies it, or Redis's error text; a nil set is
-// a parameter fixed at start-up ("can't set immutable config", or
-// "protected" for dir and dbfilename, as Redis without
-// enable-protected-configs).
-type configParam struct {
-	name      string
-	get       func(s *Server) string
-	set       func(s *Server, v string) (apply func(), errstr string)
-	protected bool
+// configGet is CONFIG GET's answer for st.
+func (st *setting) configGet(s *Server) string {
+	if st.get != nil {
+		return st.get(s)
+	}
+	return st.text(&s.cfg)
 }
 
-// configParams lists every server flag (see commands.md) and the two Redis
-// settings clients commonly probe, in the order CONFIG GET * replies them.
-var configParams = []*configParam{
-	{name: "bind", get: func(s *Server) string { return strings.Join(strings.Fields(s.cfg.Bind), " ") }},
-	{name: "port", get: func(s *Server) string { return strconv.Itoa(s.cfg.Port) }},
-	{name: "unixsocket", get: func(s *Server) string { return s.cfg.UnixSocket }},
-	{name: "dir", protected: true, get: func(s *Server) string {
-		if abs, err := filepath.Abs(s.cfg.Dir); err == nil {
-			return abs
-		}
-		return s.cfg.Dir
-	}},
-	{name: "dbfilename", protected: true, get: func(s *Server) string { return s.cfg.DBFilename }},
-	{name: "save", get: func(s *Server) string { return s.saveRules() }, set: setSave},
-	{name: "stop-writes-on-bgsave-error", get: func(s *Server) string {
-		if s.live.stopWrites.Load() {
-			return "yes"
-		}
-		return "no"
-	}, set: func(s *Server, v string) (func(), string) {
-		on, ok := yesNo(v)
-		if !ok {
-			return nil, "argument must be 'yes' or 'no'"
-		}
-		return func() { s.live.stopWrites.Store(on) }, ""
-	}},
-	{name: "databases", get: func(s *Server) string { return strconv.Itoa(s.cfg.Databases) }},
-	{name: "requirepass", get: func(s *Server) string { return s.requirePass() }, set: func(s *Server, v string) (func(), string) {
-		return func() { s.live.requirePass.Store(&v) }, ""
-	}},
-	{name: "maxmemory", get: func(s *Server) string { return strconv.FormatUint(s.live.maxMemory.Load(), 10) }, set: func(s *Server, v string) (func(), string) {
-		n, ok := memtoull(v)
-		if !ok {
-			return nil, "argument must be a memory value"
-		}
-		return func() { s.live.maxMemory.Store(n) }, ""
-	}},
-	{name: "maxclients", get: func(s *Server) string { return strconv.FormatInt(s.live.maxClients.Load(), 10) }, set: func(s *Server, v string) (func(), string) {
-		n, msg := intConfig(v, 1, math.MaxUint32, true)
-		return func() { s.live.maxClients.Store(n) }, msg
-	}},
-	{name: "timeout", get: func(s *Server) string { return strconv.FormatInt(s.live.timeout.Load(), 10) }, set: func(s *Server, v string) (func(), string) {
-		n, msg := intConfig(v, 0, math.MaxInt32, false)
-		return func() { s.live.timeout.Store(n) }, msg
-	}},
-	{name: "proto-max-bulk-len", get: func(s *Server) string { return strconv.FormatInt(s.live.maxBulk.Load(), 10) }, set: func(s *Server, v string) (func(), string) {
-		n, msg := memoryConfig(v, false)
-		return func() { s.live.maxBulk.Store(n) }, msg
-	}},
-	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.FormatInt(s.live.maxQuery.Load(), 10) }, set: func(s *Server, v string) (func(), string) {
-		n, msg := memoryConfig(v, true)
-		return func() { s.live.maxQuery.Store(n) }, msg
-	}},
-	{name: "tls-port", get: func(s *Server) string { return strconv.Itoa(s.cfg.TLSPort) }},
-	{name: "tls-cert-file", get: func(s *Server) string { return s.cfg.TLSCertFile }},
-	{name: "tls-key-file", get: func(s *Server) string { return s.cfg.TLSKeyFile }},
-	{name: "loglevel", get: func(s *Server) string { return s.log.levelName() }, set: func(s *Server, v string) (func(), string) {
-		l, ok := logLevels[strings.ToLower(v)]
-		if !ok || l == logLevels["nothing"] {
-			return nil, "argument(s) must be one of the following: debug, verbose, notice, warning"
-		}
-		return func() { s.log.setLevel(l) }, ""
-	}},
-	{name: "logfile", get: func(s *Server) string { return s.cfg.LogFile }},
-	{name: "appendonly", get: func(s *Server) string { return "no" }},
-	{name: "maxmemory-policy", get: func(s *Server) string { return "noeviction" }},
+// configSet parses CONFIG SET's value for st and returns the function that
+// applies it, or Redis's error text. st must be mutable (apply != nil).
+func (st *setting) configSet(s *Server, v string) (apply func(), errstr string) {
+	parse := st.parse
+	if st.setParse != nil {
+		parse = st.setParse
+	}
+	c := new(Config)
+	if msg := parse(c, v); msg != "" {
+		return nil, msg
+	}
+	return func() { st.apply(s, c) }, ""
 }
 
-func lookupConfig(name string) *configParam {
-	for _, p := range configParams {
-		if strings.EqualFold(p.name, name) {
-			return p
+func lookupConfig(name string) *setting {
+	for _, st := range settings {
+		if strings.EqualFold(st.name, name) {
+			return st
 		}
 	}
 	return nil
@@ -297,6 +584,76 @@ func intConfig(v string, lo, hi int64, unsigned bool) (int64, string) {
 	return n, ""
 }
 
+// Save rules. Redis reads them in two ways, and numkv keeps both; each
+// entry point then checks the fields as setConfigSaveOption does
+// (saveRulesFrom):
+//   - parseSaveRules, at start-up (flags, NewServer's check, and the
+//     rules' canonical text): Redis's config loader splits a
+//     multi-argument setting given as one argument on runs of blanks
+//     (sdssplitargs), so --save "3600  1" is one rule;
+//   - parseSaveConfigSet, for CONFIG SET: configSetCommand splits on single
+//     spaces (sdssplitlen), so two spaces make an empty field and
+//     CONFIG SET save "3600  1" is refused.
+
+// saveRule is one "seconds changes" pair of --save.
+type saveRule struct{ secs, changes int64 }
+
+const msgInvalidSave = "Invalid save parameters"
+
+// parseSaveRules reads save rules given at start-up: "" or blanks for none.
+func parseSaveRules(v string) ([]saveRule, string) {
+	return saveRulesFrom(strings.Fields(v))
+}
+
+// parseSaveConfigSet reads CONFIG SET save's value: "" for none.
+func parseSaveConfigSet(v string) ([]saveRule, string) {
+	if v == "" {
+		return nil, ""
+	}
+	return saveRulesFrom(strings.Split(v, " "))
+}
+
+// saveRulesFrom is setConfigSaveOption's check: pairs of seconds >= 1 and
+// changes >= 0, each field read whole by strtoll (an empty one reads as
+// 0); changes is then a C int.
+func saveRulesFrom(fields []string) ([]saveRule, string) {
+	if len(fields)%2 != 0 {
+		return nil, msgInvalidSave
+	}
+	rules := make([]saveRule, 0, len(fields)/2)
+	for j := 0; j < len(fields); j += 2 {
+		secs, end1 := strtoll(fields[j])
+		changes, end2 := strtoll(fields[j+1])
+		if end1 != len(fields[j]) || end2 != len(fields[j+1]) || secs < 1 || changes < 0 {
+			return nil, msgInvalidSave
+		}
+		rules = append(rules, saveRule{secs, int64(int32(changes))})
+	}
+	return rules, ""
+}
+
+// storeSave parses v with one of the two entry points and stores the rules
+// in c as CONFIG GET prints them.
+func storeSave(c *Config, v string, parse func(string) ([]saveRule, string)) string {
+	rules, msg := parse(v)
+	if msg != "" {
+		return msg
+	}
+	text := make([]string, len(rules))
+	for i, r := range rules {
+		text[i] = fmt.Sprintf("%d %d", r.secs, r.changes)
+	}
+	c.Save = strings.Join(text, " ")
+	return ""
+}
+
+// saveRules returns the current --save rules.
+func (s *Server) saveRules() string {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	return s.cfg.Save
+}
+
 // strtoll is C's strtoll in base 10 as setConfigSaveOption uses it: leading
 // space, a sign, digits, saturating; end is where parsing stopped (0 when no
 // digits were read).
@@ -314,7 +671,11 @@ func strtoll(s string) (n int64, end int) {
 	var u uint64
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		if u <= math.MaxInt64 {
-			u = u*10 + uint64(s[i]-'0')
+			if u > (math.MaxInt64+1)/10 {
+				u = math.MaxInt64 + 1 // saturated: past int64 whatever follows
+			} else {
+				u = u*10 + uint64(s[i]-'0')
+			}
 		}
 		i++
 	}
@@ -332,62 +693,4 @@ func strtoll(s string) (n int64, end int) {
 		n = int64(u)
 	}
 	return n, i
-}
-
-// setSave is setConfigSaveOption: the value split on single spaces (so two
-// spaces make an empty field, read as 0), pairs of seconds >= 1 and changes
-// >= 0, or "" for none. It stores the rules as CONFIG GET prints them.
-func setSave(s *Server, v string) (func(), string) {
-	const invalid = "Invalid save parameters"
-	fields := strings.Split(v, " ")
-	if v == "" {
-		fields = nil
-	}
-	if len(fields)%2 != 0 {
-		return nil, invalid
-	}
-	rules := make([]string, 0, len(fields)/2)
-	for j := 0; j < len(fields); j += 2 {
-		secs, end1 := strtoll(fields[j])
-		changes, end2 := strtoll(fields[j+1])
-		if end1 != len(fields[j]) || end2 != len(fields[j+1]) || secs < 1 || changes < 0 {
-			return nil, invalid
-		}
-		rules = append(rules, fmt.Sprintf("%d %d", secs, int32(changes))) // changes is a C int
-	}
-	text := strings.Join(rules, " ")
-	return func() {
-		s.cfgMu.Lock()
-		s.cfg.Save = text
-		s.cfgMu.Unlock()
-	}, ""
-}
-
-// saveRule is one "seconds changes" pair of --save.
-type saveRule struct{ secs, changes int64 }
-
-// parseSaveRules parses Redis's save syntax: pairs of integers, or "" for
-// none.
-func parseSaveRules(s string) ([]saveRule, error) {
-	f := strings.Fields(s)
-	if len(f)%2 != 0 {
-		return nil, fmt.Errorf("commands: invalid save %q: it takes pairs of seconds and changes", s)
-	}
-	var rules []saveRule
-	for i := 0; i < len(f); i += 2 {
-		a, err1 := strconv.ParseInt(f[i], 10, 64)
-		b, err2 := strconv.ParseInt(f[i+1], 10, 64)
-		if err1 != nil || err2 != nil || a < 1 || b < 0 {
-			return nil, fmt.Errorf("commands: invalid save %q", s)
-		}
-		rules = append(rules, saveRule{a, b})
-	}
-	return rules, nil
-}
-
-// saveRules returns the current --save rules.
-func (s *Server) saveRules() string {
-	s.cfgMu.Lock()
-	defer s.cfgMu.Unlock()
-	return s.cfg.Save
 }

@@ -72,8 +72,8 @@ func FuzzDispatch(f *testing.F) {
 		cfg.DBFilename = ""
 		cfg.Save = ""
 		cfg.Databases = 4
-		cfg.ProtoMaxBulkLen = "1mb"
-		cfg.ClientQueryBufferLimit = "1mb"
+		cfg.ProtoMaxBulkLen = 1 << 20
+		cfg.ClientQueryBufferLimit = 1 << 20
 		s, err := NewServer(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,12 @@ import (
 // Run starts a server with cfg and serves until SIGTERM, SIGINT or
 // SHUTDOWN. It returns the process exit code.
 func Run(cfg Config) int {
+	if cfg.Port == 0 && cfg.UnixSocket == "" && cfg.TLSPort == 0 {
+		// As Redis: a process that serves no one is a mistake. (A Server
+		// alone may: its Listen picks a free port, for tests.)
+		fmt.Fprintln(os.Stderr, "numkv: configured to not listen anywhere (--port 0, and no --unixsocket or --tls-port)")
+		return 1
+	}
 	offheap.SetHugePages(cfg.HugePages)
 	s, err := NewServer(cfg)
 	if err != nil {

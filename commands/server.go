@@ -45,12 +45,7 @@ import (
 // Server is one numkv instance.
 type Server struct {
 	cfg Config
-	// The sizes as parsed at start-up. CONFIG SET changes the live copies
-	// in s.live: read those (maxBulkLen, maxMemory) on request paths.
-	maxBulk  int64
-	maxQuery int64
-	maxMem   int64
-	log      *logger
+	log *logger
 
 	tab  *shardlock.Table[slotData]
 	lazy lazyFreer
@@ -82,7 +77,7 @@ type Server struct {
 	rejected    atomic.Int64
 	errorsTotal atomic.Int64
 
-	live  liveConfig    // the settings CONFIG SET changes (cmd_config.go)
+	live  liveConfig    // the settings CONFIG SET changes (config.go)
 	watch watchRegistry // WATCHed keys (multi.go)
 
 	persist    persistence
@@ -95,31 +90,15 @@ type Server struct {
 	cfgMu      sync.Mutex     // guards the settings CONFIG SET may change
 }
 
-// NewServer validates cfg and returns a server that is not yet listening.
+// NewServer checks every setting of cfg with its parser and returns a
+// server that is not yet listening. A refused setting is a *SettingError.
 func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, clients: map[int64]*client{}, done: make(chan struct{}), exit: make(chan struct{}), startAt: time.Now(), forceExit: os.Exit}
 	var err error
-	if s.maxBulk, err = parseMemory(cfg.ProtoMaxBulkLen); err != nil || s.maxBulk < 1 {
-		return nil, fmt.Errorf("commands: invalid proto-max-bulk-len %q", cfg.ProtoMaxBulkLen)
-	}
-	if s.maxQuery, err = parseMemory(cfg.ClientQueryBufferLimit); err != nil || s.maxQuery < 1024*1024 {
-		return nil, fmt.Errorf("commands: invalid client-query-buffer-limit %q (at least 1mb)", cfg.ClientQueryBufferLimit)
-	}
-	if s.maxMem, err = parseMemory(cfg.MaxMemory); err != nil || s.maxMem < 0 {
-		return nil, fmt.Errorf("commands: invalid maxmemory %q", cfg.MaxMemory)
-	}
-	if cfg.Databases < 1 || cfg.Databases > 1<<16 {
-		return nil, fmt.Errorf("commands: invalid databases %d", cfg.Databases)
-	}
-	if cfg.Port < 0 || cfg.Port > 65535 || cfg.TLSPort < 0 || cfg.TLSPort > 65535 {
-		return nil, errors.New("commands: port out of range")
-	}
-	if _, err := parseSaveRules(cfg.Save); err != nil {
+	if s.cfg, err = cfg.checked(); err != nil {
 		return nil, err
 	}
-	if _, ok := yesNo(cfg.StopWritesOnBgsaveError); !ok {
-		return nil, fmt.Errorf("commands: invalid stop-writes-on-bgsave-error %q (yes or no)", cfg.StopWritesOnBgsaveError)
-	}
+	cfg = s.cfg
 	if s.log, err = newLogger(cfg.LogFile, cfg.LogLevel); err != nil {
 		return nil, err
 	}
