@@ -35,6 +35,9 @@ type client struct {
 	dirtyCAS              atomic.Bool // a watched key changed: EXEC will fail
 	inExec                bool        // EXEC holds the slot locks: run takes none
 	allLocked             bool        // EXEC holds every slot: walkers lock none
+	// unlocked is work the handler leaves for after its slot locks are
+	// released: it reads only clones taken under the lock (dispatch.go).
+	unlocked func()
 }
 
 func newClient(s *Server, nc net.Conn, id int64) *client {

@@ -103,15 +103,23 @@ func (c *client) reject(cmd *command, msg string) {
 // run takes the command's slot locks and calls its handler, recovering a
 // panic into an error reply so that one bad request cannot take the server
 // down. Inside EXEC the transaction holds the locks already.
+//
+// A handler with long work to do on a value (a large NUM.READ, a
+// NUM.REDUCE) clones the value under the lock, in O(1), and leaves the
+// work to c.unlocked: run calls it once the locks are released, so that
+// writers to the slot are not held up for the whole pass. Inside EXEC it
+// runs at once, under the transaction's locks.
 func (s *Server) run(c *client, cmd *command, args [][]byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.unlocked = nil
+			s.log.warn("panic in %s: %v", cmd.fullName, r)
+			c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
+		}
+	}()
 	if c.inExec {
-		defer func() {
-			if r := recover(); r != nil {
-				s.log.warn("panic in %s: %v", cmd.fullName, r)
-				c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
-			}
-		}()
 		cmd.handler(s, c, args)
+		s.runUnlocked(c)
 		return
 	}
 	set := s.lockSet(c, cmd, args)
@@ -120,14 +128,21 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 	if write {
 		s.preserveSet(set)
 	}
-	defer func() {
-		s.tab.Unlock(set, write)
-		if r := recover(); r != nil {
-			s.log.warn("panic in %s: %v", cmd.fullName, r)
-			c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
-		}
+	held := lockHeldStart()
+	func() {
+		defer s.tab.Unlock(set, write)
+		defer lockHeldEnd(held)
+		cmd.handler(s, c, args)
 	}()
-	cmd.handler(s, c, args)
+	s.runUnlocked(c)
+}
+
+// runUnlocked runs the work a handler left for after its locks.
+func (s *Server) runUnlocked(c *client) {
+	if fn := c.unlocked; fn != nil {
+		c.unlocked = nil
+		fn()
+	}
 }
 
 // lockSet returns the sorted shard indexes a command's keys live in.
