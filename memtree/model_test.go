@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
+	"slices"
 	"testing"
 	"time"
 
@@ -177,6 +178,89 @@ func (h *harness) stride(l int) (elem, start, step, n int) {
 	return
 }
 
+// runs picks Runs for a model of l bytes: ascending groups of strided
+// runs, as a selection over several axes makes them, and now and then an
+// invalid list (overlapping, past the end, or with a wrong total), which
+// ok reports.
+func (h *harness) runs(l int) (runs []Run, total int, ok bool) {
+	off := 0
+	for range h.r.intn(6) {
+		if off > l {
+			break
+		}
+		r := Run{Off: off + h.r.intn(max(1, min(l-off+1, 2*leafMax)))}
+		if h.r.intn(3) == 0 {
+			r.Off = off // adjacent to the one before
+		}
+		r.Len = h.r.intn(max(1, min(l-r.Off+1, 40)))
+		if h.r.intn(5) == 0 {
+			r.Len = h.r.intn(max(1, l-r.Off+1))
+		}
+		r.Count = 1
+		if r.Len > 0 && h.r.intn(3) > 0 {
+			r.Stride = r.Len + h.r.intn(3)*h.r.intn(max(1, min(leafMax, l)))
+			r.Count = 1 + (l-r.Off-r.Len)/max(1, r.Stride)
+			r.Count = 1 + h.r.intn(max(1, r.Count))
+		}
+		runs = append(runs, r)
+		if r.Len > 0 {
+			off = r.Off + (r.Count-1)*r.Stride + r.Len
+		}
+	}
+	ok = true
+	if len(runs) > 0 && h.r.intn(10) == 0 {
+		switch h.r.intn(3) {
+		case 0:
+			runs[len(runs)-1].Count++ // maybe past the end
+		case 1:
+			runs = append(runs, Run{Off: 0, Len: 1, Count: 1}) // maybe overlapping
+		case 2:
+			runs[0].Len = -1
+		}
+		ok = false
+	}
+	for _, r := range runs {
+		total += max(0, r.Len) * r.Count
+	}
+	if !ok {
+		ok = modelRunsOK(l, runs)
+	}
+	if h.r.intn(15) == 0 {
+		total++
+		ok = false
+	}
+	return runs, total, ok
+}
+
+// modelRunsOK checks runs byte by byte: every byte inside the value and
+// after the one copied before.
+func modelRunsOK(l int, runs []Run) bool {
+	next := 0
+	for _, r := range runs {
+		if r.Len < 0 || r.Count < 0 {
+			return false
+		}
+		for j := 0; j < r.Count && r.Len > 0; j++ {
+			o := r.Off + j*r.Stride
+			if o < next || o+r.Len > l {
+				return false
+			}
+			next = o + r.Len
+		}
+	}
+	return true
+}
+
+func modelRuns(m []byte, runs []Run) []byte {
+	var out []byte
+	for _, r := range runs {
+		for j := 0; j < r.Count; j++ {
+			out = append(out, m[r.Off+j*r.Stride:r.Off+j*r.Stride+r.Len]...)
+		}
+	}
+	return out
+}
+
 // Model semantics, written as plainly as possible.
 
 func modelStrided(l, elem, start, step, n int) bool {
@@ -217,7 +301,7 @@ func (h *harness) step() {
 	pr := h.pairs[pi]
 	t, m := pr.t, pr.m
 	l := len(m)
-	op := h.r.intn(14)
+	op := h.r.intn(16)
 	if l > h.maxLen && h.r.intn(2) == 0 {
 		op = 7
 	}
@@ -397,6 +481,34 @@ func (h *harness) step() {
 		} else {
 			h.drop(h.r.intn(len(h.pairs)))
 			h.pairs = append(h.pairs, c)
+		}
+	case 14: // ReadRuns, and ReadRunsBytes over the model
+		runs, total, ok := h.runs(l)
+		h.logf("[%d] ReadRuns(%v) len %d", pi, runs, l)
+		p := make([]byte, total)
+		err := t.ReadRuns(p, slices.Values(runs))
+		h.checkErr("ReadRuns", err, ok)
+		q := make([]byte, total)
+		h.checkErr("ReadRunsBytes", ReadRunsBytes(q, m, slices.Values(runs)), ok)
+		if ok {
+			want := modelRuns(m, runs)
+			if !bytes.Equal(p, want) || !bytes.Equal(q, want) {
+				h.failf("ReadRuns(%v): wrong bytes", runs)
+			}
+		}
+	case 15: // WriteRuns
+		runs, total, ok := h.runs(l)
+		h.logf("[%d] WriteRuns(%v) len %d", pi, runs, l)
+		p := h.payload(total)
+		err := t.WriteRuns(p, slices.Values(runs))
+		h.checkErr("WriteRuns", err, ok)
+		if ok {
+			w := 0
+			for _, r := range runs {
+				for j := 0; j < r.Count; j++ {
+					w += copy(m[r.Off+j*r.Stride:r.Off+j*r.Stride+r.Len], p[w:])
+				}
+			}
 		}
 	case 13: // drop a clone, or zero-length operations
 		if len(h.pairs) > 1 {
