@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"numkv/memtree"
 )
@@ -232,7 +233,7 @@ const unlockedMin = 1 << 20
 
 // testHookUnlockedRead, when a test sets it, runs at the start of a
 // NUM.READ's work after the locks, so the test can pause it there.
-var testHookUnlockedRead func()
+var testHookUnlockedRead atomic.Pointer[func()]
 
 func cmdNumRead(s *Server, c *client, args [][]byte) {
 	a, msg := parseRead(args)
@@ -274,8 +275,8 @@ func cmdNumRead(s *Server, c *client, args [][]byte) {
 		v.tree().CloneTo(clone)
 		c.unlocked = func() {
 			defer clone.Release()
-			if testHookUnlockedRead != nil {
-				testHookUnlockedRead()
+			if hook := testHookUnlockedRead.Load(); hook != nil {
+				(*hook)()
 			}
 			c.replySel(clone, sel, from, to, a.values)
 		}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"numkv/memtree"
 )
@@ -343,4 +344,108 @@ type inlineRuns []byte
 
 func (b inlineRuns) ReadRuns(p []byte, runs iter.Seq[memtree.Run]) error {
 	return memtree.ReadRunsBytes(p, b, runs)
+}
+
+// TestBigReadUnlocked pauses a large NUM.READ after it has released its
+// slot's lock and checks that a write to the same key completes meanwhile,
+// and that the read still replies the contents as they were when it ran.
+func TestBigReadUnlocked(t *testing.T) {
+	_, addr := mustNumkv(t, noPersistence)
+	reader, writer := mustDial(t, addr), mustDial(t, addr)
+	const n = 3 << 20
+	old := bytes.Repeat([]byte{7}, n)
+	runExchanges(t, writer, []exchange{
+		{"NUM.CREATE big u8 SHAPE 4", okReply},
+	})
+	if got := writer.do("NUM.APPEND", "big", string(old)); got != intReply(n/4) {
+		t.Fatalf("append: %q", got)
+	}
+	entered, resume := make(chan struct{}), make(chan struct{})
+	hook := func() {
+		close(entered)
+		<-resume
+	}
+	testHookUnlockedRead.Store(&hook)
+	t.Cleanup(func() { testHookUnlockedRead.Store(nil) })
+
+	done := make(chan string, 1)
+	go func() {
+		r, err := reader.pipeline([][]string{{"NUM.READ", "big", ":, 1:"}})
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		done <- r[0]
+	}()
+	<-entered
+	// The read is paused after its locks: a write to its key goes through.
+	// (Were it still holding them, the write would hang; the deadline
+	// turns that into a failure instead of the test binary's timeout.)
+	writer.nc.SetDeadline(time.Now().Add(time.Minute))
+	if got := writer.do("NUM.WRITE", "big", "0:2, 1:", "VALUES", "1", "2", "3", "4", "5", "6"); got != intReply(n/4) {
+		t.Fatalf("write during the read: %q", got)
+	}
+	if got := writer.do("NUM.READ", "big", "0, 1:", "VALUES"); got != bulks("1", "2", "3") {
+		t.Fatalf("read during the read: %q", got)
+	}
+	testHookUnlockedRead.Store(nil)
+	close(resume)
+	got := <-done
+	want := fmt.Sprintf("$%d\r\n%s\r\n", n/4*3, bytes.Repeat([]byte{7}, n/4*3))
+	if got != want {
+		t.Fatalf("the paused read replied %d bytes starting %q, want the old contents", len(got), got[:min(len(got), 20)])
+	}
+}
+
+// BenchmarkNumReadLockHeld reads 1 GiB with NUM.READ and reports the
+// longest time the command held its slot's lock (lock-ns): the copy runs
+// after the lock, from a clone, so this stays far below the read itself.
+func BenchmarkNumReadLockHeld(b *testing.B) {
+	const size = 1 << 30
+	s, c := mustNumVar(b, "v", *u8Type, size)
+	args := argv("NUM.READ", "v")
+	cmd := lookupCommand(args[0])
+	stop := measureLockHeld()
+	b.SetBytes(size)
+	b.ResetTimer()
+	for b.Loop() {
+		c.w.Reset()
+		s.run(c, cmd, args)
+		if c.w.Len() < size {
+			b.Fatalf("reply of %d bytes", c.w.Len())
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(stop().Nanoseconds()), "lock-ns")
+}
+
+// BenchmarkNumReadCrop crops ":, 10:18, 10:18" out of 65536 images of
+// 28x28 u8, against reading them whole.
+func BenchmarkNumReadCrop(b *testing.B) {
+	const n = 65536
+	s, c := mustNumVar(b, "v", newElemType(dtU8, []int64{28, 28}), n)
+	cmd := lookupCommand([]byte("NUM.READ"))
+	for _, bc := range []struct {
+		name, sel string
+		bytes     int
+	}{
+		{"all", ":", n * 28 * 28},
+		{"crop", ":, 10:18, 10:18", n * 8 * 8},
+		{"crop_step2", ":, 10:18, ::2", n * 8 * 14},
+		{"rows_reversed", "::-1, 10:18", n * 8 * 28},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			args := argv("NUM.READ", "v", bc.sel)
+			b.SetBytes(int64(bc.bytes))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				c.w.Reset()
+				s.run(c, cmd, args)
+				if c.w.Len() < bc.bytes {
+					b.Fatalf("reply of %d bytes", c.w.Len())
+				}
+			}
+		})
+	}
 }
