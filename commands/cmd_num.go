@@ -271,18 +271,31 @@ func cmdNumRead(s *Server, c *client, args [][]byte) {
 		}
 	}
 	if v.isTree() && sel.size() > unlockedMin {
-		clone := new(memtree.Tree)
-		v.tree().CloneTo(clone)
-		c.unlocked = func() {
-			defer clone.Release()
-			if hook := testHookUnlockedRead.Load(); hook != nil {
-				(*hook)()
-			}
-			c.replySel(clone, sel, from, to, a.values)
-		}
+		r := &bigRead{c: c, sel: sel, from: from, to: to, values: a.values}
+		v.tree().CloneTo(&r.clone)
+		c.unlocked = r.run
 		return
 	}
-	c.replySel(v, sel, from, to, a.values)
+	c.replySel(sourceOf(v), &sel, from, to, a.values)
+}
+
+// bigRead is a large NUM.READ's work after the slot's locks: the reply,
+// from a clone taken under them. It lives on the heap; the small reads'
+// arguments stay on the stack.
+type bigRead struct {
+	c        *client
+	clone    memtree.Tree
+	sel      ndSel
+	from, to dtype
+	values   bool
+}
+
+func (r *bigRead) run() {
+	defer r.clone.Release()
+	if hook := testHookUnlockedRead.Load(); hook != nil {
+		(*hook)()
+	}
+	r.c.replySel(selSource{t: &r.clone}, &r.sel, r.from, r.to, r.values)
 }
 
 // replySel replies the selection's scalars, converted from dtype from to
@@ -291,7 +304,7 @@ func cmdNumRead(s *Server, c *client, args [][]byte) {
 // copied once, from the tree's chunks into it; otherwise the selection is
 // read and converted in batches, so that a large reply needs no copy of
 // the whole selection.
-func (c *client) replySel(r runReader, sel ndSel, from, to dtype, values bool) {
+func (c *client) replySel(r selSource, sel *ndSel, from, to dtype, values bool) {
 	mark := c.w.Mark()
 	defer func() {
 		if e := recover(); e != nil {
@@ -304,7 +317,7 @@ func (c *client) replySel(r runReader, sel ndSel, from, to dtype, values bool) {
 		c.array(n)
 		c.w.Grow(n * scalarBound(to))
 		var raw, conv []byte
-		for b := range sel.batches(valuesBatch) {
+		sel.eachBatch(valuesBatch, func(b *ndSel) {
 			raw = appendSel(raw[:0], r, b)
 			p := raw
 			if from != to {
@@ -312,7 +325,7 @@ func (c *client) replySel(r runReader, sel ndSel, from, to dtype, values bool) {
 				p = conv
 			}
 			c.appendValues(to, p)
-		}
+		})
 		return
 	}
 	size := n * to.size
@@ -322,10 +335,10 @@ func (c *client) replySel(r runReader, sel ndSel, from, to dtype, values bool) {
 		c.w.AppendWith(func(dst []byte) ([]byte, error) { return appendSel(dst, r, sel), nil })
 	} else {
 		var raw []byte
-		for b := range sel.batches(valuesBatch) {
+		sel.eachBatch(valuesBatch, func(b *ndSel) {
 			raw = appendSel(raw[:0], r, b)
 			c.w.AppendWith(func(dst []byte) ([]byte, error) { return castAppend(dst, raw, from, to), nil })
-		}
+		})
 	}
 	c.w.CRLF()
 }
@@ -383,8 +396,8 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 	}
 	size := v.typ().size
 	n := numLen(v)
-	if !sa.multi && sa.parts[0].sl.index {
-		i := sa.parts[0].sl.start
+	if !sa.multi && sa.buf[0].sl.index {
+		i := sa.buf[0].sl.start
 		if i < 0 {
 			if i += int64(n); i < 0 {
 				c.err(msgIndexRange)
@@ -430,7 +443,8 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 		sel.unflip(p)
 	}
 	plan := sel.plan()
-	if err := v.mut().WriteRuns(p, plan.each); err != nil {
+	runs := plan.runs()
+	if err := v.mut().WriteRuns(p, &runs); err != nil {
 		panic(err) // the selection lies within the variable
 	}
 	s.modified(c.db, args[1], 1)

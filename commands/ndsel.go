@@ -3,7 +3,6 @@ package commands
 import (
 	"bytes"
 	"fmt"
-	"iter"
 	"slices"
 
 	"numkv/memtree"
@@ -28,13 +27,32 @@ type selPart struct {
 	ellipsis bool
 }
 
-// selArg is a parsed selection argument.
+// maxDims is the most axes an array has: its length and the row shape.
+const maxDims = maxShapeDims + 1
+
+// selArg is a parsed selection argument. Its parts live in an array, not
+// on the heap: a read of a few elements allocates nothing. Parts beyond
+// the array are counted, not kept: they make too many for any array.
 type selArg struct {
-	parts []selPart
+	buf [maxDims + 1]selPart
+	n   int // parts kept in buf
+	k   int // parts that are not "...", all of them
 	// multi is set when the argument has a comma or "...": the N-d form.
 	// Without it the one part means what a one-axis slice or index meant
 	// before selections existed (NUM.WRITE's bare index extends).
 	multi bool
+}
+
+func (a *selArg) parts() []selPart { return a.buf[:a.n] }
+
+func (a *selArg) add(p selPart) {
+	if !p.ellipsis {
+		a.k++
+	}
+	if a.n < len(a.buf) {
+		a.buf[a.n] = p
+		a.n++
+	}
 }
 
 var ellipsis = []byte("...")
@@ -42,7 +60,7 @@ var ellipsis = []byte("...")
 // String spells the selection back, parts joined by ", " (the tests').
 func (a selArg) String() string {
 	var b []byte
-	for i, p := range a.parts {
+	for i, p := range a.parts() {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
@@ -65,14 +83,16 @@ func isMultiSelection(b []byte) bool {
 // or "..." (once), with spaces allowed around the commas; a trailing comma
 // ends the list ("5," is one part). A part's syntax error names the part.
 func parseSelection(b []byte) (selArg, string) {
+	var a selArg
 	if !isMultiSelection(b) {
 		sl, msg := parseSlice(b)
-		return selArg{parts: []selPart{{sl: sl}}}, msg
+		a.add(selPart{sl: sl})
+		return a, msg
 	}
-	a := selArg{multi: true}
+	a.multi = true
 	rest := b
 	seen := false
-	for len(rest) > 0 || len(a.parts) == 0 {
+	for first := true; len(rest) > 0 || first; first = false {
 		var f []byte
 		i := bytes.IndexByte(rest, ',')
 		if i < 0 {
@@ -89,14 +109,14 @@ func parseSelection(b []byte) (selArg, string) {
 				return a, msgEllipsis
 			}
 			seen = true
-			a.parts = append(a.parts, selPart{ellipsis: true})
+			a.add(selPart{ellipsis: true})
 			continue
 		}
 		sl, msg := parseSlice(f)
 		if msg != "" {
 			return a, msg
 		}
-		a.parts = append(a.parts, selPart{sl: sl})
+		a.add(selPart{sl: sl})
 	}
 	return a, ""
 }
@@ -108,23 +128,30 @@ type ndAxis struct {
 	keep           bool
 }
 
-// ndSel is a selection resolved against an array's shape.
+// ndSel is a selection resolved against an array's shape. Like selArg it
+// is all arrays, so that copies are independent and nothing is allocated.
 type ndSel struct {
-	item int      // bytes per scalar
-	dims []int    // the array's shape, (length, *row shape)
-	axes []ndAxis // one per dimension
+	item    int // bytes per scalar
+	nd      int // the array's dimensions
+	dimBuf  [maxDims]int
+	axisBuf [maxDims]ndAxis
 }
+
+// dims is the array's shape, (length, *row shape).
+func (s *ndSel) dims() []int { return s.dimBuf[:s.nd] }
+
+// axes is the selection on each axis.
+func (s *ndSel) axes() []ndAxis { return s.axisBuf[:s.nd] }
 
 // wholeSel selects the whole array of length elements of type t.
 func wholeSel(length int, t *elemType) ndSel {
-	s := ndSel{item: t.dt.size, dims: make([]int, 1+len(t.shape))}
-	s.dims[0] = length
+	s := ndSel{item: t.dt.size, nd: 1 + len(t.shape)}
+	s.dimBuf[0] = length
 	for i, d := range t.shape {
-		s.dims[i+1] = int(d)
+		s.dimBuf[i+1] = int(d)
 	}
-	s.axes = make([]ndAxis, len(s.dims))
-	for i, d := range s.dims {
-		s.axes[i] = ndAxis{step: 1, n: d, keep: true}
+	for i, d := range s.dims() {
+		s.axisBuf[i] = ndAxis{step: 1, n: d, keep: true}
 	}
 	return s
 }
@@ -134,31 +161,26 @@ func wholeSel(length int, t *elemType) ndSel {
 // msgIndexRange for the first integer outside its axis.
 func (a selArg) resolve(length int, t *elemType) (ndSel, string) {
 	s := wholeSel(length, t)
-	k := 0
-	for _, p := range a.parts {
-		if !p.ellipsis {
-			k++
-		}
-	}
-	if k > len(s.dims) {
-		return s, fmt.Sprintf(msgTooManyIndices, len(s.dims), k)
+	k := a.k
+	if k > s.nd {
+		return s, fmt.Sprintf(msgTooManyIndices, s.nd, k)
 	}
 	ax := 0
-	for _, p := range a.parts {
+	for _, p := range a.parts() {
 		if p.ellipsis {
-			ax += len(s.dims) - k
+			ax += s.nd - k
 			continue
 		}
-		d := s.dims[ax]
+		d := s.dimBuf[ax]
 		if p.sl.index {
 			i, ok := normIndex(p.sl.start, d)
 			if !ok {
 				return s, msgIndexRange
 			}
-			s.axes[ax] = ndAxis{start: i, step: 1, n: 1}
+			s.axisBuf[ax] = ndAxis{start: i, step: 1, n: 1}
 		} else {
 			r, _ := p.sl.resolve(d)
-			s.axes[ax] = ndAxis{start: r.start, step: r.step, n: r.n, keep: true}
+			s.axisBuf[ax] = ndAxis{start: r.start, step: r.step, n: r.n, keep: true}
 		}
 		ax++
 	}
@@ -166,21 +188,21 @@ func (a selArg) resolve(length int, t *elemType) (ndSel, string) {
 }
 
 // count is the number of scalars selected.
-func (s ndSel) count() int {
+func (s *ndSel) count() int {
 	n := 1
-	for _, a := range s.axes {
+	for _, a := range s.axes() {
 		n *= a.n
 	}
 	return n
 }
 
 // size is the selection's size in bytes.
-func (s ndSel) size() int { return s.count() * s.item }
+func (s *ndSel) size() int { return s.count() * s.item }
 
 // shape is the result's shape: the kept axes' counts.
-func (s ndSel) shape() []int {
+func (s *ndSel) shape() []int {
 	var out []int
-	for _, a := range s.axes {
+	for _, a := range s.axes() {
 		if a.keep {
 			out = append(out, a.n)
 		}
@@ -190,116 +212,96 @@ func (s ndSel) shape() []int {
 
 // flipped reports whether a result axis has a negative step, so that the
 // plan's order is not C order.
-func (s ndSel) flipped() bool {
-	return slices.ContainsFunc(s.axes, func(a ndAxis) bool { return a.keep && a.step < 0 && a.n > 1 })
+func (s *ndSel) flipped() bool {
+	return slices.ContainsFunc(s.axes(), func(a ndAxis) bool { return a.keep && a.step < 0 && a.n > 1 })
 }
 
-// batches splits the selection along its first kept axis into pieces of
-// about max bytes (at least one index of that axis each), in result
-// order, for replies that convert the bytes on the way out.
-func (s ndSel) batches(maxBytes int) iter.Seq[ndSel] {
-	return func(yield func(ndSel) bool) {
-		first := slices.IndexFunc(s.axes, func(a ndAxis) bool { return a.keep })
-		total := s.size()
-		if first < 0 || total <= maxBytes {
-			yield(s)
-			return
-		}
-		a := s.axes[first]
-		per := max(maxBytes/(total/a.n), 1)
-		for from := 0; from < a.n; from += per {
-			b := s
-			b.axes = slices.Clone(s.axes)
-			b.axes[first] = ndAxis{start: a.start + from*a.step, step: a.step, n: min(per, a.n-from), keep: true}
-			if !yield(b) {
-				return
-			}
-		}
+// eachBatch splits the selection along its first kept axis into pieces
+// of about maxBytes (at least one index of that axis each) and calls fn
+// with each, in result order, for replies that convert the bytes on the
+// way out. (A callback rather than an iter.Seq, whose closure would take
+// s to the heap.)
+//
+// s is taken by value: fn could keep the pointer it gets, so the copy
+// goes to the heap, not the caller's selection.
+func (s ndSel) eachBatch(maxBytes int, fn func(*ndSel)) {
+	first := slices.IndexFunc(s.axes(), func(a ndAxis) bool { return a.keep })
+	total := s.size()
+	if first < 0 || total <= maxBytes {
+		fn(&s)
+		return
+	}
+	a := s.axisBuf[first]
+	per := max(maxBytes/(total/a.n), 1)
+	b := s
+	for from := 0; from < a.n; from += per {
+		b.axisBuf[first] = ndAxis{start: a.start + from*a.step, step: a.step, n: min(per, a.n-from), keep: true}
+		fn(&b)
 	}
 }
 
-// loop is one axis of a plan: n steps of off bytes.
-type loop struct{ off, n int }
-
-// ndPlan is a selection as memtree.Runs: the group of runs at base, and
-// the outer loops that move it.
+// ndPlan is a selection as memtree.Runs, with the outer loops in an
+// array of its own so that a plan lives on the stack.
 type ndPlan struct {
-	base                 int
-	runLen, stride, runs int // the group: memtree.Run's Len, Stride, Count
-	outer                []loop
-	total                int // bytes
+	group  memtree.Runs // without Outer
+	outer  [maxDims]memtree.Loop
+	nOuter int
+	total  int // bytes
+}
+
+// runs is the plan as memtree.Runs; its Outer points into p.
+func (p *ndPlan) runs() memtree.Runs {
+	r := p.group
+	r.Outer = p.outer[:p.nOuter]
+	return r
 }
 
 // plan turns the selection into ascending runs.
-func (s ndSel) plan() ndPlan {
-	p := ndPlan{total: s.size(), runLen: s.item, runs: 1}
+func (s *ndSel) plan() ndPlan {
+	p := ndPlan{total: s.size()}
+	p.group.Len, p.group.Count = s.item, 1
 	if p.total == 0 {
+		p.group.Len = 0
 		return p
 	}
 	stride := s.item
-	var loops []loop
-	for k := len(s.axes) - 1; k >= 0; k-- {
-		a := s.axes[k]
+	var buf [maxDims]memtree.Loop
+	loops := buf[:0] // innermost first
+	for k := s.nd - 1; k >= 0; k-- {
+		a := s.axisBuf[k]
 		start, step := a.start, a.step
 		if step < 0 && a.n > 1 {
 			start, step = start+(a.n-1)*step, -step
 		}
-		p.base += start * stride
+		p.group.Off += start * stride
 		if a.n > 1 {
-			loops = append(loops, loop{step * stride, a.n})
+			loops = append(loops, memtree.Loop{Step: step * stride, N: a.n})
 		}
-		stride *= s.dims[k]
+		stride *= s.dimBuf[k]
 	}
-	// loops runs innermost first. Axes whose step is the run so far
-	// continue it.
-	for len(loops) > 0 && loops[0].off == p.runLen {
-		p.runLen *= loops[0].n
+	// Axes whose step is the run so far continue it.
+	for len(loops) > 0 && loops[0].Step == p.group.Len {
+		p.group.Len *= loops[0].N
 		loops = loops[1:]
 	}
 	if len(loops) > 0 {
-		p.stride, p.runs = loops[0].off, loops[0].n
+		p.group.Stride, p.group.Count = loops[0].Step, loops[0].N
 		loops = loops[1:]
 	}
-	slices.Reverse(loops)
-	p.outer = loops
+	p.nOuter = len(loops)
+	for i, l := range loops {
+		p.outer[p.nOuter-1-i] = l
+	}
 	return p
-}
-
-// each yields the plan's runs in ascending order; it is an
-// iter.Seq[memtree.Run].
-func (p *ndPlan) each(yield func(memtree.Run) bool) {
-	if p.total == 0 {
-		return
-	}
-	var idx [maxShapeDims + 1]int
-	off := p.base
-	for {
-		if !yield(memtree.Run{Off: off, Len: p.runLen, Stride: p.stride, Count: p.runs}) {
-			return
-		}
-		k := len(p.outer) - 1
-		for ; k >= 0; k-- {
-			o := p.outer[k]
-			off += o.off
-			if idx[k]++; idx[k] < o.n {
-				break
-			}
-			off -= o.off * o.n
-			idx[k] = 0
-		}
-		if k < 0 {
-			return
-		}
-	}
 }
 
 // unflip reverses buf, the selection's bytes as the plan reads them, along
 // every result axis whose step is negative, which makes it the selection
 // in C order. It is its own inverse: scatter applies it to the data to put
 // the data in the plan's order.
-func (s ndSel) unflip(buf []byte) {
+func (s *ndSel) unflip(buf []byte) {
 	block := len(buf)
-	for _, a := range s.axes {
+	for _, a := range s.axes() {
 		if !a.keep {
 			continue
 		}
@@ -335,19 +337,36 @@ func reverseBlocks(p []byte, size int) {
 	}
 }
 
-// runReader is a value the runs of a plan can be read from: a variable,
-// or a clone of its tree.
-type runReader interface {
-	ReadRuns(p []byte, runs iter.Seq[memtree.Run]) error
+// selSource is what a selection is read from: a tree (a variable's, or a
+// clone of it), or an inline value. It is a struct rather than an
+// interface so that the plan, passed down to memtree, stays on
+// the stack.
+type selSource struct {
+	t *memtree.Tree
+	b []byte
+}
+
+func sourceOf(v *variable) selSource {
+	if v.isTree() {
+		return selSource{t: v.tree()}
+	}
+	return selSource{b: v.inline()}
 }
 
 // appendSel appends the selection's bytes, in C order, to dst.
-func appendSel(dst []byte, r runReader, s ndSel) []byte {
+func appendSel(dst []byte, r selSource, s *ndSel) []byte {
 	p := s.plan()
+	runs := p.runs()
 	dst = slices.Grow(dst, p.total)
 	l := len(dst)
 	dst = dst[:l+p.total]
-	if err := r.ReadRuns(dst[l:], p.each); err != nil {
+	var err error
+	if r.t != nil {
+		err = r.t.ReadRuns(dst[l:], &runs)
+	} else {
+		err = memtree.ReadRunsBytes(dst[l:], r.b, &runs)
+	}
+	if err != nil {
 		panic(err) // a selection resolved within the shape cannot fail
 	}
 	s.unflip(dst[l:])

@@ -3,7 +3,6 @@ package commands
 import (
 	"bytes"
 	"fmt"
-	"iter"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -147,12 +146,7 @@ func randSelection(r *rand.Rand, dims []int) string {
 // naiveSel is the model: each axis's list of indexes, numpy's way, and
 // whether the axis stays; "" or the error.
 func naiveSel(a selArg, dims []int) ([][]int, string) {
-	k := 0
-	for _, p := range a.parts {
-		if !p.ellipsis {
-			k++
-		}
-	}
+	k := a.k
 	if k > len(dims) {
 		return nil, fmt.Sprintf(msgTooManyIndices, len(dims), k)
 	}
@@ -163,7 +157,7 @@ func naiveSel(a selArg, dims []int) ([][]int, string) {
 		}
 	}
 	ax := 0
-	for _, p := range a.parts {
+	for _, p := range a.parts() {
 		if p.ellipsis {
 			ax += len(dims) - k
 			continue
@@ -297,21 +291,21 @@ func TestSelectionModel(t *testing.T) {
 		for _, o := range offs {
 			want = append(want, data[o:o+dt.size]...)
 		}
-		got := appendSel([]byte("x"), &tree, s)
+		got := appendSel([]byte("x"), selSource{t: &tree}, &s)
 		if !bytes.Equal(got[1:], want) || got[0] != 'x' {
 			t.Fatalf("%v %s %q: tree read wrong bytes\n got %x\nwant %x", dims, dt.name, text, got[1:], want)
 		}
-		got = appendSel(nil, inlineRuns(data), s)
+		got = appendSel(nil, selSource{b: data}, &s)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("%v %s %q: inline read wrong bytes", dims, dt.name, text)
 		}
-		for b := range s.batches(1 + r.IntN(64)) {
-			got = appendSel(got[:0], &tree, b)
+		s.eachBatch(1+r.IntN(64), func(b *ndSel) {
+			got = appendSel(got[:0], selSource{t: &tree}, b)
 			if !bytes.HasPrefix(want, got) {
 				t.Fatalf("%v %s %q: batch of %d bytes not the next part", dims, dt.name, text, len(got))
 			}
 			want = want[len(got):]
-		}
+		})
 		if len(want) != 0 {
 			t.Fatalf("%v %s %q: batches short by %d bytes", dims, dt.name, text, len(want))
 		}
@@ -328,7 +322,8 @@ func TestSelectionModel(t *testing.T) {
 		q := bytes.Clone(p)
 		s.unflip(q)
 		plan := s.plan()
-		if err := tree.WriteRuns(q, plan.each); err != nil {
+		runs := plan.runs()
+		if err := tree.WriteRuns(q, &runs); err != nil {
 			t.Fatalf("%v %s %q: %v", dims, dt.name, text, err)
 		}
 		all, _ := tree.AppendRange(nil, 0, tree.Len())
@@ -337,13 +332,6 @@ func TestSelectionModel(t *testing.T) {
 		}
 		tree.Release()
 	}
-}
-
-// inlineRuns reads runs from a plain value, as an inline variable does.
-type inlineRuns []byte
-
-func (b inlineRuns) ReadRuns(p []byte, runs iter.Seq[memtree.Run]) error {
-	return memtree.ReadRunsBytes(p, b, runs)
 }
 
 // TestBigReadUnlocked pauses a large NUM.READ after it has released its

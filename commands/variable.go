@@ -2,7 +2,6 @@ package commands
 
 import (
 	"fmt"
-	"iter"
 	"sync/atomic"
 	"unsafe"
 
@@ -157,14 +156,6 @@ func (v *variable) Gather(dst []byte, elem, start, step, n int) ([]byte, error) 
 		return v.tree().Gather(dst, elem, start, step, n)
 	}
 	return memtree.GatherBytes(dst, v.inline(), elem, start, step, n)
-}
-
-// ReadRuns is memtree.Tree.ReadRuns over the value.
-func (v *variable) ReadRuns(p []byte, runs iter.Seq[memtree.Run]) error {
-	if v.isTree() {
-		return v.tree().ReadRuns(p, runs)
-	}
-	return memtree.ReadRunsBytes(p, v.inline(), runs)
 }
 
 // Chunks is memtree.Tree.Chunks over the value: an inline value is one
