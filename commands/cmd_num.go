@@ -24,9 +24,9 @@ import (
 //  4. the arguments against the variable's length: an index out of range,
 //     then the data length against the selection, then the size limit.
 //
-// Empty data to NUM.WRITE (either form), NUM.INSERT or NUM.APPEND changes
+// Empty data to NUM.WRITE's index form, NUM.INSERT or NUM.APPEND changes
 // nothing and replies the current length once steps 1-3 and the index
-// check pass. A variable never grows beyond proto-max-bulk-len bytes, the
+// check pass; to a selection that selects anything it is a size mismatch. A variable never grows beyond proto-max-bulk-len bytes, the
 // limit SETRANGE and APPEND apply, so that GET can always return it and a
 // far index cannot zero-fill the machine's memory.
 
