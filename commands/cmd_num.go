@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync/atomic"
+
+	"numkv/memtree"
 )
 
 // The NUM.* array commands, as the command contract defines them;
@@ -21,9 +24,9 @@ import (
 //  4. the arguments against the variable's length: an index out of range,
 //     then the data length against the selection, then the size limit.
 //
-// Empty data to NUM.WRITE (either form), NUM.INSERT or NUM.APPEND changes
+// Empty data to NUM.WRITE's index form, NUM.INSERT or NUM.APPEND changes
 // nothing and replies the current length once steps 1-3 and the index
-// check pass. A variable never grows beyond proto-max-bulk-len bytes, the
+// check pass; to a selection that selects anything it is a size mismatch. A variable never grows beyond proto-max-bulk-len bytes, the
 // limit SETRANGE and APPEND apply, so that GET can always return it and a
 // far index cannot zero-fill the machine's memory.
 
@@ -65,28 +68,51 @@ func parseCreate(args [][]byte) (elemType, string) {
 	return newElemType(dt, shape), ""
 }
 
-// readArgs is NUM.READ key [slice] [VALUES].
+// readArgs is NUM.READ key [selection] [AS dtype] [VALUES].
 type readArgs struct {
-	sl     sliceArg
+	sel    selArg
+	hasSel bool
+	as     dtype
+	hasAs  bool
 	values bool
 }
 
+var kwAs = []byte("AS")
+
+// isReadKeyword reports whether b is one of NUM.READ's keywords, which
+// are never taken as a selection.
+func isReadKeyword(b []byte) bool { return isValuesKeyword(b) || bytes.EqualFold(b, kwAs) }
+
+// parseRead parses NUM.READ's arguments: an optional selection, then the
+// keywords in any order and any case.
 func parseRead(args [][]byte) (readArgs, string) {
-	a := readArgs{sl: sliceArg{step: 1}}
+	var a readArgs
 	i := 2
-	if i < len(args) && !(i == len(args)-1 && isValuesKeyword(args[i])) {
+	if i < len(args) && !isReadKeyword(args[i]) {
 		var msg string
-		if a.sl, msg = parseSlice(args[i]); msg != "" {
+		if a.sel, msg = parseSelection(args[i]); msg != "" {
 			return a, msg
 		}
+		a.hasSel = true
 		i++
 	}
-	if i < len(args) && isValuesKeyword(args[i]) {
-		a.values = true
-		i++
-	}
-	if i != len(args) {
-		return a, msgSyntax
+	for ; i < len(args); i++ {
+		switch {
+		case isValuesKeyword(args[i]):
+			a.values = true
+		case bytes.EqualFold(args[i], kwAs):
+			if i+1 == len(args) {
+				return a, msgSyntax
+			}
+			i++
+			dt, ok := parseDtype(args[i])
+			if !ok {
+				return a, fmt.Sprintf(msgUnknownDtype, args[i])
+			}
+			a.as, a.hasAs = dt, true
+		default:
+			return a, msgSyntax
+		}
 	}
 	return a, ""
 }
@@ -130,8 +156,9 @@ func numLen(v *variable) int { return v.Len() / v.typ().size }
 // mutTarget parses a mutator's data arguments, finds the variable it
 // changes and turns the data into element bytes, replying the first error
 // of steps 1 to 3 (step 1's scalar syntax waits for the key to know the
-// dtype).
-func (s *Server) mutTarget(c *client, key []byte, data [][]byte) (*variable, []byte, bool) {
+// dtype). With scalars set the data is checked as scalars rather than
+// whole elements (NUM.WRITE's N-d selections).
+func (s *Server) mutTarget(c *client, key []byte, data [][]byte, scalars bool) (*variable, []byte, bool) {
 	d, msg := parseData(data)
 	if msg != "" {
 		c.err(msg)
@@ -148,7 +175,11 @@ func (s *Server) mutTarget(c *client, key []byte, data [][]byte) (*variable, []b
 		c.err(msgNoSuchKey)
 		return nil, nil, false
 	}
-	p, msg := d.bytes(*v.typ())
+	t := *v.typ()
+	if scalars {
+		t = newElemType(t.dt, nil)
+	}
+	p, msg := d.bytes(t)
 	if msg != "" {
 		c.err(msg)
 		return nil, nil, false
@@ -177,7 +208,7 @@ func cmdNumCreate(s *Server, c *client, args [][]byte) {
 	c.ok()
 }
 
-// readTarget returns the variable NUM.READ or NUM.GATHER reads, or nil when
+// readTarget returns the variable NUM.GATHER reads, or nil when
 // it has already replied: null (a null array with VALUES) for a missing key,
 // an error for VALUES on an opaque dtype.
 func (s *Server) readTarget(c *client, key []byte, values bool) *variable {
@@ -194,57 +225,120 @@ func (s *Server) readTarget(c *client, key []byte, values bool) *variable {
 	return v
 }
 
+// unlockedMin is the selection size above which NUM.READ copies from an
+// O(1) clone after the slot's locks are released (dispatch.go), so that
+// writers to the slot wait for the clone, not for the copy: at 1 MiB the
+// clone costs far less than the copy it saves the lock from.
+const unlockedMin = 1 << 20
+
+// testHookUnlockedRead, when a test sets it, runs at the start of a
+// NUM.READ's work after the locks, so the test can pause it there.
+var testHookUnlockedRead atomic.Pointer[func()]
+
 func cmdNumRead(s *Server, c *client, args [][]byte) {
 	a, msg := parseRead(args)
 	if msg != "" {
 		c.err(msg)
 		return
 	}
-	v := s.readTarget(c, args[1], a.values)
+	v := s.lookupRead(c, args[1])
 	if v == nil {
+		if a.values {
+			c.nullArray()
+		} else {
+			c.null()
+		}
 		return
 	}
-	sel, ok := a.sl.resolve(numLen(v))
-	if !ok {
-		c.err(msgIndexRange)
+	t := v.typ()
+	from, to := t.dt, t.dt
+	if a.hasAs {
+		if !castable(from, a.as) {
+			c.err(fmt.Sprintf(msgCannotCast, from.name, a.as.name))
+			return
+		}
+		to = a.as
+	}
+	if a.values && to.kind == kindOpaque {
+		c.err(fmt.Sprintf(msgValuesOpaque, to.name))
 		return
 	}
-	if a.values {
-		c.valuesReply(v, sel.n, func(dst []byte, from, n int) ([]byte, error) {
-			return v.Gather(dst, v.typ().size, sel.start+from*sel.step, sel.step, n)
+	sel := wholeSel(numLen(v), t)
+	if a.hasSel {
+		if sel, msg = a.sel.resolve(numLen(v), t); msg != "" {
+			c.err(msg)
+			return
+		}
+	}
+	if v.isTree() && sel.size() > unlockedMin {
+		r := &bigRead{c: c, sel: sel, from: from, to: to, values: a.values}
+		v.tree().CloneTo(&r.clone)
+		c.unlocked = r.run
+		return
+	}
+	c.replySel(sourceOf(v), &sel, from, to, a.values)
+}
+
+// bigRead is a large NUM.READ's work after the slot's locks: the reply,
+// from a clone taken under them. It lives on the heap; the small reads'
+// arguments stay on the stack.
+type bigRead struct {
+	c        *client
+	clone    memtree.Tree
+	sel      ndSel
+	from, to dtype
+	values   bool
+}
+
+func (r *bigRead) run() {
+	defer r.clone.Release()
+	if hook := testHookUnlockedRead.Load(); hook != nil {
+		(*hook)()
+	}
+	r.c.replySel(selSource{t: &r.clone}, &r.sel, r.from, r.to, r.values)
+}
+
+// replySel replies the selection's scalars, converted from dtype from to
+// dtype to, as one bulk string or as a VALUES array. Without a
+// conversion the bulk grows once to its final size and the bytes are
+// copied once, from the tree's chunks into it; otherwise the selection is
+// read and converted in batches, so that a large reply needs no copy of
+// the whole selection.
+func (c *client) replySel(r selSource, sel *ndSel, from, to dtype, values bool) {
+	mark := c.w.Mark()
+	defer func() {
+		if e := recover(); e != nil {
+			c.w.Rewind(mark) // no half reply before run's error
+			panic(e)
+		}
+	}()
+	n := sel.count()
+	if values {
+		c.array(n)
+		c.w.Grow(n * scalarBound(to))
+		var raw, conv []byte
+		sel.eachBatch(valuesBatch, func(b *ndSel) {
+			raw = appendSel(raw[:0], r, b)
+			p := raw
+			if from != to {
+				conv = castAppend(conv[:0], raw, from, to)
+				p = conv
+			}
+			c.appendValues(to, p)
 		})
 		return
 	}
-	c.bulkSelection(v, sel)
-}
-
-// bulkSelection replies the selected elements as one bulk string. The
-// output grows once to its final size and the bytes are copied once, from
-// the tree's chunks into it.
-func (c *client) bulkSelection(v *variable, sel selection) {
-	size := v.typ().size
-	n := sel.n * size
-	mark := c.w.Mark()
-	c.w.Grow(n + 24)
-	c.w.BulkHeader(n)
-	err := c.w.AppendWith(func(dst []byte) ([]byte, error) {
-		switch sel.step {
-		case 1:
-			return v.AppendRange(dst, sel.start*size, n)
-		case -1:
-			// Copying the run at memory speed and reversing it in place
-			// beats an element-by-element gather.
-			dst, err := v.AppendRange(dst, (sel.start-sel.n+1)*size, n)
-			if err == nil {
-				reverseElems(dst[len(dst)-n:], size)
-			}
-			return dst, err
-		}
-		return v.Gather(dst, size, sel.start, sel.step, sel.n)
-	})
-	if err != nil {
-		c.w.Rewind(mark)
-		panic(err) // a selection resolved within the length cannot fail
+	size := n * to.size
+	c.w.Grow(size + 24)
+	c.w.BulkHeader(size)
+	if from == to {
+		c.w.AppendWith(func(dst []byte) ([]byte, error) { return appendSel(dst, r, sel), nil })
+	} else {
+		var raw []byte
+		sel.eachBatch(valuesBatch, func(b *ndSel) {
+			raw = appendSel(raw[:0], r, b)
+			c.w.AppendWith(func(dst []byte) ([]byte, error) { return castAppend(dst, raw, from, to), nil })
+		})
 	}
 	c.w.CRLF()
 }
@@ -286,20 +380,24 @@ func (c *client) valuesReply(v *variable, n int, read func(dst []byte, from, k i
 	}
 }
 
+// cmdNumWrite has two forms. A bare integer (no comma) is the index form:
+// overwrite from that element on, extending the variable as SETRANGE
+// does. Anything else is a selection, which the data must fill exactly:
+// whole elements for a one-axis slice, scalars for an N-d selection.
 func cmdNumWrite(s *Server, c *client, args [][]byte) {
-	sl, msg := parseSlice(args[2])
+	sa, msg := parseSelection(args[2])
 	if msg != "" {
 		c.err(msg)
 		return
 	}
-	v, p, ok := s.mutTarget(c, args[1], args[3:])
+	v, p, ok := s.mutTarget(c, args[1], args[3:], sa.multi)
 	if !ok {
 		return
 	}
 	size := v.typ().size
 	n := numLen(v)
-	if sl.index {
-		i := sl.start
+	if !sa.multi && sa.buf[0].sl.index {
+		i := sa.buf[0].sl.start
 		if i < 0 {
 			if i += int64(n); i < 0 {
 				c.err(msgIndexRange)
@@ -325,22 +423,28 @@ func cmdNumWrite(s *Server, c *client, args [][]byte) {
 		c.integer(int64(numLen(v)))
 		return
 	}
-	sel, _ := sl.resolve(n)
+	sel, msg := sa.resolve(n, v.typ())
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	// Empty data fills an empty selection and nothing else, as numpy's
+	// a[sel] = [] does.
+	if len(p) != sel.size() {
+		c.err(msgDataSelection)
+		return
+	}
 	if len(p) == 0 {
 		c.integer(int64(n))
 		return
 	}
-	if len(p) != sel.n*size {
-		c.err(msgDataSelection)
-		return
+	if sel.flipped() {
+		p = slices.Clone(p) // the request's bytes stay as they came
+		sel.unflip(p)
 	}
-	var err error
-	if sel.step == 1 {
-		err = v.mut().WriteAt(p, sel.start*size)
-	} else {
-		err = v.mut().Scatter(p, size, sel.start, sel.step, sel.n)
-	}
-	if err != nil {
+	plan := sel.plan()
+	runs := plan.runs()
+	if err := v.mut().WriteRuns(p, &runs); err != nil {
 		panic(err) // the selection lies within the variable
 	}
 	s.modified(c.db, args[1], 1)
@@ -353,7 +457,7 @@ func cmdNumInsert(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	v, p, ok := s.mutTarget(c, args[1], args[3:])
+	v, p, ok := s.mutTarget(c, args[1], args[3:], false)
 	if !ok {
 		return
 	}
@@ -370,7 +474,7 @@ func cmdNumInsert(s *Server, c *client, args [][]byte) {
 }
 
 func cmdNumAppend(s *Server, c *client, args [][]byte) {
-	v, p, ok := s.mutTarget(c, args[1], args[2:])
+	v, p, ok := s.mutTarget(c, args[1], args[2:], false)
 	if !ok {
 		return
 	}
@@ -382,6 +486,10 @@ func cmdNumAppend(s *Server, c *client, args [][]byte) {
 }
 
 func cmdNumRemove(s *Server, c *client, args [][]byte) {
+	if bytes.IndexByte(args[2], ',') >= 0 || bytes.Contains(args[2], ellipsis) {
+		c.err(msgRemoveOneAxis)
+		return
+	}
 	sl, msg := parseSlice(args[2])
 	if msg != "" {
 		c.err(msg)

@@ -81,7 +81,7 @@ func TestNumReadWrite(t *testing.T) {
 		{"NUM.READ nope ::0 VALUES", errReply(msgStepZero)},
 		{"NUM.READ nope 1 VALUES x", errReply(msgSyntax)},
 		{"NUM.READ nope 1 2", errReply(msgSyntax)},
-		{"NUM.READ nope VALUES 1", errReply("ERR invalid slice 'VALUES'")},
+		{"NUM.READ nope VALUES 1", errReply(msgSyntax)},
 		{"NUM.CREATE f f32", okReply},
 		{"NUM.READ f", "$0\r\n\r\n"},
 		{"NUM.READ f VALUES", "*0\r\n"},
@@ -138,7 +138,7 @@ func TestNumReadWrite(t *testing.T) {
 		{"NUM.WRITE f 2:4 VALUES 0.1 1e-7", intReply(9)},
 		{"NUM.READ f 2:4 VALUES", bulks("0.1", "1e-07")},
 		{"NUM.WRITE f 0:0 \"\"", intReply(9)},
-		{"NUM.WRITE f 0:3 \"\"", intReply(9)},
+		{"NUM.WRITE f 0:3 \"\"", errReply(msgDataSelection)},
 		{"NUM.WRITE f 5:5 VALUES", intReply(9)},
 		{"NUM.WRITE f 5 \"\"", intReply(9)},
 		{"NUM.WRITE f 100:200 VALUES", intReply(9)},
@@ -296,6 +296,7 @@ func TestNumReadGrowsOnce(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		handler(s, c, args)
+		s.runUnlocked(c) // a large read copies after the locks, as run does
 		runtime.ReadMemStats(&after)
 		out := c.w.Bytes()
 		header := fmt.Sprintf("$%d\r\n", tc.n)
@@ -312,10 +313,12 @@ func TestNumReadGrowsOnce(t *testing.T) {
 	// The bytes themselves: a reversed read is the forward read reversed.
 	c.w = resp.Writer{}
 	cmdNumRead(s, c, argv("NUM.READ", "big", "-3:"))
+	s.runUnlocked(c)
 	out := c.w.Bytes()
 	fwd := out[len("$24\r\n") : len(out)-2]
 	c.w = resp.Writer{}
 	cmdNumRead(s, c, argv("NUM.READ", "big", ":-4:-1"))
+	s.runUnlocked(c)
 	out = c.w.Bytes()
 	rev := out[len("$24\r\n") : len(out)-2]
 	for i := 0; i < 3; i++ {
@@ -337,6 +340,7 @@ func BenchmarkNumRead(b *testing.B) {
 				for b.Loop() {
 					c.w.Reset()
 					cmdNumRead(s, c, args)
+					s.runUnlocked(c)
 				}
 			})
 		}
@@ -384,23 +388,39 @@ func TestParseCreate(t *testing.T) {
 func TestParseRead(t *testing.T) {
 	for _, tc := range []struct {
 		args string
-		want string // "slice values", or the error
+		want string // "selection as values", or the error
 	}{
-		{"NUM.READ k", "::1 false"},
-		{"NUM.READ k VALUES", "::1 true"},
-		{"NUM.READ k values", "::1 true"},
-		{"NUM.READ k 3", "3 false"},
-		{"NUM.READ k ::-1 VALUES", "::-1 true"},
-		{"NUM.READ k VALUES VALUES", "ERR invalid slice 'VALUES'"},
+		{"NUM.READ k", "- - false"},
+		{"NUM.READ k VALUES", "- - true"},
+		{"NUM.READ k values", "- - true"},
+		{"NUM.READ k 3", "3 - false"},
+		{"NUM.READ k ::-1 VALUES", "::-1 - true"},
+		{"NUM.READ k VALUES VALUES", "- - true"},
 		{"NUM.READ k x VALUES", "ERR invalid slice 'x'"},
 		{"NUM.READ k 1 2", msgSyntax},
 		{"NUM.READ k 1 VALUES 2", msgSyntax},
 		{"NUM.READ k ::0", msgStepZero},
+		{"NUM.READ k 1,2 AS f32", "1, 2 f32 false"},
+		{"NUM.READ k AS float16 values", "- f16 true"},
+		{"NUM.READ k 1: values as I8", "1::1 i8 true"},
+		{"NUM.READ k as", msgSyntax},
+		{"NUM.READ k AS f99", "ERR unknown dtype 'f99'"},
+		{"NUM.READ k AS VALUES", "ERR unknown dtype 'VALUES'"},
+		{"NUM.READ k as f32 x", msgSyntax},
+		{"NUM.READ k ...,...", msgEllipsis},
+		{"NUM.READ k 1,x AS f99", "ERR invalid slice 'x'"},
 	} {
 		a, msg := parseRead(argv(strings.Fields(tc.args)...))
 		got := msg
 		if msg == "" {
-			got = fmt.Sprintf("%s %v", a.sl, a.values)
+			sel, as := "-", "-"
+			if a.hasSel {
+				sel = a.sel.String()
+			}
+			if a.hasAs {
+				as = a.as.name
+			}
+			got = fmt.Sprintf("%s %s %v", sel, as, a.values)
 		}
 		if got != tc.want {
 			t.Errorf("parseRead(%s) = %q, want %q", tc.args, got, tc.want)

@@ -86,6 +86,12 @@ const (
 	msgUnknownDtype   = "ERR unknown dtype '%s'"
 	msgInvalidShape   = "ERR invalid shape"
 	msgGapTooLong     = "ERR index is more than proto-max-bulk-len bytes past the end"
+	msgCannotCast     = "ERR cannot cast %s to %s"
+	msgRemoveOneAxis  = "ERR NUM.REMOVE takes one slice or index of axis 0"
+
+	// numpy's own texts for basic indexing, as the contract adopts them.
+	msgEllipsis       = "ERR an index can only have a single ellipsis ('...')"
+	msgTooManyIndices = "ERR too many indices for array: array is %d-dimensional, but %d were indexed"
 )
 
 // Persistence.

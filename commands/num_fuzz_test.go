@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// FuzzNumArgs feeds one argument to the slice parser and to the VALUES
-// scalar parser of every dtype. Neither may panic; a parsed slice must
+// FuzzNumArgs feeds one argument to the slice parser, the selection
+// parser and the VALUES scalar parser of every dtype. Neither may panic; a parsed slice must
 // spell back to itself and resolve within any length; a parsed scalar must
 // spell back to the same bytes (NaNs canonical) and pass the dtype-free
 // syntax check used for missing keys.
@@ -16,6 +16,7 @@ func FuzzNumArgs(f *testing.F) {
 		"-9223372036854775808::-9223372036854775808", "9223372036854775808",
 		"0", "255", "-129", "1.5", "nan", "-inf", "Infinity", "1e400", "0x1p-2", "1_000",
 		"(1+2j)", "2J", "(nan+nanj)", "(0-infj)", "1+i", "true", "FALSE", "65520", "3.39617752923046e38",
+		"0:32, 10:20, ::2", "..., 0", "5,", "5, -1", "..., ...", "1,2,3,4", ", ", "::-1, ::-2, 1",
 	} {
 		f.Add(s, uint8(0), uint16(7))
 	}
@@ -40,6 +41,20 @@ func FuzzNumArgs(f *testing.F) {
 			}
 		case msg != msgStepZero && msg != invalidSlice([]byte(arg)):
 			t.Fatalf("slice %q: unexpected error %q", arg, msg)
+		}
+
+		// As a selection: parsing never panics, and a parsed selection
+		// resolves against a small array and reads within it.
+		if sa, msg := parseSelection([]byte(arg)); msg == "" {
+			typ := newElemType(dtU8, []int64{3, 2})
+			n := int(length % 50)
+			if sel, msg := sa.resolve(n, &typ); msg == "" {
+				src := make([]byte, n*typ.size)
+				got := appendSel(nil, selSource{b: src}, &sel)
+				if len(got) != sel.size() {
+					t.Fatalf("selection %q over %d: %d bytes, want %d", arg, n, len(got), sel.size())
+				}
+			}
 		}
 
 		dt := dtypes[int(dtIdx)%len(dtypes)]

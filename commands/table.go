@@ -217,11 +217,11 @@ var commandTable = []*command{
 	// numkv's array commands. Key positions are ordinary, so cluster clients
 	// route them like any single-key Redis command.
 	{name: "num.create", arity: -3, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Creates an empty variable of a dtype and optional row shape.", handler: cmdNumCreate},
-	{name: "num.read", arity: -2, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read slow", group: "numkv", since: "0.1.0", summary: "Reads the elements a Python slice selects, as bytes or VALUES.", handler: cmdNumRead},
-	{name: "num.write", arity: -4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Overwrites elements from an index on, or exactly those a slice selects.", handler: cmdNumWrite},
+	{name: "num.read", arity: -2, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read slow", group: "numkv", since: "0.1.0", summary: "Reads the scalars a selection over every axis (numpy basic indexing) picks, in C order, as bytes or VALUES, optionally cast AS a dtype.", handler: cmdNumRead},
+	{name: "num.write", arity: -4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Overwrites elements from an index on, or exactly the scalars a slice or N-d selection picks.", handler: cmdNumWrite},
 	{name: "num.insert", arity: -4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Inserts elements before an index.", handler: cmdNumInsert},
 	{name: "num.append", arity: -3, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Appends elements.", handler: cmdNumAppend},
-	{name: "num.remove", arity: 3, flagText: "write", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Deletes the elements a slice or index selects.", handler: cmdNumRemove},
+	{name: "num.remove", arity: 3, flagText: "write", first: 1, last: 1, step: 1, acl: "write slow", group: "numkv", since: "0.1.0", summary: "Deletes the elements a slice or index of axis 0 selects.", handler: cmdNumRemove},
 	{name: "num.len", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read fast", group: "numkv", since: "0.1.0", summary: "Returns the length in elements.", handler: cmdNumLen},
 	{name: "num.info", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read fast", group: "numkv", since: "0.1.0", summary: "Returns a variable's dtype, shape, length and sizes.", handler: cmdNumInfo},
 	{name: "num.gather", arity: -3, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read slow", group: "numkv", since: "0.1.0", summary: "Reads the elements at the given indexes, in that order.", handler: cmdNumGather},

@@ -177,6 +177,84 @@ func (h *harness) stride(l int) (elem, start, step, n int) {
 	return
 }
 
+// runs picks Runs for a model of l bytes, as a selection over up to
+// three axes makes them, mostly valid, and the total of their lengths
+// (now and then off by one).
+func (h *harness) runs(l int) (Runs, int) {
+	var r Runs
+	r.Off = h.r.intn(l + 2)
+	r.Len = h.r.intn(max(1, min(l-r.Off+1, 40)))
+	if h.r.intn(5) == 0 {
+		r.Len = h.r.intn(max(1, l-r.Off+1))
+	}
+	r.Count = 1
+	if h.r.intn(4) > 0 {
+		r.Stride = r.Len + h.r.intn(3)*h.r.intn(max(1, min(leafMax, l)))
+		r.Count = 1 + h.r.intn(max(1, min(200, 1+(l-r.Off-r.Len)/max(1, r.Stride))))
+	}
+	span := (r.Count-1)*r.Stride + r.Len
+	for range h.r.intn(3) {
+		step := span + h.r.intn(3)*h.r.intn(max(1, min(2*leafMax, l)))
+		if h.r.intn(12) == 0 {
+			step = h.r.intn(span + 1) // maybe overlapping
+		}
+		n := 1 + h.r.intn(max(1, min(30, 1+(l-r.Off-span)/max(1, step))))
+		if h.r.intn(12) == 0 {
+			n += h.r.intn(3) // maybe past the end
+		}
+		r.Outer = append([]Loop{{step, n}}, r.Outer...)
+		span += (n - 1) * step
+	}
+	if h.r.intn(20) == 0 {
+		r.Count++ // maybe past the end
+	}
+	if h.r.intn(30) == 0 {
+		r.Len = -1
+	}
+	total := max(0, r.Len) * r.Count
+	for _, o := range r.Outer {
+		total *= o.N
+	}
+	if h.r.intn(15) == 0 {
+		total++
+	}
+	return r, total
+}
+
+// expandRuns lists r's runs, [offset, length] each, as plain nested loops,
+// and checks them byte by byte: every byte inside the value and after the
+// one copied before, and total bytes in all.
+func expandRuns(r Runs, l, total int) (flat [][2]int, ok bool) {
+	if r.Len < 0 || r.Count < 0 {
+		return nil, false
+	}
+	var walk func(k, off int)
+	walk = func(k, off int) {
+		if k == len(r.Outer) {
+			for j := 0; j < r.Count; j++ {
+				flat = append(flat, [2]int{off + j*r.Stride, r.Len})
+			}
+			return
+		}
+		for i := 0; i < r.Outer[k].N; i++ {
+			walk(k+1, off+i*r.Outer[k].Step)
+		}
+	}
+	walk(0, r.Off)
+	next, sum := 0, 0
+	for _, f := range flat {
+		sum += f[1]
+		if f[1] == 0 {
+			continue
+		}
+		if f[0] < next || f[0]+f[1] > l {
+			return flat, false
+		}
+		next = f[0] + f[1]
+	}
+	return flat, sum == total
+}
+
 // Model semantics, written as plainly as possible.
 
 func modelStrided(l, elem, start, step, n int) bool {
@@ -217,7 +295,7 @@ func (h *harness) step() {
 	pr := h.pairs[pi]
 	t, m := pr.t, pr.m
 	l := len(m)
-	op := h.r.intn(14)
+	op := h.r.intn(16)
 	if l > h.maxLen && h.r.intn(2) == 0 {
 		op = 7
 	}
@@ -397,6 +475,41 @@ func (h *harness) step() {
 		} else {
 			h.drop(h.r.intn(len(h.pairs)))
 			h.pairs = append(h.pairs, c)
+		}
+	case 14: // ReadRuns, and ReadRunsBytes over the model
+		runs, total := h.runs(l)
+		flat, ok := expandRuns(runs, l, total)
+		h.logf("[%d] ReadRuns(%+v) len %d", pi, runs, l)
+		p := make([]byte, total)
+		err := t.ReadRuns(p, &runs)
+		h.checkErr("ReadRuns", err, ok)
+		q := make([]byte, total)
+		h.checkErr("ReadRunsBytes", ReadRunsBytes(q, m, &runs), ok)
+		if ok {
+			var want []byte
+			for _, f := range flat {
+				if f[1] > 0 {
+					want = append(want, m[f[0]:f[0]+f[1]]...)
+				}
+			}
+			if !bytes.Equal(p, want) || !bytes.Equal(q, want) {
+				h.failf("ReadRuns(%+v): wrong bytes", runs)
+			}
+		}
+	case 15: // WriteRuns
+		runs, total := h.runs(l)
+		flat, ok := expandRuns(runs, l, total)
+		h.logf("[%d] WriteRuns(%+v) len %d", pi, runs, l)
+		p := h.payload(total)
+		err := t.WriteRuns(p, &runs)
+		h.checkErr("WriteRuns", err, ok)
+		if ok {
+			w := 0
+			for _, f := range flat {
+				if f[1] > 0 {
+					w += copy(m[f[0]:f[0]+f[1]], p[w:])
+				}
+			}
 		}
 	case 13: // drop a clone, or zero-length operations
 		if len(h.pairs) > 1 {

@@ -201,22 +201,22 @@ func (t *Tree) Gather(dst []byte, elem, start, step, n int) ([]byte, error) {
 	dst = slices.Grow(dst, total)
 	l := len(dst)
 	dst = dst[:l+total]
-	out := dst[l:]
-	t.strided(out, elem, start*elem, step*elem, false)
+	var c cursor
+	c.init(t, false)
+	c.strided(dst[l:], elem, start*elem, step*elem)
 	return dst, nil
 }
 
 // strided walks len(buf)/elem elements of elem bytes, the first at byte
 // off of the tree and each next dOff bytes further (dOff may be negative),
 // and copies each between the tree and buf: into buf for Gather, or from
-// buf into the tree when write is set (Scatter; the cursor then copies the
+// buf into the tree when the cursor writes (Scatter; it then copies the
 // nodes it goes through). Every index must lie inside the tree.
 //
 // The walk stays in the current leaf while it can and otherwise climbs to
 // the lowest common ancestor, so a large step skips whole subtrees.
-func (t *Tree) strided(buf []byte, elem, off, dOff int, write bool) {
-	var c cursor
-	c.init(t, write)
+func (c *cursor) strided(buf []byte, elem, off, dOff int) {
+	write := c.write
 	for w := 0; w < len(buf); {
 		if off < c.lo || off+elem > c.hi {
 			// An element in another leaf, or across two.

@@ -69,7 +69,9 @@ func (t *Tree) Scatter(p []byte, elem, start, step, n int) error {
 	if len(p) != n*elem {
 		return fmt.Errorf("%w: scatter of %d bytes as %d elements of %d", ErrRange, len(p), n, elem)
 	}
-	t.strided(p, elem, start*elem, step*elem, true)
+	var c cursor
+	c.init(t, true)
+	c.strided(p, elem, start*elem, step*elem)
 	return nil
 }
 

@@ -8,7 +8,8 @@ omitted), creates variables of several dtypes and shapes and checks
 NUM.READ (random slices, negative steps, out-of-range bounds, bare indexes),
 VALUES replies and writes, NUM.WRITE slice assignment, NUM.INSERT,
 NUM.REMOVE and NUM.GATHER against numpy slicing, Python's list.insert and
-del. Exits non-zero at the first difference, naming the case. Needs
+del; and selections over every axis (numpy's basic indexing) for NUM.READ
+and NUM.WRITE on variables with 0 to 3 row axes, with their errors. Exits non-zero at the first difference, naming the case. Needs
 Debian's python3-redis and python3-numpy.
 """
 
@@ -334,6 +335,135 @@ class Oracle:
             b = self.read(key, npdt, shape)
             self.same(b, canonical(a), name + " VALUES write-back")
 
+    # --- selections over every axis ------------------------------------------
+
+    def random_nd_sel(self, dims):
+        """A random selection over dims: its text and numpy's index tuple.
+        Mostly valid; now and then too many parts, a second ellipsis or an
+        index out of range on its axis."""
+        rng = self.rng
+        D = len(dims)
+        k = rng.randint(0, D)
+        if rng.random() < 0.04:
+            k = D + 1 + rng.randint(0, 1)
+        pos = rng.randint(0, k) if rng.random() < 0.35 else -1
+        parts, texts = [], []
+        for i in range(k + 1):
+            if i == pos:
+                parts.append(Ellipsis)
+                texts.append("...")
+            if i == k:
+                break
+            ax = i if pos < 0 or i < pos else D - (k - i)
+            d = dims[ax] if 0 <= ax < D else 3
+            if rng.random() < 0.35:
+                if d == 0 or rng.random() < 0.05:
+                    i = rng.choice([d, -d - 1, d + 5, 0, -1])
+                else:
+                    i = rng.randint(-d, d - 1)
+                parts.append(i)
+                texts.append(str(i))
+            else:
+                text, sl = self.random_slice(d)
+                parts.append(sl)
+                texts.append(text)
+        if rng.random() < 0.03:
+            j = rng.randint(0, len(parts))
+            parts.insert(j, Ellipsis)
+            texts.insert(j, "...")
+        if not parts:
+            parts, texts = [Ellipsis], ["..."]
+        text = rng.choice([",", ", ", " , ", " ,"]).join(texts)
+        if len(texts) == 1 and texts[0] != "...":
+            text += rng.choice([",", ", "])
+        return text, tuple(parts)
+
+    def nd_expect(self, a, idx):
+        """numpy's a[idx], C-ordered, or numkv's error text for it."""
+        try:
+            return np.ascontiguousarray(a[idx]), None
+        except IndexError as e:
+            msg = str(e)
+            if "single ellipsis" in msg:
+                return None, "an index can only have a single ellipsis ('...')"
+            if "too many indices" in msg:
+                return None, msg
+            return None, "index out of range"
+
+    def run_nd(self, name, npdt, shape, rounds, length=None):
+        rng = self.rng
+        key = "oracle:nd:%s:%s" % (name, "x".join(map(str, shape)))
+        self.r.delete(key)
+        args = ["NUM.CREATE", key, name]
+        if shape:
+            args += ["SHAPE"] + [str(d) for d in shape]
+        check(self.r.execute_command(*args) in (b"OK", True), "create " + key)
+        n = rng.randint(0, 12) if length is None else length
+        a = self.random_elems(npdt, shape, n)
+        if n:
+            check(self.r.execute_command("NUM.APPEND", key, a.tobytes()) == n, "append " + key)
+        dt = np.dtype(npdt)
+        opaque = dt.kind == "V"
+        for _ in range(rounds):
+            text, idx = self.random_nd_sel(a.shape)
+            want, err = self.nd_expect(a, idx)
+            what = "%s%s NUM.READ %r (shape %s)" % (name, list(shape), text, a.shape)
+            op = rng.random()
+            if op < 0.5:
+                if err is not None:
+                    self.expect_error(err, "NUM.READ", key, text)
+                    self.count("nd error")
+                    continue
+                extra = []
+                if rng.random() < 0.15:
+                    extra = [rng.choice(["AS", "as"]), rng.choice([name, name.upper(), dt.name if not opaque else name])]
+                raw = self.r.execute_command("NUM.READ", key, text, *extra)
+                check(raw == want.tobytes(), "%s %s: %d bytes, want %d\n got %r\nwant %r" % (
+                    what, extra, len(raw), want.nbytes, raw[:64], want.tobytes()[:64]))
+                self.count("nd read")
+                if not opaque and want.size < 3000 and rng.random() < 0.4:
+                    values = rng.choice(["VALUES", "values"])
+                    args = [values] + extra if rng.random() < 0.5 else extra + [values]
+                    got = self.r.execute_command("NUM.READ", key, text, *args)
+                    self.check_values(name, npdt, got, want, what + " VALUES")
+                    self.count("nd read values")
+            elif op < 0.9:
+                what = what.replace("NUM.READ", "NUM.WRITE")
+                if err is not None:
+                    self.expect_error(err, "NUM.WRITE", key, text, b"\0" * dt.itemsize)
+                    self.count("nd error")
+                    continue
+                new = self.random_elems(npdt, (), want.size).reshape(want.shape)
+                if not opaque and rng.random() < 0.4 and new.size < 2000:
+                    data = ["VALUES"] + self.value_texts(new)
+                    new = canonical(new)
+                else:
+                    data = [new.tobytes()]
+                if want.size == 0:
+                    check(self.r.execute_command("NUM.WRITE", key, text, b"") == len(a), what + " empty")
+                    self.expect_error("data length does not match the selection",
+                                      "NUM.WRITE", key, text, b"\1" * dt.itemsize)
+                    self.count("nd write mismatch")
+                    continue
+                if rng.random() < 0.15:
+                    bad = rng.choice([b"", new.tobytes()[: -dt.itemsize], new.tobytes() + b"\0" * dt.itemsize])
+                    self.expect_error("data length does not match the selection", "NUM.WRITE", key, text, bad)
+                    self.count("nd write mismatch")
+                reply = self.r.execute_command("NUM.WRITE", key, text, *data)
+                check(reply == len(a), "%s: replied %r" % (what, reply))
+                a = a.copy()
+                a[idx] = new
+                self.check_whole(key, npdt, shape, a, what)
+                self.count("nd write")
+            else:
+                self.expect_error("NUM.REMOVE takes one slice or index of axis 0", "NUM.REMOVE", key, text)
+                self.count("nd remove refused")
+        # Spaces, keyword order and case, and missing keys.
+        if not opaque and len(a):
+            got = self.r.execute_command("NUM.READ", key, "...", "values", "As", name)
+            self.check_values(name, npdt, got, a, key + " ... values As")
+        check(self.r.execute_command("NUM.READ", key + ":missing", "0, 0, 0, 0, 0, 0") is None, "missing key")
+
     def run_u8_string(self):
         key = "oracle:string"
         self.r.set(key, b"hello, numpy")
@@ -358,6 +488,18 @@ def main():
         o.run_dtype("i16", np.int16, (3,), 60, big=100000)
         o.run_dtype("u8", np.uint8, (), 40, big=1000000)
         o.run_u8_string()
+        # Selections over every axis, on variables with 0 to 3 row axes.
+        for name, npdt, shape in [
+            ("u8", np.uint8, ()), ("i16", np.int16, ()), ("f32", np.float32, (3,)),
+            ("u8", np.uint8, (28, 28)), ("i64", np.int64, (2, 3)), ("f64", np.float64, (4, 1, 3)),
+            ("c64", np.complex64, (2, 2, 2)), ("bool", np.bool_, (5,)), ("V5", np.dtype("V5"), (2,)),
+            ("f16", np.float16, (1, 4)),
+        ]:
+            for _ in range(3):
+                o.run_nd(name, npdt, shape, 150)
+        # Several tree leaves, and reads above 1 MiB that copy after the lock.
+        o.run_nd("u8", np.uint8, (28, 28), 60, length=2000)
+        o.run_nd("f32", np.float32, (7,), 60, length=60000)
     except Mismatch as e:
         print("numpy oracle (seed %d): %s" % (seed, e))
         sys.exit(1)
