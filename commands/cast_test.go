@@ -280,3 +280,70 @@ func TestParseTrailing(t *testing.T) {
 		}
 	}
 }
+
+// TestNumGatherAs checks NUM.GATHER's AS: the error order (syntax, then
+// the key, then the cast, then the indexes), bytes and VALUES in the
+// target dtype, row shapes and the identity cast.
+func TestNumGatherAs(t *testing.T) {
+	c := mustConn(t)
+	runExchanges(t, c, []exchange{
+		{"NUM.GATHER nope 0 AS nope", errReply("ERR unknown dtype 'nope'")},
+		{"NUM.GATHER nope x AS nope", errReply(msgNotInt)},
+		{"NUM.GATHER nope 0 AS", errReply(msgSyntax)},
+		{"NUM.GATHER nope 0 AS i32", nullBulk},
+		{"NUM.GATHER nope 0 VALUES AS i32", nullArray},
+		{"NUM.CREATE f f32 SHAPE 2", okReply},
+		{"NUM.APPEND f VALUES 1.5 -2 65520 nan 1e-8 0.1", intReply(3)},
+		{"NUM.GATHER f 9 AS i32", errReply("ERR cannot cast f32 to i32")},
+		{"NUM.GATHER f 9 AS f16", errReply(msgIndexRange)},
+		{"NUM.GATHER f 1 0 as float16 values", bulks("inf", "nan", "1.5", "-2")},
+		{"NUM.GATHER f 2 VALUES AS f64", bulks("9.99999993922529e-09", "0.10000000149011612")},
+		{"NUM.GATHER f 2 AS bf16 VALUES", bulks("1.0011718e-08", "0.100097656")},
+		{"NUM.GATHER f 0 AS f16", "$4\r\n\x00\x3e\x00\xc0\r\n"},
+		{"NUM.GATHER f 0 AS c64 VALUES", bulks("(1.5+0j)", "(-2+0j)")},
+		{"NUM.GATHER f 0 AS f32", "$8\r\n\x00\x00\xc0\x3f\x00\x00\x00\xc0\r\n"},
+		{"NUM.GATHER f AS f16", "$0\r\n\r\n"},
+		{"NUM.CREATE u u8", okReply},
+		{"NUM.APPEND u VALUES 255 1", intReply(2)},
+		{"NUM.GATHER u 0 1 AS i8 VALUES", bulks("-1", "1")},
+		{"NUM.GATHER u 0 AS bool", errReply("ERR cannot cast u8 to bool")},
+		{"NUM.CREATE r V3", okReply},
+		{"NUM.APPEND r abcdef", intReply(2)},
+		{"NUM.GATHER r 1 AS V3", "$3\r\ndef\r\n"},
+		{"NUM.GATHER r 1 AS u8", errReply("ERR cannot cast V3 to u8")},
+		{"NUM.GATHER r 1 AS V4", errReply("ERR cannot cast V3 to V4")},
+	})
+}
+
+// BenchmarkCast measures castAppend on the pairs that carry training data,
+// 1 MiB of source at a time (MB/s of source bytes).
+func BenchmarkCast(b *testing.B) {
+	for _, p := range [][2]string{
+		{"f32", "f16"}, {"f32", "bf16"}, {"f16", "f32"}, {"bf16", "f32"}, {"f64", "f32"},
+		{"f32", "f64"}, {"u8", "f32"}, {"f32", "f32"}, {"i32", "f64"}, {"f16", "f64"}, {"f32", "c64"},
+	} {
+		from, _ := parseDtype([]byte(p[0]))
+		to, _ := parseDtype([]byte(p[1]))
+		b.Run(p[0]+"-"+p[1], func(b *testing.B) {
+			src := make([]byte, 1<<20)
+			// Normal values, rounding in every narrowing, no NaN.
+			r := rand.New(rand.NewPCG(1, 2))
+			for i := 0; i+from.size <= len(src); i += from.size {
+				x := r.NormFloat64() * 100
+				switch from.kind {
+				case kindFloat:
+					appendFloatAs(src[:i], from, x)
+				default:
+					appendUint(src[:i], uint64(int64(x)), from.size)
+				}
+			}
+			dst := make([]byte, 0, len(src)/from.size*to.size)
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				dst = castAppend(dst[:0], src, from, to)
+			}
+		})
+	}
+}
