@@ -612,6 +612,36 @@ func parseTrailing(args [][]byte) (rest [][]byte, t trailingArgs, msg string) {
 	return rest, t, ""
 }
 
+// castTarget returns the variable that NUM.READ or NUM.GATHER reads and
+// the dtype its reply is in, or nil when it has already replied: null (a
+// null array with VALUES) for a missing key, then the cast that same_kind
+// refuses, then VALUES on an opaque dtype (the reply's, which is the
+// variable's, since V<n> casts only to itself).
+func (s *Server) castTarget(c *client, key []byte, t trailingArgs) (*variable, dtype) {
+	v := s.lookupRead(c, key)
+	switch {
+	case v == nil && t.values:
+		c.nullArray()
+		return nil, dtype{}
+	case v == nil:
+		c.null()
+		return nil, dtype{}
+	}
+	to := v.typ().dt
+	if t.hasAs {
+		if msg := castMsg(to, t.as); msg != "" {
+			c.err(msg)
+			return nil, dtype{}
+		}
+		to = t.as
+	}
+	if t.values && to.kind == kindOpaque {
+		c.err(fmt.Sprintf(msgValuesOpaque, to.name))
+		return nil, dtype{}
+	}
+	return v, to
+}
+
 // castMsg is the error for a cast that same_kind refuses, or "".
 func castMsg(from, to dtype) string {
 	if castable(from, to) {

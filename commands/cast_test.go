@@ -312,6 +312,9 @@ func TestNumGatherAs(t *testing.T) {
 		{"NUM.GATHER r 1 AS V3", "$3\r\ndef\r\n"},
 		{"NUM.GATHER r 1 AS u8", errReply("ERR cannot cast V3 to u8")},
 		{"NUM.GATHER r 1 AS V4", errReply("ERR cannot cast V3 to V4")},
+		{"NUM.GATHER r 1 AS u8 VALUES", errReply("ERR cannot cast V3 to u8")},
+		{"NUM.GATHER r 1 AS V3 VALUES", errReply("ERR VALUES is not supported for V3")},
+		{"NUM.GATHER r 9 VALUES", errReply("ERR VALUES is not supported for V3")},
 	})
 }
 

@@ -458,19 +458,11 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	v := s.readTarget(c, args[1], a.values)
+	v, to := s.castTarget(c, args[1], a.trailingArgs)
 	if v == nil {
 		return
 	}
 	t := v.typ()
-	to := t.dt
-	if a.hasAs {
-		if msg := castMsg(t.dt, a.as); msg != "" {
-			c.err(msg)
-			return
-		}
-		to = a.as
-	}
 	n := numLen(v)
 	pos := a.idx // normalised in place
 	for i, x := range pos {
