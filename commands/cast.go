@@ -491,10 +491,19 @@ func castF32F64(d, s []byte) {
 
 func castU8F32(d, s []byte) {
 	n := min(len(s), len(d)/4)
-	for i := 0; i < n; i++ {
-		binary.LittleEndian.PutUint32(d[4*i:4*i+4], math.Float32bits(float32(s[i])))
+	d = d[:4*n]
+	for i, b := range s[:n] {
+		binary.LittleEndian.PutUint32(d[4*i:4*i+4], u8F32[b])
 	}
 }
+
+// u8F32 holds the float32 bits of every uint8.
+var u8F32 = func() (t [256]uint32) {
+	for i := range t {
+		t[i] = math.Float32bits(float32(i))
+	}
+	return t
+}()
 
 // f32ToF16 rounds float32 bits to float16 bits to nearest even, as numpy's
 // npy_floatbits_to_halfbits does. The common case, a result that is a
