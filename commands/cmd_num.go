@@ -15,7 +15,8 @@ import (
 //     key is missing or opaque, since only the key tells their dtype);
 //  2. the key's existence (NUM.READ, NUM.GATHER and NUM.INFO reply null,
 //     NUM.LEN 0, mutators ERR no such key);
-//  3. the key's type: VALUES on a V<n> variable, then each VALUES scalar
+//  3. the key's type: a cast that AS asks for and same_kind refuses, VALUES
+//     on a V<n> variable (or reply dtype), then each VALUES scalar
 //     against the dtype, left to right, then the number of scalars or bytes
 //     against the element size;
 //  4. the arguments against the variable's length: an index out of range,
