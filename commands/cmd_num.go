@@ -18,7 +18,8 @@ import (
 //     key is missing or opaque, since only the key tells their dtype);
 //  2. the key's existence (NUM.READ, NUM.GATHER and NUM.INFO reply null,
 //     NUM.LEN 0, mutators ERR no such key);
-//  3. the key's type: VALUES on a V<n> variable, then each VALUES scalar
+//  3. the key's type: a cast that AS asks for and same_kind refuses, VALUES
+//     on a V<n> variable (or reply dtype), then each VALUES scalar
 //     against the dtype, left to right, then the number of scalars or bytes
 //     against the element size;
 //  4. the arguments against the variable's length: an index out of range,
@@ -117,19 +118,18 @@ func parseRead(args [][]byte) (readArgs, string) {
 	return a, ""
 }
 
-// gatherArgs is NUM.GATHER key i1 [i2 ...] [VALUES].
+// gatherArgs is NUM.GATHER key i1 [i2 ...] [AS dtype] [VALUES].
 type gatherArgs struct {
-	idx    []int64
-	values bool
+	idx []int64
+	trailingArgs
 }
 
+// parseGather finds the keywords from the end, since indexes are never
+// keywords; a misplaced one is an index that is not an integer.
 func parseGather(args [][]byte) (gatherArgs, string) {
 	var a gatherArgs
-	rest := args[2:]
-	if n := len(rest); n > 0 && isValuesKeyword(rest[n-1]) {
-		a.values = true
-		rest = rest[:n-1]
-	}
+	rest, t, tmsg := parseTrailing(args[2:])
+	a.trailingArgs = t
 	a.idx = make([]int64, len(rest))
 	for i, b := range rest {
 		v, ok := parseInt64(b)
@@ -138,7 +138,7 @@ func parseGather(args [][]byte) (gatherArgs, string) {
 		}
 		a.idx[i] = v
 	}
-	return a, ""
+	return a, tmsg
 }
 
 // parseIndexArg parses NUM.INSERT's index, an integer.
@@ -567,10 +567,11 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	v := s.readTarget(c, args[1], a.values)
+	v, to := s.castTarget(c, args[1], a.trailingArgs)
 	if v == nil {
 		return
 	}
+	t := v.typ()
 	n := numLen(v)
 	pos := a.idx // normalised in place
 	for i, x := range pos {
@@ -581,13 +582,17 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 		}
 		pos[i] = int64(p)
 	}
+	if to != t.dt {
+		c.castGather(v, pos, to, a.values)
+		return
+	}
 	if a.values {
 		c.valuesReply(v, len(pos), func(dst []byte, from, k int) ([]byte, error) {
 			return gatherRuns(dst, v, pos[from:from+k])
 		})
 		return
 	}
-	total := len(pos) * v.typ().size
+	total := len(pos) * t.size
 	mark := c.w.Mark()
 	c.w.Grow(total + 24)
 	c.w.BulkHeader(total)
@@ -596,6 +601,46 @@ func cmdNumGather(s *Server, c *client, args [][]byte) {
 		panic(err)
 	}
 	c.w.CRLF()
+}
+
+// castGather replies the elements at positions pos converted to dtype to:
+// read in batches of at most valuesBatch bytes, each converted straight
+// into the reply (or spelled as VALUES from a converted copy).
+func (c *client) castGather(v *variable, pos []int64, to dtype, values bool) {
+	t := v.typ()
+	per := max(valuesBatch/t.size, 1)
+	buf := make([]byte, 0, min(per, len(pos))*t.size)
+	var conv []byte
+	scalars := len(pos) * t.count
+	mark := c.w.Mark()
+	if values {
+		c.array(scalars)
+		c.w.Grow(scalars * scalarBound(to))
+	} else {
+		c.w.Grow(scalars*to.size + 24)
+		c.w.BulkHeader(scalars * to.size)
+	}
+	for from := 0; from < len(pos); from += per {
+		p, err := gatherRuns(buf[:0], v, pos[from:min(from+per, len(pos))])
+		if err != nil {
+			c.w.Rewind(mark)
+			panic(err) // indexes were checked against the length
+		}
+		if values {
+			conv = castAppend(conv[:0], p, t.dt, to)
+			c.appendValues(to, conv)
+			continue
+		}
+		if err := c.w.AppendWith(func(dst []byte) ([]byte, error) {
+			return castAppend(dst, p, t.dt, to), nil
+		}); err != nil {
+			c.w.Rewind(mark)
+			panic(err)
+		}
+	}
+	if !values {
+		c.w.CRLF()
+	}
 }
 
 // gatherRuns appends the elements at positions pos, with one tree read per

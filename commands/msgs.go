@@ -84,6 +84,7 @@ const (
 	msgValueRange     = "ERR value out of range for %s"
 	msgValuesOpaque   = "ERR VALUES is not supported for %s"
 	msgUnknownDtype   = "ERR unknown dtype '%s'"
+	msgCannotCast     = "ERR cannot cast %s to %s"
 	msgInvalidShape   = "ERR invalid shape"
 	msgGapTooLong     = "ERR index is more than proto-max-bulk-len bytes past the end"
 	msgCannotCast     = "ERR cannot cast %s to %s"
