@@ -78,8 +78,6 @@ type readArgs struct {
 	values bool
 }
 
-var kwAs = []byte("AS")
-
 // isReadKeyword reports whether b is one of NUM.READ's keywords, which
 // are never taken as a selection.
 func isReadKeyword(b []byte) bool { return isValuesKeyword(b) || bytes.EqualFold(b, kwAs) }

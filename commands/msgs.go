@@ -87,7 +87,6 @@ const (
 	msgCannotCast     = "ERR cannot cast %s to %s"
 	msgInvalidShape   = "ERR invalid shape"
 	msgGapTooLong     = "ERR index is more than proto-max-bulk-len bytes past the end"
-	msgCannotCast     = "ERR cannot cast %s to %s"
 	msgRemoveOneAxis  = "ERR NUM.REMOVE takes one slice or index of axis 0"
 
 	// numpy's own texts for basic indexing, as the contract adopts them.
