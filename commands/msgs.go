@@ -86,6 +86,12 @@ const (
 	msgUnknownDtype   = "ERR unknown dtype '%s'"
 	msgInvalidShape   = "ERR invalid shape"
 	msgGapTooLong     = "ERR index is more than proto-max-bulk-len bytes past the end"
+	msgUnknownReduce  = "ERR unknown reduction '%s'"
+	msgCannotReduce   = "ERR cannot reduce %s"
+	msgReduceComplex  = "ERR %s is not supported for complex dtypes"
+	// numpy's texts, for NUM.REDUCE.
+	msgAxisBounds     = "ERR axis %d is out of bounds for array of dimension %d"
+	msgZeroSizeReduce = "ERR zero-size array to reduction operation %s which has no identity"
 )
 
 // Persistence.

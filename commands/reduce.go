@@ -1,0 +1,557 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// NUM.REDUCE's kernel: SUM, MEAN, MIN and MAX over a selection's scalars,
+// pure and independent of how the selection is read. The scalars arrive in
+// C order, as bytes, through feed; the reducer keeps O(result) state, so a
+// reduction over a 1 GiB variable needs no copy of it.
+//
+// Float sums follow numpy's pairwise summation, so that they stay within
+// the contract's 1e-11 × Σ|x| of numpy's on large arrays: along a
+// contiguous run (a full reduction, or the last axis) blocks of
+// reduceBlock values are summed pairwise with eight accumulators and the
+// block sums are combined as a binary counter; along an earlier axis each
+// output sums reduceRows rows at a time before adding to its total, so the
+// error grows with neither the axis length nor the row count. Integer sums
+// wrap as numpy's int64/uint64 do (two's complement makes them the same
+// bits). MEAN is the float sum divided by the count, as numpy's mean with
+// dtype=float64 is.
+
+type reduceOp uint8
+
+const (
+	opSum reduceOp = iota
+	opMean
+	opMin
+	opMax
+)
+
+var reduceOpNames = [...]string{"SUM", "MEAN", "MIN", "MAX"}
+
+func parseReduceOp(b []byte) (reduceOp, bool) {
+	for i, n := range reduceOpNames {
+		if bytes.EqualFold(b, []byte(n)) {
+			return reduceOp(i), true
+		}
+	}
+	return 0, false
+}
+
+const (
+	reduceBlock = 8192 // values per pairwise block, numpy's buffer size
+	reduceRows  = 128  // rows per partial sum along an earlier axis
+)
+
+var (
+	dtI64  = dtypes[6]
+	dtU64  = dtypes[7]
+	dtF64  = dtypes[11]
+	dtC128 = dtypes[13]
+)
+
+// reducer is one reduction in progress. The selection's result has shape
+// outer × length × inner around the reduced axis (a full reduction is
+// 1 × N × 1); output o*inner+j reduces the length scalars at row r of
+// o*length*inner + r*inner + j.
+type reducer struct {
+	op                   reduceOp
+	dt                   dtype
+	outer, length, inner int
+	pos                  int // global index of the next scalar
+	carry                []byte
+
+	// float sums: a stream per contiguous output (inner == 1), or partial
+	// and total sums per output.
+	st         pairStream
+	stIm       pairStream
+	res, resIm []float64
+	part, pIm  []float64
+	// integer sums
+	isum []int64
+	// MIN and MAX: the best scalar's bytes, and whether it has been set
+	best []byte
+	set  []bool
+	// scratch for widened values
+	re, im []float64
+}
+
+// mode of a reduction: float sums (also every MEAN), wrapping integer
+// sums, or comparisons.
+func (r *reducer) floatSum() bool {
+	return r.op == opMean || r.dt.kind == kindFloat || r.dt.kind == kindComplex
+}
+
+func (r *reducer) cplx() bool { return r.dt.kind == kindComplex }
+
+// planReduce checks a reduction of a selection of the given shape and sets
+// up its reducer, or returns the contract's error.
+func planReduce(op reduceOp, dt dtype, shape []int, axis int, hasAxis bool) (*reducer, []int, string) {
+	if dt.kind == kindOpaque {
+		return nil, nil, fmt.Sprintf(msgCannotReduce, dt.name)
+	}
+	if dt.kind == kindComplex && (op == opMin || op == opMax) {
+		return nil, nil, fmt.Sprintf(msgReduceComplex, reduceOpNames[op])
+	}
+	d := len(shape)
+	if hasAxis {
+		a := axis
+		if a < 0 {
+			a += d
+		}
+		// numpy accepts axis 0 and -1 of a 0-d array, as a full reduction.
+		if d == 0 && (axis == 0 || axis == -1) {
+			hasAxis = false
+		} else if a < 0 || a >= d {
+			return nil, nil, fmt.Sprintf(msgAxisBounds, axis, d)
+		}
+		axis = a
+	}
+	r := &reducer{op: op, dt: dt, outer: 1, length: 1, inner: 1}
+	var outShape []int
+	if hasAxis {
+		for i, n := range shape {
+			switch {
+			case i < axis:
+				r.outer *= n
+			case i == axis:
+				r.length = n
+			default:
+				r.inner *= n
+			}
+			if i != axis {
+				outShape = append(outShape, n)
+			}
+		}
+	} else {
+		outShape = []int{}
+		for _, n := range shape {
+			r.length *= n
+		}
+	}
+	if r.length == 0 && (op == opMin || op == opMax) {
+		name := "minimum"
+		if op == opMax {
+			name = "maximum"
+		}
+		return nil, nil, fmt.Sprintf(msgZeroSizeReduce, name)
+	}
+	return r, outShape, ""
+}
+
+// alloc makes the reducer's state, O(result): planReduce leaves it out so
+// that it can run under a slot's lock and the allocation after.
+func (r *reducer) alloc() {
+	op, dt := r.op, r.dt
+	m := r.outer * r.inner
+	switch {
+	case r.floatSum():
+		r.res = make([]float64, m)
+		if r.cplx() {
+			r.resIm = make([]float64, m)
+		}
+		if r.inner > 1 {
+			r.part = make([]float64, m)
+			if r.cplx() {
+				r.pIm = make([]float64, m)
+			}
+		}
+		r.re = make([]float64, 0, reduceBlock)
+		r.im = make([]float64, 0, reduceBlock)
+	case op == opSum:
+		r.isum = make([]int64, m)
+	default:
+		r.best = make([]byte, m*dt.size)
+		r.set = make([]bool, m)
+	}
+}
+
+// total is the number of scalars the reducer expects.
+func (r *reducer) total() int { return r.outer * r.length * r.inner }
+
+// feed consumes the next scalars' bytes, in C order. p may end or begin
+// within a scalar (a tree's chunks need not split at scalar boundaries).
+func (r *reducer) feed(p []byte) {
+	size := r.dt.size
+	if len(r.carry) > 0 {
+		k := min(size-len(r.carry), len(p))
+		r.carry = append(r.carry, p[:k]...)
+		p = p[k:]
+		if len(r.carry) < size {
+			return
+		}
+		r.scalars(r.carry)
+		r.carry = r.carry[:0]
+	}
+	whole := len(p) / size * size
+	for len(p[:whole]) > 0 {
+		k := min(whole, reduceBlock*size)
+		r.scalars(p[:k])
+		p, whole = p[k:], whole-k
+	}
+	r.carry = append(r.carry, p...)
+}
+
+// scalars consumes whole scalars, at most reduceBlock of them.
+func (r *reducer) scalars(p []byte) {
+	size := r.dt.size
+	for len(p) > 0 {
+		n := len(p) / size
+		g := r.pos
+		rowLen := r.length * r.inner
+		rem := g % rowLen
+		out := g / rowLen * r.inner
+		var k int
+		if r.inner == 1 {
+			k = min(n, r.length-rem) // up to the end of this output's run
+		} else {
+			j := rem % r.inner
+			out += j
+			k = min(n, r.inner-j) // up to the end of this row
+		}
+		r.segment(out, rem/r.inner, p[:k*size])
+		p = p[k*size:]
+		r.pos += k
+	}
+}
+
+// segment reduces k consecutive scalars of row row: into output out alone
+// when inner == 1, else into outputs out, out+1, ...
+func (r *reducer) segment(out, row int, p []byte) {
+	size := r.dt.size
+	n := len(p) / size
+	switch {
+	case r.floatSum():
+		re, im := widen(r.re[:0], r.im[:0], r.dt, p)
+		if r.inner == 1 {
+			r.st.add(re)
+			if r.cplx() {
+				r.stIm.add(im)
+			}
+			if (r.pos+n)%r.length == 0 {
+				r.res[out] = r.st.sum()
+				r.st = pairStream{}
+				if r.cplx() {
+					r.resIm[out] = r.stIm.sum()
+					r.stIm = pairStream{}
+				}
+			}
+			return
+		}
+		addTo(r.part[out:out+n], re)
+		if r.cplx() {
+			addTo(r.pIm[out:out+n], im)
+		}
+		// At the end of every reduceRows-th row, and of the axis, the
+		// partial sums of this outer block move to the totals.
+		if j := out % r.inner; j+n == r.inner && ((row+1)%reduceRows == 0 || row+1 == r.length) {
+			lo := out - j
+			for i := lo; i < lo+r.inner; i++ {
+				r.res[i] += r.part[i]
+				r.part[i] = 0
+				if r.cplx() {
+					r.resIm[i] += r.pIm[i]
+					r.pIm[i] = 0
+				}
+			}
+		}
+	case r.op == opSum:
+		for i := 0; i < n; i++ {
+			o := out
+			if r.inner > 1 {
+				o += i
+			}
+			r.isum[o] += intBits(r.dt, p[i*size:i*size+size])
+		}
+	default:
+		for i := 0; i < n; i++ {
+			o := out
+			if r.inner > 1 {
+				o += i
+			}
+			q := p[i*size : i*size+size]
+			b := r.best[o*size : o*size+size]
+			if !r.set[o] || r.better(q, b) {
+				copy(b, q)
+				r.set[o] = true
+			}
+		}
+	}
+}
+
+// better reports whether scalar q replaces the best so far, b: as numpy's
+// minimum and maximum, NaN wins and stays, and ties keep the first.
+func (r *reducer) better(q, b []byte) bool {
+	switch r.dt.kind {
+	case kindFloat:
+		x, _ := readFloat(r.dt, q)
+		y, _ := readFloat(r.dt, b)
+		switch {
+		case y != y:
+			return false
+		case x != x:
+			return true
+		case r.op == opMin:
+			return x < y
+		}
+		return x > y
+	case kindInt:
+		x, y := readInt(q), readInt(b)
+		if r.op == opMin {
+			return x < y
+		}
+		return x > y
+	case kindBool:
+		x, y := q[0] != 0, b[0] != 0
+		if r.op == opMin {
+			return !x && y
+		}
+		return x && !y
+	}
+	x, y := readUint(q), readUint(b)
+	if r.op == opMin {
+		return x < y
+	}
+	return x > y
+}
+
+// intBits is an integer scalar as the int64 whose bits a wrapping int64 or
+// uint64 sum adds; bool counts 1 for any non-zero byte.
+func intBits(dt dtype, p []byte) int64 {
+	switch dt.kind {
+	case kindInt:
+		return readInt(p)
+	case kindBool:
+		if p[0] != 0 {
+			return 1
+		}
+		return 0
+	}
+	return int64(readUint(p))
+}
+
+// result returns the reduction's bytes in C order and their dtype, once
+// every scalar has been fed.
+func (r *reducer) result() ([]byte, dtype) {
+	m := r.outer * r.inner
+	switch {
+	case r.floatSum():
+		if r.op == opMean {
+			n := float64(r.length)
+			for i := range r.res {
+				r.res[i] /= n
+				if r.cplx() {
+					r.resIm[i] /= n
+				}
+			}
+		}
+		if r.cplx() {
+			out := make([]byte, 0, m*16)
+			for i := range r.res {
+				out = binary.LittleEndian.AppendUint64(out, math.Float64bits(r.res[i]))
+				out = binary.LittleEndian.AppendUint64(out, math.Float64bits(r.resIm[i]))
+			}
+			return out, dtC128
+		}
+		out := make([]byte, 0, m*8)
+		for _, x := range r.res {
+			out = binary.LittleEndian.AppendUint64(out, math.Float64bits(x))
+		}
+		return out, dtF64
+	case r.op == opSum:
+		out := make([]byte, 0, m*8)
+		for _, x := range r.isum {
+			out = binary.LittleEndian.AppendUint64(out, uint64(x))
+		}
+		if r.dt.kind == kindUint {
+			return out, dtU64
+		}
+		return out, dtI64
+	}
+	if r.dt.kind == kindBool {
+		for i, b := range r.best {
+			if b != 0 {
+				r.best[i] = 1
+			}
+		}
+	}
+	return r.best, r.dt
+}
+
+// reduceScalars reduces a selection whose result has the given shape (C
+// order), read by read, which appends the selection's scalars
+// [from, from+n) in C order to dst. msg is the contract's error, if any.
+func reduceScalars(op reduceOp, dt dtype, shape []int, axis int, hasAxis bool,
+	read func(dst []byte, from, n int) ([]byte, error)) (out []byte, outDt dtype, outShape []int, msg string) {
+	r, outShape, msg := planReduce(op, dt, shape, axis, hasAxis)
+	if msg != "" {
+		return nil, dtype{}, nil, msg
+	}
+	out, outDt = r.run(read)
+	return out, outDt, outShape, ""
+}
+
+// run feeds the reducer from read, at most reduceBlock scalars at a time,
+// and returns its result. read's errors panic: the selection was resolved
+// within the variable.
+func (r *reducer) run(read func(dst []byte, from, n int) ([]byte, error)) ([]byte, dtype) {
+	r.alloc()
+	total := r.total()
+	buf := make([]byte, 0, min(total, reduceBlock)*r.dt.size)
+	for from := 0; from < total; from += reduceBlock {
+		p, err := read(buf[:0], from, min(reduceBlock, total-from))
+		if err != nil {
+			panic(err)
+		}
+		r.feed(p)
+	}
+	return r.result()
+}
+
+// runChunks is run fed by chunks, which calls its argument with successive
+// slices of the selection's bytes in C order: a tree's own chunks, without
+// copying, when the selection is one contiguous range.
+func (r *reducer) runChunks(chunks func(fn func([]byte) bool) error) ([]byte, dtype) {
+	r.alloc()
+	if err := chunks(func(p []byte) bool { r.feed(p); return true }); err != nil {
+		panic(err)
+	}
+	return r.result()
+}
+
+// widen appends the scalars of p as float64s to re, and their imaginary
+// parts to im for complex dtypes. f16 and bf16 widen exactly.
+func widen(re, im []float64, dt dtype, p []byte) ([]float64, []float64) {
+	switch dt.name {
+	case "f32":
+		for i := 0; i+4 <= len(p); i += 4 {
+			re = append(re, float64(math.Float32frombits(binary.LittleEndian.Uint32(p[i:]))))
+		}
+	case "f64":
+		for i := 0; i+8 <= len(p); i += 8 {
+			re = append(re, math.Float64frombits(binary.LittleEndian.Uint64(p[i:])))
+		}
+	case "c64":
+		for i := 0; i+8 <= len(p); i += 8 {
+			re = append(re, float64(math.Float32frombits(binary.LittleEndian.Uint32(p[i:]))))
+			im = append(im, float64(math.Float32frombits(binary.LittleEndian.Uint32(p[i+4:]))))
+		}
+	case "c128":
+		for i := 0; i+16 <= len(p); i += 16 {
+			re = append(re, math.Float64frombits(binary.LittleEndian.Uint64(p[i:])))
+			im = append(im, math.Float64frombits(binary.LittleEndian.Uint64(p[i+8:])))
+		}
+	case "f16":
+		for i := 0; i+2 <= len(p); i += 2 {
+			re = append(re, float64(halfToFloat32(binary.LittleEndian.Uint16(p[i:]))))
+		}
+	case "bf16":
+		for i := 0; i+2 <= len(p); i += 2 {
+			re = append(re, float64(bf16ToFloat32(binary.LittleEndian.Uint16(p[i:]))))
+		}
+	default:
+		size := dt.size
+		for i := 0; i+size <= len(p); i += size {
+			q := p[i : i+size]
+			if dt.kind == kindUint {
+				re = append(re, float64(readUint(q)))
+			} else {
+				re = append(re, float64(intBits(dt, q)))
+			}
+		}
+	}
+	return re, im
+}
+
+func addTo(dst, src []float64) {
+	for i, x := range src {
+		dst[i] += x
+	}
+}
+
+// pairStream sums a stream of float64s: values are staged into blocks of
+// reduceBlock, each block is summed pairwise, and the block sums are
+// combined as a binary counter, so the result does not depend on how the
+// stream was cut and its error grows with the logarithm of its length.
+type pairStream struct {
+	buf    []float64
+	levels [64]float64
+	have   uint64
+}
+
+func (s *pairStream) add(x []float64) {
+	for len(x) > 0 {
+		if s.buf == nil {
+			s.buf = make([]float64, 0, reduceBlock)
+		}
+		k := min(len(x), reduceBlock-len(s.buf))
+		s.buf = append(s.buf, x[:k]...)
+		x = x[k:]
+		if len(s.buf) == reduceBlock {
+			s.push(pairwiseSum(s.buf))
+			s.buf = s.buf[:0]
+		}
+	}
+}
+
+func (s *pairStream) push(x float64) {
+	k := 0
+	for ; s.have&(1<<k) != 0; k++ {
+		x = s.levels[k] + x
+		s.have &^= 1 << k
+	}
+	s.levels[k] = x
+	s.have |= 1 << k
+}
+
+func (s *pairStream) sum() float64 {
+	res := pairwiseSum(s.buf)
+	for k := 0; k < 64; k++ {
+		if s.have&(1<<k) != 0 {
+			res = s.levels[k] + res
+		}
+	}
+	return res
+}
+
+// pairwiseSum is numpy's pairwise_sum: eight accumulators over blocks of
+// up to 128 values, halves combined recursively.
+func pairwiseSum(a []float64) float64 {
+	n := len(a)
+	switch {
+	case n < 8:
+		res := 0.0
+		for _, x := range a {
+			res += x
+		}
+		return res
+	case n <= 128:
+		r0, r1, r2, r3 := a[0], a[1], a[2], a[3]
+		r4, r5, r6, r7 := a[4], a[5], a[6], a[7]
+		i := 8
+		for ; i+8 <= n; i += 8 {
+			b := a[i : i+8 : i+8]
+			r0 += b[0]
+			r1 += b[1]
+			r2 += b[2]
+			r3 += b[3]
+			r4 += b[4]
+			r5 += b[5]
+			r6 += b[6]
+			r7 += b[7]
+		}
+		res := ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+		for ; i < n; i++ {
+			res += a[i]
+		}
+		return res
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
+}
