@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // NUM.REDUCE's kernel: SUM, MEAN, MIN and MAX over a selection's scalars,
@@ -227,12 +228,12 @@ func (r *reducer) segment(out, row int, p []byte) {
 	n := len(p) / size
 	switch {
 	case r.floatSum():
-		re, im := widen(r.re[:0], r.im[:0], r.dt, p)
 		if r.inner == 1 {
-			r.st.add(re)
+			var im *pairStream
 			if r.cplx() {
-				r.stIm.add(im)
+				im = &r.stIm
 			}
+			r.st.addScalars(im, r.dt, p)
 			if (r.pos+n)%r.length == 0 {
 				r.res[out] = r.st.sum()
 				r.st = pairStream{}
@@ -243,6 +244,7 @@ func (r *reducer) segment(out, row int, p []byte) {
 			}
 			return
 		}
+		re, im := widen(r.re[:0], r.im[:0], r.dt, p)
 		addTo(r.part[out:out+n], re)
 		if r.cplx() {
 			addTo(r.pIm[out:out+n], im)
@@ -427,45 +429,65 @@ func (r *reducer) runChunks(chunks func(fn func([]byte) bool) error) ([]byte, dt
 // widen appends the scalars of p as float64s to re, and their imaginary
 // parts to im for complex dtypes. f16 and bf16 widen exactly.
 func widen(re, im []float64, dt dtype, p []byte) ([]float64, []float64) {
+	n := len(p) / dt.size
+	l := len(re)
+	re = slices.Grow(re, n)[:l+n]
+	var imOut []float64
+	if dt.kind == kindComplex {
+		li := len(im)
+		im = slices.Grow(im, n)[:li+n]
+		imOut = im[li:]
+	}
+	widenInto(re[l:], imOut, dt, p)
+	return re, im
+}
+
+// widenInto writes the len(re) scalars at p to re (and im), as widen.
+func widenInto(re, im []float64, dt dtype, p []byte) {
 	switch dt.name {
 	case "f32":
-		for i := 0; i+4 <= len(p); i += 4 {
-			re = append(re, float64(math.Float32frombits(binary.LittleEndian.Uint32(p[i:]))))
+		p = p[:len(re)*4]
+		for i := range re {
+			re[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:])))
 		}
 	case "f64":
-		for i := 0; i+8 <= len(p); i += 8 {
-			re = append(re, math.Float64frombits(binary.LittleEndian.Uint64(p[i:])))
+		p = p[:len(re)*8]
+		for i := range re {
+			re[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
 		}
 	case "c64":
-		for i := 0; i+8 <= len(p); i += 8 {
-			re = append(re, float64(math.Float32frombits(binary.LittleEndian.Uint32(p[i:]))))
-			im = append(im, float64(math.Float32frombits(binary.LittleEndian.Uint32(p[i+4:]))))
+		p = p[:len(re)*8]
+		im = im[:len(re)]
+		for i := range re {
+			re[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(p[8*i:])))
+			im[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(p[8*i+4:])))
 		}
 	case "c128":
-		for i := 0; i+16 <= len(p); i += 16 {
-			re = append(re, math.Float64frombits(binary.LittleEndian.Uint64(p[i:])))
-			im = append(im, math.Float64frombits(binary.LittleEndian.Uint64(p[i+8:])))
+		p = p[:len(re)*16]
+		im = im[:len(re)]
+		for i := range re {
+			re[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[16*i:]))
+			im[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[16*i+8:]))
 		}
 	case "f16":
-		for i := 0; i+2 <= len(p); i += 2 {
-			re = append(re, float64(halfToFloat32(binary.LittleEndian.Uint16(p[i:]))))
+		for i := range re {
+			re[i] = float64(halfToFloat32(binary.LittleEndian.Uint16(p[2*i:])))
 		}
 	case "bf16":
-		for i := 0; i+2 <= len(p); i += 2 {
-			re = append(re, float64(bf16ToFloat32(binary.LittleEndian.Uint16(p[i:]))))
+		for i := range re {
+			re[i] = float64(bf16ToFloat32(binary.LittleEndian.Uint16(p[2*i:])))
 		}
 	default:
 		size := dt.size
-		for i := 0; i+size <= len(p); i += size {
-			q := p[i : i+size]
+		for i := range re {
+			q := p[i*size : i*size+size]
 			if dt.kind == kindUint {
-				re = append(re, float64(readUint(q)))
+				re[i] = float64(readUint(q))
 			} else {
-				re = append(re, float64(intBits(dt, q)))
+				re[i] = float64(intBits(dt, q))
 			}
 		}
 	}
-	return re, im
 }
 
 func addTo(dst, src []float64) {
@@ -482,6 +504,38 @@ type pairStream struct {
 	buf    []float64
 	levels [64]float64
 	have   uint64
+}
+
+// addScalars widens the scalars at p into the stream (and their imaginary
+// parts into im, for complex dtypes) with no copy in between.
+func (s *pairStream) addScalars(im *pairStream, dt dtype, p []byte) {
+	size := dt.size
+	for len(p) > 0 {
+		if s.buf == nil {
+			s.buf = make([]float64, 0, reduceBlock)
+			if im != nil {
+				im.buf = make([]float64, 0, reduceBlock)
+			}
+		}
+		l := len(s.buf)
+		k := min(len(p)/size, reduceBlock-l)
+		s.buf = s.buf[:l+k]
+		var imBuf []float64
+		if im != nil {
+			im.buf = im.buf[:l+k]
+			imBuf = im.buf[l:]
+		}
+		widenInto(s.buf[l:], imBuf, dt, p[:k*size])
+		p = p[k*size:]
+		if l+k == reduceBlock {
+			s.push(pairwiseSum(s.buf))
+			s.buf = s.buf[:0]
+			if im != nil {
+				im.push(pairwiseSum(im.buf))
+				im.buf = im.buf[:0]
+			}
+		}
+	}
 }
 
 func (s *pairStream) add(x []float64) {
