@@ -152,8 +152,8 @@ func cmdNumReduce(s *Server, c *client, args [][]byte) {
 		return
 	}
 	t := v.typ()
-	if t.dt.kind == kindOpaque {
-		c.err(fmt.Sprintf(msgCannotReduce, t.dt.name))
+	if msg := reduceDtypeErr(a.op, t.dt); msg != "" {
+		c.err(msg)
 		return
 	}
 	src, ok := reduceSource(t, numLen(v), a.sl)

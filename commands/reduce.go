@@ -85,19 +85,28 @@ type reducer struct {
 // mode of a reduction: float sums (also every MEAN), wrapping integer
 // sums, or comparisons.
 func (r *reducer) floatSum() bool {
-	return r.op == opMean || r.dt.kind == kindFloat || r.dt.kind == kindComplex
+	return r.op == opMean || r.op == opSum && (r.dt.kind == kindFloat || r.dt.kind == kindComplex)
 }
 
 func (r *reducer) cplx() bool { return r.dt.kind == kindComplex }
 
+// reduceDtypeErr is the error of op on dt whatever the selection: V<n>
+// for every op, complex for MIN and MAX.
+func reduceDtypeErr(op reduceOp, dt dtype) string {
+	switch {
+	case dt.kind == kindOpaque:
+		return fmt.Sprintf(msgCannotReduce, dt.name)
+	case dt.kind == kindComplex && (op == opMin || op == opMax):
+		return fmt.Sprintf(msgReduceComplex, reduceOpNames[op])
+	}
+	return ""
+}
+
 // planReduce checks a reduction of a selection of the given shape and sets
 // up its reducer, or returns the contract's error.
 func planReduce(op reduceOp, dt dtype, shape []int, axis int, hasAxis bool) (*reducer, []int, string) {
-	if dt.kind == kindOpaque {
-		return nil, nil, fmt.Sprintf(msgCannotReduce, dt.name)
-	}
-	if dt.kind == kindComplex && (op == opMin || op == opMax) {
-		return nil, nil, fmt.Sprintf(msgReduceComplex, reduceOpNames[op])
+	if msg := reduceDtypeErr(op, dt); msg != "" {
+		return nil, nil, msg
 	}
 	d := len(shape)
 	if hasAxis {
@@ -105,10 +114,9 @@ func planReduce(op reduceOp, dt dtype, shape []int, axis int, hasAxis bool) (*re
 		if a < 0 {
 			a += d
 		}
-		// numpy accepts axis 0 and -1 of a 0-d array, as a full reduction.
-		if d == 0 && (axis == 0 || axis == -1) {
-			hasAxis = false
-		} else if a < 0 || a >= d {
+		// numpy's sum, but not its mean, also takes axis 0 or -1 of a 0-d
+		// array; the contract's rule is simpler: no axis is in range.
+		if a < 0 || a >= d {
 			return nil, nil, fmt.Sprintf(msgAxisBounds, axis, d)
 		}
 		axis = a
@@ -346,10 +354,18 @@ func (r *reducer) result() ([]byte, dtype) {
 		if r.op == opMean {
 			n := float64(r.length)
 			for i := range r.res {
-				r.res[i] /= n
-				if r.cplx() {
-					r.resIm[i] /= n
+				if !r.cplx() {
+					r.res[i] /= n
+					continue
 				}
+				if n == 0 {
+					r.res[i], r.resIm[i] = r.res[i]/n, r.resIm[i]/n
+					continue
+				}
+				// numpy divides by n+0j with Smith's algorithm, where
+				// an infinite part times the ratio 0 makes a NaN.
+				re, im, scl := r.res[i], r.resIm[i], 1/n
+				r.res[i], r.resIm[i] = (re+im*0)*scl, (im-re*0)*scl
 			}
 		}
 		if r.cplx() {
