@@ -75,11 +75,15 @@ type reducer struct {
 	part, pIm  []float64
 	// integer sums
 	isum []int64
-	// MIN and MAX: the best scalar's bytes, and whether it has been set
-	best []byte
-	set  []bool
-	// scratch for widened values
+	// MIN and MAX: the best scalar's bytes and key, and whether it has
+	// been set
+	best  []byte
+	fbest []float64
+	ibest []int64
+	set   []bool
+	// scratch for widened values and integers
 	re, im []float64
+	iv     []int64
 }
 
 // mode of a reduction: float sums (also every MEAN), wrapping integer
@@ -174,9 +178,17 @@ func (r *reducer) alloc() {
 		r.im = make([]float64, 0, reduceBlock)
 	case op == opSum:
 		r.isum = make([]int64, m)
+		r.iv = make([]int64, reduceBlock)
 	default:
 		r.best = make([]byte, m*dt.size)
 		r.set = make([]bool, m)
+		if dt.kind == kindFloat {
+			r.fbest = make([]float64, m)
+			r.re = make([]float64, reduceBlock)
+		} else {
+			r.ibest = make([]int64, m)
+			r.iv = make([]int64, reduceBlock)
+		}
 	}
 }
 
@@ -271,63 +283,163 @@ func (r *reducer) segment(out, row int, p []byte) {
 			}
 		}
 	case r.op == opSum:
-		for i := 0; i < n; i++ {
-			o := out
-			if r.inner > 1 {
-				o += i
+		v := intsInto(r.iv[:n], r.dt, p)
+		if r.inner == 1 {
+			var sum int64
+			for _, x := range v {
+				sum += x
 			}
-			r.isum[o] += intBits(r.dt, p[i*size:i*size+size])
+			r.isum[out] += sum
+			return
+		}
+		dst := r.isum[out : out+n]
+		for i, x := range v {
+			dst[i] += x
+		}
+	case r.dt.kind == kindFloat:
+		keys := r.re[:n]
+		widenInto(keys, nil, r.dt, p)
+		if r.inner == 1 {
+			i := 0
+			for k := 1; k < n && keys[i] == keys[i]; k++ {
+				if betterFloat(r.op, keys[k], keys[i]) {
+					i = k
+				}
+			}
+			r.offer(out, i, p)
+			return
+		}
+		for i, x := range keys {
+			if o := out + i; !r.set[o] || betterFloat(r.op, x, r.fbest[o]) {
+				r.fbest[o] = x
+				r.take(o, i, p)
+			}
 		}
 	default:
-		for i := 0; i < n; i++ {
-			o := out
-			if r.inner > 1 {
-				o += i
+		keys := intKeys(r.iv[:n], r.dt, p)
+		if r.inner == 1 {
+			i := 0
+			for k := 1; k < n; k++ {
+				if betterInt(r.op, keys[k], keys[i]) {
+					i = k
+				}
 			}
-			q := p[i*size : i*size+size]
-			b := r.best[o*size : o*size+size]
-			if !r.set[o] || r.better(q, b) {
-				copy(b, q)
-				r.set[o] = true
+			r.offer(out, i, p)
+			return
+		}
+		for i, x := range keys {
+			if o := out + i; !r.set[o] || betterInt(r.op, x, r.ibest[o]) {
+				r.ibest[o] = x
+				r.take(o, i, p)
 			}
 		}
 	}
 }
 
-// better reports whether scalar q replaces the best so far, b: as numpy's
-// minimum and maximum, NaN wins and stays, and ties keep the first.
-func (r *reducer) better(q, b []byte) bool {
-	switch r.dt.kind {
-	case kindFloat:
-		x, _ := readFloat(r.dt, q)
-		y, _ := readFloat(r.dt, b)
-		switch {
-		case y != y:
-			return false
-		case x != x:
-			return true
-		case r.op == opMin:
-			return x < y
+// offer makes scalar i of the segment p, the best of its segment, the best
+// of output out if it beats the best so far.
+func (r *reducer) offer(out, i int, p []byte) {
+	if r.dt.kind == kindFloat {
+		if r.set[out] && !betterFloat(r.op, r.re[i], r.fbest[out]) {
+			return
 		}
-		return x > y
-	case kindInt:
-		x, y := readInt(q), readInt(b)
-		if r.op == opMin {
-			return x < y
+		r.fbest[out] = r.re[i]
+	} else {
+		if r.set[out] && !betterInt(r.op, r.iv[i], r.ibest[out]) {
+			return
 		}
-		return x > y
-	case kindBool:
-		x, y := q[0] != 0, b[0] != 0
-		if r.op == opMin {
-			return !x && y
-		}
-		return x && !y
+		r.ibest[out] = r.iv[i]
 	}
-	x, y := readUint(q), readUint(b)
-	if r.op == opMin {
+	r.take(out, i, p)
+}
+
+// take keeps the bytes of scalar i of p as output o's best.
+func (r *reducer) take(o, i int, p []byte) {
+	size := r.dt.size
+	copy(r.best[o*size:o*size+size], p[i*size:i*size+size])
+	r.set[o] = true
+}
+
+// betterFloat reports whether x replaces y as the best: as numpy's minimum
+// and maximum, NaN wins and stays, and ties keep the first.
+func betterFloat(op reduceOp, x, y float64) bool {
+	switch {
+	case y != y:
+		return false
+	case x != x:
+		return true
+	case op == opMin:
 		return x < y
 	}
 	return x > y
+}
+
+func betterInt(op reduceOp, x, y int64) bool {
+	if op == opMin {
+		return x < y
+	}
+	return x > y
+}
+
+// intsInto writes the integer (or bool) scalars at p to dst as the int64s
+// whose bits a wrapping int64 or uint64 sum adds.
+func intsInto(dst []int64, dt dtype, p []byte) []int64 {
+	le := binary.LittleEndian
+	switch dt.name {
+	case "bool":
+		for i := range dst {
+			dst[i] = int64(boolByte(p[i]))
+		}
+	case "i8":
+		for i := range dst {
+			dst[i] = int64(int8(p[i]))
+		}
+	case "u8":
+		for i := range dst {
+			dst[i] = int64(p[i])
+		}
+	case "i16":
+		for i := range dst {
+			dst[i] = int64(int16(le.Uint16(p[2*i:])))
+		}
+	case "u16":
+		for i := range dst {
+			dst[i] = int64(le.Uint16(p[2*i:]))
+		}
+	case "i32":
+		for i := range dst {
+			dst[i] = int64(int32(le.Uint32(p[4*i:])))
+		}
+	case "u32":
+		for i := range dst {
+			dst[i] = int64(le.Uint32(p[4*i:]))
+		}
+	default: // i64, u64
+		p = p[:len(dst)*8]
+		for i := range dst {
+			dst[i] = int64(le.Uint64(p[8*i:]))
+		}
+	}
+	return dst
+}
+
+func boolByte(b byte) byte {
+	if b != 0 {
+		return 1
+	}
+	return 0
+}
+
+// intKeys is intsInto with u64's order mapped onto int64's, for MIN and
+// MAX.
+func intKeys(dst []int64, dt dtype, p []byte) []int64 {
+	intsInto(dst, dt, p)
+	if dt.name == "u64" {
+		for i := range dst {
+			dst[i] ^= math.MinInt64
+		}
+	}
+	return dst
 }
 
 // intBits is an integer scalar as the int64 whose bits a wrapping int64 or
@@ -494,14 +606,21 @@ func widenInto(re, im []float64, dt dtype, p []byte) {
 			re[i] = float64(bf16ToFloat32(binary.LittleEndian.Uint16(p[2*i:])))
 		}
 	default:
+		var buf [256]int64
 		size := dt.size
-		for i := range re {
-			q := p[i*size : i*size+size]
-			if dt.kind == kindUint {
-				re[i] = float64(readUint(q))
+		for len(re) > 0 {
+			k := min(len(re), len(buf))
+			v := intsInto(buf[:k], dt, p[:k*size])
+			if dt.name == "u64" {
+				for i, x := range v {
+					re[i] = float64(uint64(x))
+				}
 			} else {
-				re[i] = float64(intBits(dt, q))
+				for i, x := range v {
+					re[i] = float64(x)
+				}
 			}
+			re, p = re[k:], p[k*size:]
 		}
 	}
 }
