@@ -52,8 +52,6 @@ func parseReduce(args [][]byte) (reduceArgs, string) {
 			return a, msg
 		}
 		i++
-	} else {
-		a.sl = sliceArg{step: 1} // the whole variable
 	}
 	for ; i < len(args); i++ {
 		switch {

@@ -209,8 +209,7 @@ func (r *reducer) feed(p []byte) {
 		r.scalars(r.carry)
 		r.carry = r.carry[:0]
 	}
-	whole := len(p) / size * size
-	for len(p[:whole]) > 0 {
+	for whole := len(p) / size * size; whole > 0; {
 		k := min(whole, reduceBlock*size)
 		r.scalars(p[:k])
 		p, whole = p[k:], whole-k
