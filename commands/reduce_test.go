@@ -423,3 +423,23 @@ func BenchmarkReduceKernel(b *testing.B) {
 		}
 	}
 }
+
+// TestReduceInMulti: inside EXEC the unlocked part runs at once, under the
+// transaction's locks, and its reply lands in EXEC's array in order.
+func TestReduceInMulti(t *testing.T) {
+	c := mustConn(t)
+	blob := make([]byte, 1<<18) // i32, a tree
+	for i := 0; i < len(blob)/4; i++ {
+		binary.LittleEndian.PutUint32(blob[4*i:], uint32(i))
+	}
+	c.do("NUM.CREATE", "k", "i32")
+	c.do("NUM.APPEND", "k", string(blob))
+	n := len(blob) / 4
+	runExchanges(t, c, []exchange{
+		{"MULTI", "+OK\r\n"},
+		{"NUM.REDUCE k SUM VALUES", "+QUEUED\r\n"},
+		{"NUM.REDUCE k MAX ::2 VALUES", "+QUEUED\r\n"},
+		{"EXEC", fmt.Sprintf("*2\r\n*1\r\n$%d\r\n%d\r\n*1\r\n$5\r\n%d\r\n",
+			len(fmt.Sprint(n*(n-1)/2)), n*(n-1)/2, n-2)},
+	})
+}
