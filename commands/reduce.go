@@ -174,8 +174,10 @@ func (r *reducer) alloc() {
 				r.pIm = make([]float64, m)
 			}
 		}
-		r.re = make([]float64, 0, reduceBlock)
-		r.im = make([]float64, 0, reduceBlock)
+		r.re = make([]float64, reduceBlock)
+		if r.cplx() {
+			r.im = make([]float64, reduceBlock)
+		}
 	case op == opSum:
 		r.isum = make([]int64, m)
 		r.iv = make([]int64, reduceBlock)
@@ -220,118 +222,152 @@ func (r *reducer) feed(p []byte) {
 // scalars consumes whole scalars, at most reduceBlock of them.
 func (r *reducer) scalars(p []byte) {
 	size := r.dt.size
+	rowLen := r.length * r.inner
+	if r.inner > 1 {
+		r.rows(p)
+		return
+	}
 	for len(p) > 0 {
 		n := len(p) / size
-		g := r.pos
-		rowLen := r.length * r.inner
-		rem := g % rowLen
-		out := g / rowLen * r.inner
-		var k int
-		if r.inner == 1 {
-			k = min(n, r.length-rem) // up to the end of this output's run
-		} else {
-			j := rem % r.inner
-			out += j
-			k = min(n, r.inner-j) // up to the end of this row
-		}
-		r.segment(out, rem/r.inner, p[:k*size])
+		rem := r.pos % rowLen
+		k := min(n, r.length-rem) // up to the end of this output's run
+		r.segment(r.pos/rowLen, p[:k*size])
 		p = p[k*size:]
 		r.pos += k
 	}
 }
 
-// segment reduces k consecutive scalars of row row: into output out alone
-// when inner == 1, else into outputs out, out+1, ...
-func (r *reducer) segment(out, row int, p []byte) {
-	size := r.dt.size
-	n := len(p) / size
+// segment reduces consecutive scalars into output out, when the reduced
+// axis is the last (inner == 1).
+func (r *reducer) segment(out int, p []byte) {
+	n := len(p) / r.dt.size
 	switch {
 	case r.floatSum():
-		if r.inner == 1 {
-			var im *pairStream
-			if r.cplx() {
-				im = &r.stIm
-			}
-			r.st.addScalars(im, r.dt, p)
-			if (r.pos+n)%r.length == 0 {
-				r.res[out] = r.st.sum()
-				r.st = pairStream{}
-				if r.cplx() {
-					r.resIm[out] = r.stIm.sum()
-					r.stIm = pairStream{}
-				}
-			}
-			return
-		}
-		re, im := widen(r.re[:0], r.im[:0], r.dt, p)
-		addTo(r.part[out:out+n], re)
+		var im *pairStream
 		if r.cplx() {
-			addTo(r.pIm[out:out+n], im)
+			im = &r.stIm
 		}
-		// At the end of every reduceRows-th row, and of the axis, the
-		// partial sums of this outer block move to the totals.
-		if j := out % r.inner; j+n == r.inner && ((row+1)%reduceRows == 0 || row+1 == r.length) {
-			lo := out - j
-			for i := lo; i < lo+r.inner; i++ {
-				r.res[i] += r.part[i]
-				r.part[i] = 0
-				if r.cplx() {
-					r.resIm[i] += r.pIm[i]
-					r.pIm[i] = 0
-				}
+		r.st.addScalars(im, r.dt, p)
+		if (r.pos+n)%r.length == 0 {
+			r.res[out] = r.st.sum()
+			r.st = pairStream{}
+			if r.cplx() {
+				r.resIm[out] = r.stIm.sum()
+				r.stIm = pairStream{}
 			}
 		}
 	case r.op == opSum:
-		v := intsInto(r.iv[:n], r.dt, p)
-		if r.inner == 1 {
-			var sum int64
-			for _, x := range v {
-				sum += x
-			}
-			r.isum[out] += sum
-			return
+		var sum int64
+		for _, x := range intsInto(r.iv[:n], r.dt, p) {
+			sum += x
 		}
-		dst := r.isum[out : out+n]
-		for i, x := range v {
-			dst[i] += x
-		}
+		r.isum[out] += sum
 	case r.dt.kind == kindFloat:
 		keys := r.re[:n]
 		widenInto(keys, nil, r.dt, p)
-		if r.inner == 1 {
-			i := 0
-			for k := 1; k < n && keys[i] == keys[i]; k++ {
-				if betterFloat(r.op, keys[k], keys[i]) {
-					i = k
-				}
-			}
-			r.offer(out, i, p)
-			return
-		}
-		for i, x := range keys {
-			if o := out + i; !r.set[o] || betterFloat(r.op, x, r.fbest[o]) {
-				r.fbest[o] = x
-				r.take(o, i, p)
+		i := 0
+		for k := 1; k < n && keys[i] == keys[i]; k++ {
+			if betterFloat(r.op, keys[k], keys[i]) {
+				i = k
 			}
 		}
+		r.offer(out, i, p)
 	default:
 		keys := intKeys(r.iv[:n], r.dt, p)
-		if r.inner == 1 {
-			i := 0
-			for k := 1; k < n; k++ {
-				if betterInt(r.op, keys[k], keys[i]) {
-					i = k
+		i := 0
+		for k := 1; k < n; k++ {
+			if betterInt(r.op, keys[k], keys[i]) {
+				i = k
+			}
+		}
+		r.offer(out, i, p)
+	}
+}
+
+// rows reduces whole scalars along an axis that is not the last (inner >
+// 1): the batch is converted once, then each piece of a row goes into its
+// run of outputs.
+func (r *reducer) rows(p []byte) {
+	n := len(p) / r.dt.size
+	var re, im []float64
+	var iv []int64
+	switch {
+	case r.floatSum():
+		re = r.re[:n]
+		if r.cplx() {
+			im = r.im[:n]
+		}
+		widenInto(re, im, r.dt, p)
+	case r.op == opSum:
+		iv = intsInto(r.iv[:n], r.dt, p)
+	case r.dt.kind == kindFloat:
+		re = r.re[:n]
+		widenInto(re, nil, r.dt, p)
+	default:
+		iv = intKeys(r.iv[:n], r.dt, p)
+	}
+	rowLen := r.length * r.inner
+	rem := r.pos % rowLen
+	row, j := rem/r.inner, rem%r.inner
+	base := r.pos / rowLen * r.inner // the outer block's first output
+	for i := 0; i < n; {
+		out := base + j
+		k := min(n-i, r.inner-j) // up to the end of this row
+		switch {
+		case r.floatSum():
+			addTo(r.part[out:out+k], re[i:i+k])
+			if im != nil {
+				addTo(r.pIm[out:out+k], im[i:i+k])
+			}
+			// At the end of every reduceRows-th row, and of the axis,
+			// the partial sums of this outer block move to the totals.
+			if j+k == r.inner && ((row+1)%reduceRows == 0 || row+1 == r.length) {
+				r.flushPart(out - j)
+			}
+		case r.op == opSum:
+			addInts(r.isum[out:out+k], iv[i:i+k])
+		case r.dt.kind == kindFloat:
+			for t, x := range re[i : i+k] {
+				if o := out + t; !r.set[o] || betterFloat(r.op, x, r.fbest[o]) {
+					r.fbest[o] = x
+					r.take(o, i+t, p)
 				}
 			}
-			r.offer(out, i, p)
-			return
-		}
-		for i, x := range keys {
-			if o := out + i; !r.set[o] || betterInt(r.op, x, r.ibest[o]) {
-				r.ibest[o] = x
-				r.take(o, i, p)
+		default:
+			for t, x := range iv[i : i+k] {
+				if o := out + t; !r.set[o] || betterInt(r.op, x, r.ibest[o]) {
+					r.ibest[o] = x
+					r.take(o, i+t, p)
+				}
 			}
 		}
+		i += k
+		r.pos += k
+		if j += k; j == r.inner {
+			j = 0
+			if row++; row == r.length {
+				row, base = 0, base+r.inner
+			}
+		}
+	}
+}
+
+// flushPart adds the partial sums of outputs [lo, lo+inner) to their
+// totals.
+func (r *reducer) flushPart(lo int) {
+	for i := lo; i < lo+r.inner; i++ {
+		r.res[i] += r.part[i]
+		r.part[i] = 0
+		if r.cplx() {
+			r.resIm[i] += r.pIm[i]
+			r.pIm[i] = 0
+		}
+	}
+}
+
+func addInts(dst, src []int64) {
+	for i, x := range src {
+		dst[i] += x
 	}
 }
 
