@@ -92,6 +92,13 @@ const (
 	// numpy's own texts for basic indexing, as the contract adopts them.
 	msgEllipsis       = "ERR an index can only have a single ellipsis ('...')"
 	msgTooManyIndices = "ERR too many indices for array: array is %d-dimensional, but %d were indexed"
+
+	msgUnknownReduce = "ERR unknown reduction '%s'"
+	msgCannotReduce  = "ERR cannot reduce %s"
+	msgReduceComplex = "ERR %s is not supported for complex dtypes"
+	// numpy's texts, for NUM.REDUCE.
+	msgAxisBounds     = "ERR axis %d is out of bounds for array of dimension %d"
+	msgZeroSizeReduce = "ERR zero-size array to reduction operation %s which has no identity"
 )
 
 // Persistence.

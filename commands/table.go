@@ -225,6 +225,7 @@ var commandTable = []*command{
 	{name: "num.len", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read fast", group: "numkv", since: "0.1.0", summary: "Returns the length in elements.", handler: cmdNumLen},
 	{name: "num.info", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read fast", group: "numkv", since: "0.1.0", summary: "Returns a variable's dtype, shape, length and sizes.", handler: cmdNumInfo},
 	{name: "num.gather", arity: -3, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read slow", group: "numkv", since: "0.1.0", summary: "Reads the elements at the given indexes, in that order, optionally cast AS another dtype as numpy's astype does.", handler: cmdNumGather},
+	{name: "num.reduce", arity: -3, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read slow", group: "numkv", since: "0.1.0", summary: "Reduces a selection with SUM, MEAN, MIN or MAX, whole or along an axis.", handler: cmdNumReduce},
 }
 
 var (
