@@ -171,10 +171,40 @@ class Oracle:
         check(r[0] == "OK" and r[1] == n, "creating %s: %r" % (key, r))
         self.vars.append((key, name, npdt, shape, arr))
 
-    def random_sel(self, n):
+    def random_nd_sel(self, dims):
+        """A selection over every axis: its text and numpy's index tuple.
+        Integers stay within their axis, except now and then."""
+        rng = self.rng
+        k = rng.randint(1, len(dims))
+        parts, texts = [], []
+        for ax in range(k):
+            d = dims[ax]
+            if rng.random() < 0.3 and d > 0:
+                i = rng.randint(-d, d - 1) if rng.random() < 0.95 else d
+                parts.append(i)
+                texts.append(str(i))
+            else:
+                a = rng.choice([None, rng.randint(-d - 1, d + 1)])
+                b = rng.choice([None, rng.randint(-d - 1, d + 1)])
+                st = rng.choice([None, 1, 2, -1, -3])
+                parts.append(slice(a, b, st))
+                texts.append("%s:%s%s" % ("" if a is None else a, "" if b is None else b,
+                                          "" if st is None else ":%d" % st))
+        if rng.random() < 0.3:
+            j = rng.randint(0, len(parts))
+            parts.insert(j, Ellipsis)
+            texts.insert(j, "...")
+        text = ", ".join(texts)
+        if "," not in text and "..." not in text:
+            text += ","
+        return text, tuple(parts)
+
+    def random_sel(self, n, dims=None):
         rng = self.rng
         if rng.random() < 0.2:
             return None
+        if dims is not None and rng.random() < 0.4:
+            return self.random_nd_sel(dims)
         if rng.random() < 0.15:
             i = rng.randint(-n - 2, n + 1)
             return str(i)
@@ -205,7 +235,10 @@ class Oracle:
     def case(self, key, name, npdt, shape, arr):
         rng = self.rng
         op = rng.choice(OPS)
-        sel = self.random_sel(len(arr))
+        sel = self.random_sel(len(arr), arr.shape)
+        nd_idx = None
+        if isinstance(sel, tuple):
+            sel, nd_idx = sel
         cmd = ["NUM.REDUCE", key, op.lower() if rng.random() < 0.3 else op]
         if sel is not None:
             cmd.append(sel)
@@ -213,6 +246,8 @@ class Oracle:
         kws = []
         if rng.random() < 0.6:
             nd = len(shape) + (0 if sel is not None and ":" not in sel else 1)
+            if nd_idx is not None:
+                nd = len(shape) + 1 - sum(1 for p in nd_idx if isinstance(p, int))
             axis = rng.randint(-nd - 1, nd)
             kws.append(["axis" if rng.random() < 0.3 else "AXIS", str(axis)])
         values = rng.random() < 0.5
@@ -231,6 +266,9 @@ class Oracle:
         try:
             if sel is None:
                 a = vals
+            elif nd_idx is not None:
+                a = np.asarray(vals[nd_idx])
+                self.count("N-d selection")
             elif ":" in sel:
                 parts = [int(p) if p else None for p in sel.split(":")]
                 a = vals[slice(*parts)]
