@@ -200,6 +200,19 @@ def _wire(a, name):
     return np.ascontiguousarray(a, dtype=dt)
 
 
+def _pack_gather(key, indexes, as_name=None):
+    """NUM.GATHER key i1 i2 ... [AS as_name] in RESP, packed here: for a
+    minibatch of 256 indexes this is several times faster than redis-py's
+    pack_command, which was most of a batch's client time."""
+    kb = key.encode() if isinstance(key, str) else bytes(key)
+    n = 2 + len(indexes) + (2 if as_name else 0)
+    out = b"*%d\r\n$10\r\nNUM.GATHER\r\n$%d\r\n%s\r\n" % (n, len(kb), kb)
+    out += "".join([f"${len(s)}\r\n{s}\r\n" for s in map(str, indexes)]).encode()
+    if as_name:
+        out += b"$2\r\nAS\r\n$%d\r\n%s\r\n" % (len(as_name), as_name.encode())
+    return out
+
+
 # ---------- selections ----------
 
 _ALL = ()  # read's default selection: everything, as numpy's a[()]
@@ -371,7 +384,19 @@ class Client:
         """Sends cmds in one write and reads every reply, in order. A reply
         that is an error comes back as the exception, not raised, so that
         every reply is always read off the connection."""
-        conn.send_packed_command(conn.pack_commands(cmds))
+        packed = []
+        i = 0
+        while i < len(cmds):  # runs of argv tuples, and pre-packed bytes
+            j = i
+            while j < len(cmds) and not isinstance(cmds[j], bytes):
+                j += 1
+            if j > i:
+                packed += conn.pack_commands(cmds[i:j])
+            if j < len(cmds):
+                packed.append(cmds[j])
+                j += 1
+            i = j
+        conn.send_packed_command(packed)
         out = []
         for _ in cmds:
             try:
@@ -537,15 +562,8 @@ class Client:
             if isinstance(dt, str):
                 dt = np.dtype(np.float32)
             return np.empty((0,) + info["shape"], dtype=dt)
-        args = [str(i) for i in idx.tolist()]
-
-        def cmd(as_name):
-            c = ["NUM.GATHER", key, *args]
-            if as_name is not None:
-                c += ["AS", as_name]
-            return c
-
-        info, reply, dt = self._fetch(key, cmd, dtype)
+        args = idx.tolist()
+        info, reply, dt = self._fetch(key, lambda as_name: _pack_gather(key, args, as_name), dtype)
         return self._array(reply, dt, (len(args),) + info.row)
 
     def reduce(self, key, op, sel=None, axis=None):
@@ -883,9 +901,9 @@ class Client:
         def fetch(group):
             cmds = [("NUM.INFO", k) for k in keys]
             for s in group:
-                idx = [str(x) for x in order[s:s + batch_size].tolist()]
+                idx = order[s:s + batch_size].tolist()
                 for k, a in zip(keys, as_names):
-                    cmds.append(("NUM.GATHER", k, *idx) + (("AS", a) if a else ()))
+                    cmds.append(_pack_gather(k, idx, a))
             cmds += [("NUM.INFO", k) for k in keys]
             r = self._pipe(cmds)
             nk = len(keys)
