@@ -590,8 +590,12 @@ class TestBatches(Base):
         self.assertEqual(sorted(big[0].tolist()), list(range(n)))
         self.db.put(self.k("e"), np.zeros((0, 4)))
         self.assertEqual(list(self.db.batches(self.k("e"), 8)), [])
-        f64 = list(self.db.batches(k, 100, dtype=np.float64))
-        self.assertEqual(f64[0].dtype, np.float64)
+
+    def test_batches_dtype(self):
+        y = np.arange(300, dtype=np.int32)
+        self.db.put(self.k("y"), y)
+        got = list(self.db.batches(self.k("y"), 100, shuffle=False, dtype=np.float64))
+        self.same(np.concatenate(got), y.astype(np.float64))
 
     def test_batches_errors(self):
         self.db.put(self.k("a"), np.zeros(10))
