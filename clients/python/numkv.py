@@ -174,13 +174,14 @@ def _bf16_type():
 
 def _to_bf16_bits(a):
     """float data as bf16 bit patterns (uint16), rounded to nearest even as
-    ml_dtypes does; NaN stays a quiet NaN of the same sign."""
+    ml_dtypes does; a NaN becomes the quiet NaN 0x7fc0 of its sign, as
+    ml_dtypes (Eigen) and the server's AS bf16 make it."""
     f = np.ascontiguousarray(a, dtype=np.float32)
     u = f.view(np.uint32).astype(np.uint64)
     bits = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
     nan = np.isnan(f)
     if nan.any():
-        bits[nan] = ((u[nan] >> 16) | 0x40).astype(np.uint16)
+        bits[nan] = ((u[nan] >> 16) & 0x8000 | 0x7FC0).astype(np.uint16)
     return bits
 
 
