@@ -935,37 +935,42 @@ class Client:
         return _Prefetch(fetch, groups)
 
 
+def _produce(fetch, groups, q, stop):
+    """The prefetch thread: puts ("ok", batches) per group, then ("end",
+    None), or ("err", exception); gives up when stop is set."""
+    def put(item):
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for g in groups:
+            if stop.is_set() or not put(("ok", fetch(g))):
+                return
+        put(("end", None))
+    except BaseException as e:  # handed to the consumer
+        put(("err", e))
+
+
 class _Prefetch:
     """Iterates over the batches of fetch(group) for each group, with the
-    next group fetched on a background thread. Closing it (or dropping it,
-    or breaking out of a for loop over it and letting it go) stops the
-    thread."""
+    next group fetched on a background thread. Closing it, or dropping it
+    (say, after a break out of a for loop over it), stops the thread: the
+    thread holds no reference to the iterator, so dropping it runs
+    __del__."""
 
     def __init__(self, fetch, groups):
         self._q = queue.Queue(maxsize=1)
         self._stop = threading.Event()
         self._buf = []
         self._done = False
-        self._t = threading.Thread(target=self._run, args=(fetch, groups), daemon=True)
+        self._t = threading.Thread(target=_produce, args=(fetch, groups, self._q, self._stop),
+                                   name="numkv-batches", daemon=True)
         self._t.start()
-
-    def _put(self, item):
-        while not self._stop.is_set():
-            try:
-                self._q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _run(self, fetch, groups):
-        try:
-            for g in groups:
-                if self._stop.is_set() or not self._put(("ok", fetch(g))):
-                    return
-            self._put(("end", None))
-        except BaseException as e:  # handed to the consumer
-            self._put(("err", e))
 
     def __iter__(self):
         return self

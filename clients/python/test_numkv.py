@@ -633,6 +633,12 @@ class TestBatches(Base):
             next(it)
         it._t.join(5)
         self.assertFalse(it._t.is_alive())
+        for _ in self.db.batches(self.k("a"), 10, prefetch=1):
+            break  # and the iterator is dropped: its thread must stop
+        t = [t for t in threading.enumerate() if t.name == "numkv-batches"]
+        for th in t:
+            th.join(5)
+            self.assertFalse(th.is_alive())
 
     def test_batches_bf16(self):
         x = np.float32([[1, 2], [3, 4], [5, 6]])
