@@ -38,6 +38,8 @@ type client struct {
 	// unlocked is work the handler leaves for after its slot locks are
 	// released: it reads only clones taken under the lock (dispatch.go).
 	unlocked func()
+	big      *bigRead // a large NUM.READ's reply, for c.unlocked (cmd_num.go)
+	runBig   func()   // c.big.run, made with it
 }
 
 func newClient(s *Server, nc net.Conn, id int64) *client {
