@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""numpy as the oracle for NUM.GATHER ... AS dtype, against the real server.
+"""numpy as the oracle for NUM.GATHER and NUM.READ ... AS dtype, against the real server.
 
 Usage: /usr/bin/python3 tests/numpy_cast_oracle.py HOST:PORT [SEED]
 
@@ -156,8 +156,20 @@ def main():
                 want = b"".join(raw[(i % n) * count * size:((i % n) + 1) * count * size] for i in idx)
                 what = "%s AS %s idx %r" % (key, to, idx[:8])
                 kw = [rng.choice(["AS", "as", "As"]), spell(to, rng)]
+                # NUM.READ of a slice of axis 0, AS the same dtype.
+                st = rng.choice([1, 1, 2, -1, 3])
+                a0, b0 = rng.randrange(-n, n), rng.randrange(-n, n + 1)
+                sel = "%d:%d:%d" % (a0, b0, st)
+                rows = list(range(n))[a0:b0:st]
+                want_read = b"".join(raw[i * count * size:(i + 1) * count * size] for i in rows)
                 if not castable(src, to):
                     text = "cannot cast %s to %s" % (src, to)
+                    try:
+                        reply = r.execute_command("NUM.READ", "cast:" + key, sel, *kw)
+                        raise Mismatch("NUM.READ %s %s: replied %r, want error %r" % (key, sel, reply, text))
+                    except redis.exceptions.ResponseError as e:
+                        check(str(e).endswith(text), "NUM.READ %s: error %r, want %r" % (what, str(e), text))
+                        counts["refused"] += 1
                     for extra in ([], ["VALUES"]):
                         try:
                             reply = r.execute_command("NUM.GATHER", "cast:" + key, *idx, *kw, *extra)
@@ -171,6 +183,15 @@ def main():
                 got = r.execute_command("NUM.GATHER", "cast:" + key, *idx, *kw)
                 check(got == exp, "%s: bytes %r..., want %r..." % (what, got[:32], exp[:32]))
                 counts["bytes"] += 1
+                exp_read = astype(src, to, want_read)
+                got = r.execute_command("NUM.READ", "cast:" + key, sel, *kw)
+                check(got == exp_read or (got is None and exp_read == b""),
+                      "NUM.READ %s %s AS %s: bytes %r..., want %r..." % (key, sel, to, (got or b"")[:32], exp_read[:32]))
+                counts["read bytes"] = counts.get("read bytes", 0) + 1
+                if not to.startswith("V"):
+                    got = r.execute_command("NUM.READ", "cast:" + key, sel, "VALUES", *kw)
+                    check_values(to, exp_read, got, "NUM.READ %s %s AS %s VALUES" % (key, sel, to))
+                    counts["read values"] = counts.get("read values", 0) + 1
                 if to.startswith("V"):
                     try:
                         r.execute_command("NUM.GATHER", "cast:" + key, *idx, "VALUES", *kw)
