@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"sync/atomic"
 
 	"numkv/memtree"
 )
@@ -229,10 +228,6 @@ func (s *Server) readTarget(c *client, key []byte, values bool) *variable {
 // clone costs far less than the copy it saves the lock from.
 const unlockedMin = 1 << 20
 
-// testHookUnlockedRead, when a test sets it, runs at the start of a
-// NUM.READ's work after the locks, so the test can pause it there.
-var testHookUnlockedRead atomic.Pointer[func()]
-
 func cmdNumRead(s *Server, c *client, args [][]byte) {
 	a, msg := parseRead(args)
 	if msg != "" {
@@ -299,9 +294,6 @@ type bigRead struct {
 
 func (r *bigRead) run() {
 	defer r.clone.Release()
-	if hook := testHookUnlockedRead.Load(); hook != nil {
-		(*hook)()
-	}
 	r.c.replySel(selSource{t: &r.clone}, &r.sel, r.from, r.to, r.values)
 }
 

@@ -3,7 +3,6 @@ package commands
 import (
 	"bytes"
 	"fmt"
-	"sync/atomic"
 
 	"numkv/memtree"
 )
@@ -95,10 +94,6 @@ func reduceSel(r *reducer, src selSource, sel *ndSel) ([]byte, dtype) {
 // copies out at a time.
 const reduceBatch = 1 << 20
 
-// reduceUnlockedHook, set by tests only, runs at the start of a
-// reduction's unlocked part.
-var reduceUnlockedHook atomic.Pointer[func()]
-
 func cmdNumReduce(s *Server, c *client, args [][]byte) {
 	a, msg := parseReduce(args)
 	if msg != "" {
@@ -140,9 +135,6 @@ func cmdNumReduce(s *Server, c *client, args [][]byte) {
 	v.tree().CloneTo(clone)
 	c.unlocked = func() {
 		defer clone.Release()
-		if hook := reduceUnlockedHook.Load(); hook != nil {
-			(*hook)()
-		}
 		out, dt := reduceSel(r, selSource{t: clone}, &sel)
 		replyReduce(c, out, dt, a.values)
 	}

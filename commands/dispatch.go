@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"numkv/shardlock"
+	"sync/atomic"
 )
 
 // call runs one command through Redis 7.0's processCommand checks, in its
@@ -141,9 +142,16 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 func (s *Server) runUnlocked(c *client) {
 	if fn := c.unlocked; fn != nil {
 		c.unlocked = nil
+		if hook := testHookUnlocked.Load(); hook != nil {
+			(*hook)()
+		}
 		fn()
 	}
 }
+
+// testHookUnlocked, when a test sets it, runs before a handler's work
+// after the locks, so that the test can pause it there.
+var testHookUnlocked atomic.Pointer[func()]
 
 // lockSet returns the sorted shard indexes a command's keys live in.
 func (s *Server) lockSet(c *client, cmd *command, args [][]byte) shardlock.Set {

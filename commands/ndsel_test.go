@@ -353,8 +353,8 @@ func TestBigReadUnlocked(t *testing.T) {
 		close(entered)
 		<-resume
 	}
-	testHookUnlockedRead.Store(&hook)
-	t.Cleanup(func() { testHookUnlockedRead.Store(nil) })
+	testHookUnlocked.Store(&hook)
+	t.Cleanup(func() { testHookUnlocked.Store(nil) })
 
 	done := make(chan string, 1)
 	go func() {
@@ -376,7 +376,7 @@ func TestBigReadUnlocked(t *testing.T) {
 	if got := writer.do("NUM.READ", "big", "0, 1:", "VALUES"); got != bulks("1", "2", "3") {
 		t.Fatalf("read during the read: %q", got)
 	}
-	testHookUnlockedRead.Store(nil)
+	testHookUnlocked.Store(nil)
 	close(resume)
 	got := <-done
 	want := fmt.Sprintf("$%d\r\n%s\r\n", n/4*3, bytes.Repeat([]byte{7}, n/4*3))

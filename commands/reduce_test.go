@@ -353,8 +353,8 @@ func TestReduceUnlocked(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	hook := func() { once.Do(func() { close(entered); <-release }) }
-	reduceUnlockedHook.Store(&hook)
-	defer reduceUnlockedHook.Store(nil)
+	testHookUnlocked.Store(&hook)
+	defer testHookUnlocked.Store(nil)
 	done := make(chan string)
 	go func() {
 		r, err := a.pipeline([][]string{{"NUM.REDUCE", "k", "SUM", "VALUES"}})

@@ -648,3 +648,35 @@ func mustCounter(t testing.TB, p *proc, key string) int64 {
 	}
 	return n
 }
+
+// debianPython is Debian's interpreter, which python3-redis and
+// python3-numpy install into (a pyenv python3 on PATH has neither).
+const debianPython = "/usr/bin/python3"
+
+// mustPython checks that Debian's python3 has numpy and redis-py: missing
+// modules fail the test (no test may be skipped; `make test` installs them).
+func mustPython(t testing.TB) {
+	t.Helper()
+	probe := exec.Command(debianPython, "-c", "import redis, numpy")
+	if out, err := probe.CombinedOutput(); err != nil {
+		t.Fatalf("the Python tests need Debian's python3-redis and python3-numpy in %s: "+
+			"run `make test`, which installs them.\n%v: %s", debianPython, err, strings.TrimSpace(string(out)))
+	}
+}
+
+// runPython runs cmd with a deadline, logs its output and fails t if it
+// fails.
+func runPython(t testing.TB, timeout time.Duration, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s %s:\n%s", name, strings.Join(args, " "), strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("%s %s: %v", filepath.Base(name), strings.Join(args, " "), err)
+	}
+	return string(out)
+}

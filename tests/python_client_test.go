@@ -5,9 +5,6 @@ package tests
 // example, each against the real binary.
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,34 +20,6 @@ func repoRoot(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return root
-}
-
-// mustPython checks that Debian's python3 has numpy and redis-py: missing
-// modules fail the test (no test may be skipped; `make test` installs them).
-func mustPython(t testing.TB) {
-	t.Helper()
-	probe := exec.Command(debianPython, "-c", "import redis, numpy")
-	if out, err := probe.CombinedOutput(); err != nil {
-		t.Fatalf("the Python client needs Debian's python3-redis and python3-numpy in %s: "+
-			"run `make test`, which installs them.\n%v: %s", debianPython, err, strings.TrimSpace(string(out)))
-	}
-}
-
-// runPython runs cmd with a deadline, logs its output and fails t if it
-// fails.
-func runPython(t testing.TB, timeout time.Duration, dir string, env []string, name string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	t.Logf("%s %s:\n%s", name, strings.Join(args, " "), strings.TrimSpace(string(out)))
-	if err != nil {
-		t.Fatalf("%s %s: %v", filepath.Base(name), strings.Join(args, " "), err)
-	}
-	return string(out)
 }
 
 // TestPythonClient runs clients/python/test_numkv.py, which checks the
