@@ -72,9 +72,7 @@ func parseCreate(args [][]byte) (elemType, string) {
 type readArgs struct {
 	sel    selArg
 	hasSel bool
-	as     dtype
-	hasAs  bool
-	values bool
+	trailingArgs
 }
 
 // isReadKeyword reports whether b is one of NUM.READ's keywords, which
@@ -205,23 +203,6 @@ func cmdNumCreate(s *Server, c *client, args [][]byte) {
 	c.ok()
 }
 
-// readTarget returns the variable NUM.GATHER reads, or nil when
-// it has already replied: null (a null array with VALUES) for a missing key,
-// an error for VALUES on an opaque dtype.
-func (s *Server) readTarget(c *client, key []byte, values bool) *variable {
-	v := s.lookupRead(c, key)
-	switch {
-	case v == nil && values:
-		c.nullArray()
-	case v == nil:
-		c.null()
-	case values && v.typ().dt.kind == kindOpaque:
-		c.err(fmt.Sprintf(msgValuesOpaque, v.typ().dt.name))
-		return nil
-	}
-	return v
-}
-
 // unlockedMin is the selection size above which NUM.READ copies from an
 // O(1) clone after the slot's locks are released (dispatch.go), so that
 // writers to the slot wait for the clone, not for the copy: at 1 MiB the
@@ -234,28 +215,12 @@ func cmdNumRead(s *Server, c *client, args [][]byte) {
 		c.err(msg)
 		return
 	}
-	v := s.lookupRead(c, args[1])
+	v, to := s.castTarget(c, args[1], a.trailingArgs)
 	if v == nil {
-		if a.values {
-			c.nullArray()
-		} else {
-			c.null()
-		}
 		return
 	}
 	t := v.typ()
-	from, to := t.dt, t.dt
-	if a.hasAs {
-		if !castable(from, a.as) {
-			c.err(fmt.Sprintf(msgCannotCast, from.name, a.as.name))
-			return
-		}
-		to = a.as
-	}
-	if a.values && to.kind == kindOpaque {
-		c.err(fmt.Sprintf(msgValuesOpaque, to.name))
-		return
-	}
+	from := t.dt
 	sel := wholeSel(numLen(v), t)
 	if a.hasSel {
 		if sel, msg = a.sel.resolve(numLen(v), t); msg != "" {
