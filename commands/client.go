@@ -38,8 +38,9 @@ type client struct {
 	// unlocked is work the handler leaves for after its slot locks are
 	// released: it reads only clones taken under the lock (dispatch.go).
 	unlocked func()
-	big      *bigRead // a large NUM.READ's reply, for c.unlocked (cmd_num.go)
-	runBig   func()   // c.big.run, made with it
+	reply    replyMode // CLIENT REPLY (dispatch.go's settleReply)
+	big      *bigRead  // a large NUM.READ's reply, for c.unlocked (cmd_num.go)
+	runBig   func()    // c.big.run, made with it
 }
 
 func newClient(s *Server, nc net.Conn, id int64) *client {
@@ -95,3 +96,14 @@ func (c *client) releaseHeld() {
 	}
 	c.held = c.held[:0]
 }
+
+// replyMode is what CLIENT REPLY set: replies on, off, or skipped for the
+// next command (replySkipNext while the CLIENT REPLY SKIP itself runs).
+type replyMode uint8
+
+const (
+	replyOn replyMode = iota
+	replyOff
+	replySkipNext
+	replySkip
+)

@@ -221,6 +221,24 @@ func cmdClientSetinfo(s *Server, c *client, args [][]byte) {
 
 // cmdClientOnOff accepts ON or OFF and does nothing: numkv never evicts and
 // keeps no access times.
+// cmdClientReply is CLIENT REPLY ON|OFF|SKIP. Only ON replies; OFF and
+// SKIP write nothing, and settleReply would drop it anyway.
+func cmdClientReply(s *Server, c *client, args [][]byte) {
+	switch strings.ToLower(string(args[2])) {
+	case "on":
+		c.reply = replyOn
+		c.ok()
+	case "off":
+		c.reply = replyOff
+	case "skip":
+		if c.reply != replyOff {
+			c.reply = replySkipNext
+		}
+	default:
+		c.err(msgSyntax)
+	}
+}
+
 func cmdClientOnOff(s *Server, c *client, args [][]byte) {
 	switch strings.ToLower(string(args[2])) {
 	case "on", "off":

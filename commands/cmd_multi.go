@@ -157,7 +157,11 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 			}
 		}
 		c.inExec = true
+		mark, mode := c.w.Mark(), c.reply
 		s.run(c, q.cmd, q.args)
+		if mode == replyOff && c.reply == replyOff {
+			c.w.Rewind(mark) // CLIENT REPLY OFF in the queue silences what follows it, as in Redis; SKIP waits for EXEC's end
+		}
 		c.inExec = false
 		cut = cut || q.cmd.flags&flagLocksAll != 0
 	}

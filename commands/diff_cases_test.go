@@ -102,6 +102,11 @@ func diffProtocol(t *testing.T, redisAddr, numAddr string) {
 		{"http post", []string{"POST / HTTP/1.1\r\nHost: x\r\n\r\n"}, false},
 		{"http host", []string{"Host: x\r\nPING\r\n"}, false},
 		{"quit", []string{"PING\r\nQUIT\r\nPING\r\n"}, false},
+		{"client reply", []string{"CLIENT REPLY SKIP\r\nPING\r\nECHO a\r\nCLIENT REPLY OFF\r\nECHO b\r\nGET\r\nCLIENT REPLY SKIP\r\n" +
+			"CLIENT REPLY ON\r\nECHO c\r\nCLIENT REPLY foo\r\nCLIENT REPLY\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\n" +
+			"MULTI\r\nCLIENT REPLY OFF\r\nECHO d\r\nEXEC\r\nCLIENT REPLY ON\r\nECHO e\r\n"}, false},
+		{"client reply skip and exec", []string{"MULTI\r\nECHO a\r\nECHO b\r\nCLIENT REPLY SKIP\r\nEXEC\r\nECHO c\r\n" +
+			"MULTI\r\nCLIENT REPLY SKIP\r\nECHO d\r\nECHO e\r\nEXEC\r\nECHO f\r\n"}, false},
 		{"hello 3 then errors", []string{"HELLO 3\r\nGET\r\nSET a b\r\nGET a\r\nCONFIG GET timeout\r\n"}, false},
 		{"reset", []string{"HELLO 3\r\nSELECT 2\r\nMULTI\r\nRESET\r\nEXEC\r\nSET r 1\r\nSELECT 0\r\nGET r\r\n"}, false},
 		// Subcommand names fold ASCII case only, as strcasecmp: the Kelvin

@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"fmt"
+	"numkv/resp"
 	"numkv/shardlock"
 	"sync/atomic"
 )
@@ -13,6 +14,7 @@ import (
 // queues it inside MULTI or runs it. A refused command marks an open
 // transaction failed, and a refused EXEC aborts it.
 func (s *Server) call(c *client, args [][]byte) {
+	defer c.settleReply(c.w.Mark(), c.reply)
 	s.cmdsTotal.Add(1)
 	c.memo = keyMemo{} // it lives for one command: the next one's arguments may reuse the buffer
 	if equalFold(args[0], "host:") || equalFold(args[0], "post") {
@@ -76,6 +78,28 @@ func (s *Server) call(c *client, args [][]byte) {
 		return
 	}
 	s.run(c, cmd, args)
+}
+
+// settleReply applies CLIENT REPLY once a command has run, as the end of
+// Redis's call does. A command that began with replies off or skipped
+// has what it wrote since m dropped, unless it turned them back on (CLIENT
+// REPLY ON replies OK); a SKIP asked for by this command applies to the
+// next one. Inside EXEC, exec applies OFF to each queued command itself,
+// so that EXEC's reply keeps what was written while replies were on, and
+// a SKIP in the queue skips the command after EXEC, as in Redis.
+func (c *client) settleReply(m resp.Mark, start replyMode) {
+	if start == replyOn && c.reply == replyOn {
+		return
+	}
+	if (start == replyOff || start == replySkip) && c.reply != replyOn {
+		c.w.Rewind(m)
+	}
+	switch c.reply {
+	case replySkip:
+		c.reply = replyOn
+	case replySkipNext:
+		c.reply = replySkip
+	}
 }
 
 // someQueued reports whether a queued command has flag f (want true) or
