@@ -39,8 +39,11 @@ type client struct {
 	// released: it reads only clones taken under the lock (dispatch.go).
 	unlocked func()
 	reply    replyMode // CLIENT REPLY (dispatch.go's settleReply)
-	big      *bigRead  // a large NUM.READ's reply, for c.unlocked (cmd_num.go)
-	runBig   func()    // c.big.run, made with it
+	// noTouch is CLIENT NO-TOUCH; skipAccess says the running command
+	// leaves access times alone (evict.go's access).
+	noTouch, skipAccess bool
+	big                 *bigRead // a large NUM.READ's reply, for c.unlocked (cmd_num.go)
+	runBig              func()   // c.big.run, made with it
 }
 
 func newClient(s *Server, nc net.Conn, id int64) *client {

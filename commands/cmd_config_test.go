@@ -124,7 +124,7 @@ func TestFlagsAreConfigParams(t *testing.T) {
 			t.Errorf("flag --%s is not a CONFIG GET parameter", f.Name())
 		}
 	}
-	probeOnly := map[string]bool{"appendonly": true, "maxmemory-policy": true}
+	probeOnly := map[string]bool{"appendonly": true}
 	for p := range params {
 		if !flags[p] && !probeOnly[p] {
 			t.Errorf("CONFIG GET parameter %s is no flag", p)

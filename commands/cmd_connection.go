@@ -219,8 +219,6 @@ func cmdClientSetinfo(s *Server, c *client, args [][]byte) {
 	c.ok()
 }
 
-// cmdClientOnOff accepts ON or OFF and does nothing: numkv never evicts and
-// keeps no access times.
 // cmdClientReply is CLIENT REPLY ON|OFF|SKIP. Only ON replies; OFF and
 // SKIP write nothing, and settleReply would drop it anyway.
 func cmdClientReply(s *Server, c *client, args [][]byte) {
@@ -239,6 +237,31 @@ func cmdClientReply(s *Server, c *client, args [][]byte) {
 	}
 }
 
+// cmdClientNoTouch is CLIENT NO-TOUCH ON|OFF: while on, the client's
+// commands other than TOUCH leave the LRU/LFU access of the keys they
+// read alone (evict.go's access).
+func cmdClientNoTouch(s *Server, c *client, args [][]byte) {
+	on, ok := onOff(args[2])
+	if !ok {
+		c.err(msgSyntax)
+		return
+	}
+	c.noTouch = on
+	c.ok()
+}
+
+// onOff parses an ON or OFF argument, in any case.
+func onOff(b []byte) (on, ok bool) {
+	switch {
+	case equalFold(b, "on"):
+		return true, true
+	case equalFold(b, "off"):
+		return false, true
+	}
+	return false, false
+}
+
+// cmdClientOnOff accepts ON or OFF and does nothing.
 func cmdClientOnOff(s *Server, c *client, args [][]byte) {
 	switch strings.ToLower(string(args[2])) {
 	case "on", "off":

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"numkv/keytab"
 	"numkv/resp"
@@ -494,27 +493,35 @@ func cmdObjectRefcount(s *Server, c *client, args [][]byte) {
 	c.integer(1)
 }
 
+// cmdObjectIdletime answers the seconds since the key was last used, as
+// Redis's estimateObjectIdleTime, or Redis's error under an LFU policy,
+// which keeps counters instead of times. It does not count as a use.
 func cmdObjectIdletime(s *Server, c *client, args [][]byte) {
 	v := s.lookup(c, c.db, args[2], false)
 	if v == nil {
 		c.null()
 		return
 	}
-	at := int64(atomic.LoadUint32(&v.atime))
-	if at == 0 {
-		at = s.startAt.Unix() // loaded from the snapshot, not used since
+	if s.policy().lfu() {
+		c.err(msgLRUNotSelected)
+		return
 	}
-	c.integer(max(time.Now().Unix()-at, 0))
+	c.integer(lruIdleMs(atomic.LoadUint32(&v.atime)) / 1000)
 }
 
-// cmdObjectFreq answers as Redis does under the only policy numkv has,
-// noeviction: access frequency is not tracked.
+// cmdObjectFreq answers the key's LFU counter, decayed to now, or Redis's
+// error when the policy is not an LFU one. It does not count as a use.
 func cmdObjectFreq(s *Server, c *client, args [][]byte) {
-	if s.lookup(c, c.db, args[2], false) == nil {
+	v := s.lookup(c, c.db, args[2], false)
+	if v == nil {
 		c.null()
 		return
 	}
-	c.err(msgLFUNotSelected)
+	if !s.policy().lfu() {
+		c.err(msgLFUNotSelected)
+		return
+	}
+	c.integer(int64(s.lfuDecr(atomic.LoadUint32(&v.atime))))
 }
 
 var objectHelp = []string{

@@ -154,7 +154,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		kv("total_net_output_bytes", s.netOut.Load())
 		kv("rejected_connections", s.rejected.Load())
 		kv("expired_keys", s.expired.Load())
-		kv("evicted_keys", 0)
+		kv("evicted_keys", s.evicted.Load())
 		kv("keyspace_hits", s.hits.Load())
 		kv("keyspace_misses", s.misses.Load())
 	})

@@ -34,16 +34,24 @@ type Config struct {
 	Databases               int
 	RequirePass             string
 	MaxMemory               uint64 // bytes, 0 for no limit
-	MaxClients              int
-	Timeout                 int   // seconds, 0 for never
-	ProtoMaxBulkLen         int64 // bytes
-	ClientQueryBufferLimit  int64 // bytes
-	TLSPort                 int
-	TLSCertFile             string
-	TLSKeyFile              string
-	LogLevel                string // debug, verbose, notice or warning
-	LogFile                 string
-	Compression             string // the snapshot codec's name (snapshotio.ParseCodec)
+	// The eviction settings (evict.go): the policy's index in
+	// policyNames, how many keys each round samples, how long a command
+	// may spend evicting, and the LFU counter's growth and decay.
+	MaxMemoryPolicy           evictPolicy
+	MaxMemorySamples          int
+	MaxMemoryEvictionTenacity int
+	LFULogFactor              int
+	LFUDecayTime              int
+	MaxClients                int
+	Timeout                   int   // seconds, 0 for never
+	ProtoMaxBulkLen           int64 // bytes
+	ClientQueryBufferLimit    int64 // bytes
+	TLSPort                   int
+	TLSCertFile               string
+	TLSKeyFile                string
+	LogLevel                  string // debug, verbose, notice or warning
+	LogFile                   string
+	Compression               string // the snapshot codec's name (snapshotio.ParseCodec)
 	// HugePages asks Linux for transparent huge pages for array memory
 	// (offheap.SetHugePages); it is process-wide and set by Run.
 	HugePages bool
@@ -127,7 +135,7 @@ var settings = []*setting{
 			s.live.requirePass.Store(&pass)
 		},
 		get: func(s *Server) string { return s.requirePass() }},
-	{name: "maxmemory", def: "0", help: "refuse writes above this memory (bytes, k/kb/m/mb/g/gb; 0: no limit)", arg: "size",
+	{name: "maxmemory", def: "0", help: "evict, or refuse writes, above this memory (bytes, k/kb/m/mb/g/gb; 0: no limit)", arg: "size",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			n, ok := memtoull(v)
 			if !ok {
@@ -138,6 +146,33 @@ var settings = []*setting{
 		}, func(c *Config) string { return strconv.FormatUint(c.MaxMemory, 10) }},
 		apply: func(s *Server, c *Config) { s.live.maxMemory.Store(c.MaxMemory) },
 		get:   func(s *Server) string { return strconv.FormatUint(s.live.maxMemory.Load(), 10) }},
+	{name: "maxmemory-policy", def: "noeviction", help: "what to evict above maxmemory: noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl", arg: "policy",
+		valueCodec: valueCodec{func(c *Config, v string) string {
+			p, ok := parsePolicy(v)
+			if !ok {
+				return "argument(s) must be one of the following: " + strings.Join(policyNames[:], ", ")
+			}
+			c.MaxMemoryPolicy = p
+			return ""
+		}, func(c *Config) string { return c.MaxMemoryPolicy.String() }},
+		apply: func(s *Server, c *Config) { s.live.policy.Store(int32(c.MaxMemoryPolicy)) },
+		get:   func(s *Server) string { return s.policy().String() }},
+	{name: "maxmemory-samples", def: "5", help: "keys sampled per eviction round (more: closer to true LRU/LFU, slower)", arg: "int",
+		valueCodec: intSetting(1, math.MaxInt32, false, func(c *Config) *int { return &c.MaxMemorySamples }),
+		apply:      func(s *Server, c *Config) { s.live.samples.Store(int64(c.MaxMemorySamples)) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.samples.Load(), 10) }},
+	{name: "maxmemory-eviction-tenacity", def: "10", help: "how long one command may evict: 10 is 500us, each step above 15% more, 100 without limit", arg: "int",
+		valueCodec: intSetting(0, 100, false, func(c *Config) *int { return &c.MaxMemoryEvictionTenacity }),
+		apply:      func(s *Server, c *Config) { s.live.tenacity.Store(int64(c.MaxMemoryEvictionTenacity)) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.tenacity.Load(), 10) }},
+	{name: "lfu-log-factor", def: "10", help: "LFU: how slowly a key's counter grows with its hits", arg: "int",
+		valueCodec: intSetting(0, math.MaxInt32, false, func(c *Config) *int { return &c.LFULogFactor }),
+		apply:      func(s *Server, c *Config) { s.live.lfuLogFactor.Store(int64(c.LFULogFactor)) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.lfuLogFactor.Load(), 10) }},
+	{name: "lfu-decay-time", def: "1", help: "LFU: minutes for a key's counter to lose one (0: never)", arg: "int",
+		valueCodec: intSetting(0, math.MaxInt32, false, func(c *Config) *int { return &c.LFUDecayTime }),
+		apply:      func(s *Server, c *Config) { s.live.lfuDecayTime.Store(int64(c.LFUDecayTime)) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.lfuDecayTime.Load(), 10) }},
 	{name: "maxclients", def: "10000", help: "maximum simultaneous clients", arg: "int",
 		valueCodec: intSetting(1, math.MaxUint32, true, func(c *Config) *int { return &c.MaxClients }),
 		apply:      func(s *Server, c *Config) { s.live.maxClients.Store(int64(c.MaxClients)) },
@@ -197,10 +232,8 @@ var settings = []*setting{
 			c.HugePages = on
 			return ""
 		}, func(c *Config) string { return yesNoText(c.HugePages) }}},
-	// Probed by clients; numkv has neither an append-only file nor
-	// eviction.
+	// Probed by clients; numkv has no append-only file.
 	{name: "appendonly", probeOnly: true, get: func(s *Server) string { return "no" }},
-	{name: "maxmemory-policy", probeOnly: true, get: func(s *Server) string { return "noeviction" }},
 }
 
 // intSetting is a plain integer setting within [lo, hi] (intConfig).
@@ -434,6 +467,12 @@ type liveConfig struct {
 	timeout     atomic.Int64
 	maxClients  atomic.Int64
 	stopWrites  atomic.Bool // stop-writes-on-bgsave-error
+	// The eviction settings (evict.go).
+	policy       atomic.Int32 // an evictPolicy
+	samples      atomic.Int64
+	tenacity     atomic.Int64
+	lfuLogFactor atomic.Int64
+	lfuDecayTime atomic.Int64
 }
 
 // initLive copies the start-up settings into the live ones.
@@ -446,6 +485,11 @@ func (s *Server) initLive() {
 	s.live.timeout.Store(int64(s.cfg.Timeout))
 	s.live.maxClients.Store(int64(s.cfg.MaxClients))
 	s.live.stopWrites.Store(s.cfg.StopWritesOnBgsaveError)
+	s.live.policy.Store(int32(s.cfg.MaxMemoryPolicy))
+	s.live.samples.Store(int64(s.cfg.MaxMemorySamples))
+	s.live.tenacity.Store(int64(s.cfg.MaxMemoryEvictionTenacity))
+	s.live.lfuLogFactor.Store(int64(s.cfg.LFULogFactor))
+	s.live.lfuDecayTime.Store(int64(s.cfg.LFUDecayTime))
 }
 
 // yesNo parses a Redis boolean setting: yes or no, in any case.

@@ -281,6 +281,42 @@ func diffMaxmemory(t *testing.T, redisAddr, numAddr string) {
 	d.do("EXEC") // reads only: runs
 }
 
+// diffEviction covers what of eviction is deterministic on both servers:
+// the policies through CONFIG, OBJECT FREQ and IDLETIME under each kind
+// of policy (a new key's LFU counter is 5, and with lfu-log-factor 0 every
+// hit adds one), and maxmemory of one byte under allkeys-lru and volatile-lru:
+// every key that may go is evicted, and the write is still refused.
+func diffEviction(t *testing.T, redisAddr, numAddr string) {
+	d := newDiffScript(t, redisAddr, numAddr, 1)
+	defer d.do("CONFIG", "SET", "maxmemory-policy", "noeviction")
+	defer d.do("CONFIG", "SET", "maxmemory", "0")
+	for _, args := range [][]string{
+		// lfu-log-factor 0: every hit adds one.
+		{"CONFIG", "SET", "maxmemory-policy", "Allkeys-LFU"}, {"CONFIG", "GET", "maxmemory-policy"},
+		{"CONFIG", "SET", "lfu-log-factor", "0"},
+		// Not integers: below maxmemory Redis shares the objects of small
+		// ones, and their counters with them.
+		{"SET", "a", "x1"}, {"OBJECT", "FREQ", "a"}, {"GET", "a"}, {"OBJECT", "FREQ", "a"},
+		{"OBJECT", "IDLETIME", "a"}, {"OBJECT", "FREQ", "nosuch"}, {"OBJECT", "IDLETIME", "nosuch"},
+		{"SET", "a", "x2"}, {"OBJECT", "FREQ", "a"}, // an overwrite keeps the counter
+		{"INCRBYFLOAT", "a", "x"}, {"APPEND", "a", "y"}, {"STRLEN", "a"}, {"TOUCH", "a"}, {"OBJECT", "FREQ", "a"},
+		{"CONFIG", "SET", "lfu-log-factor", "10"},
+		{"CONFIG", "SET", "maxmemory-policy", "volatile-ttl"}, {"OBJECT", "FREQ", "a"},
+		{"CONFIG", "SET", "maxmemory-policy", "lru"}, {"CONFIG", "SET", "maxmemory-samples", "0"},
+		{"CONFIG", "SET", "maxmemory-samples", "10"}, {"CONFIG", "GET", "maxmemory-samples"},
+		{"CONFIG", "SET", "maxmemory-eviction-tenacity", "101"}, {"CONFIG", "SET", "lfu-log-factor", "-1"},
+		{"CONFIG", "SET", "lfu-decay-time", "5"}, {"CONFIG", "GET", "lfu-decay-time"}, {"CONFIG", "GET", "lfu-log-factor"},
+		{"CONFIG", "SET", "lfu-decay-time", "1"}, {"CONFIG", "SET", "maxmemory-samples", "5"},
+		{"MSET", "b", "1", "c", "2"}, {"SET", "v", "3", "EX", "100"},
+		{"CONFIG", "SET", "maxmemory-policy", "volatile-lru"}, {"CONFIG", "SET", "maxmemory", "1"},
+		{"SET", "d", "4"}, {"EXISTS", "v"}, {"DBSIZE"}, {"GET", "b"},
+		{"CONFIG", "SET", "maxmemory-policy", "allkeys-random"},
+		{"SET", "d", "4"}, {"DBSIZE"}, {"GET", "b"},
+	} {
+		d.do(args...)
+	}
+}
+
 // diffSave runs SAVE and BGSAVE once no background save is running on
 // either server, then LASTSAVE and the no_multi refusal.
 func diffSave(t *testing.T, redisAddr, numAddr string) {

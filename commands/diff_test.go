@@ -153,6 +153,7 @@ func TestDiff(t *testing.T) {
 		{"Watch", diffWatch},
 		{"Auth", diffAuth},
 		{"Maxmemory", diffMaxmemory},
+		{"Eviction", diffEviction},
 		{"Save", diffSave},
 		{"CommandTable", diffCommandTable},
 	} {

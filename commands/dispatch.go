@@ -52,11 +52,15 @@ func (s *Server) call(c *client, args [][]byte) {
 	// EXEC in a transaction answers for its queue as well.
 	runsQueue := c.multi != nil && cmd.flags&flagRunsQueue != 0
 	if maxMem := s.maxMemory(); maxMem > 0 {
+		// Above maxmemory every command first evicts what the policy
+		// allows, before it takes its own slot locks (evict.go); one that
+		// may use memory is refused if that could not get under it.
+		oom := !s.evict(maxMem)
 		deny := cmd.flags&flagDenyOOM != 0 || (runsQueue && c.multi.someQueued(flagDenyOOM, true))
 		if c.multi != nil && cmd.flags&flagEndsMulti == 0 {
 			deny = true // queueing itself costs memory
 		}
-		if deny && s.usedMemory() > maxMem {
+		if deny && oom {
 			c.reject(cmd, msgOOM)
 			return
 		}
@@ -142,6 +146,9 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 			c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
 		}
 	}()
+	// CLIENT NO-TOUCH: the command's reads leave access times alone,
+	// unless it is TOUCH.
+	c.skipAccess = c.noTouch && cmd.flags&flagTouch == 0
 	if c.inExec {
 		cmd.handler(s, c, args)
 		s.runUnlocked(c)

@@ -142,7 +142,7 @@ func (s *Server) infoMemory(kv func(string, any)) {
 	kv("used_memory_peak_human", humanBytes(peak))
 	kv("maxmemory", s.live.maxMemory.Load())
 	kv("maxmemory_human", humanBytes(s.maxMemory()))
-	kv("maxmemory_policy", "noeviction")
+	kv("maxmemory_policy", s.policy().String())
 	if used > 0 {
 		kv("mem_fragmentation_ratio", strconv.FormatFloat(float64(res)/float64(used), 'f', 2, 64))
 	}

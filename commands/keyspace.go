@@ -103,7 +103,7 @@ func (s *Server) lookup(c *client, db int, key []byte, write bool) *variable {
 		return nil
 	}
 	if write {
-		access(v)
+		s.access(c, v)
 	}
 	return v
 }
@@ -126,7 +126,7 @@ func (s *Server) lookupRead(c *client, key []byte) *variable {
 		s.misses.Add(1)
 	} else {
 		s.hits.Add(1)
-		access(v)
+		s.access(c, v)
 	}
 	return v
 }
@@ -136,7 +136,15 @@ func (s *Server) lookupRead(c *client, key []byte) *variable {
 func (s *Server) store(c *client, db int, key []byte, r keytab.Rec) *variable {
 	v := varOf(r)
 	sh, h := s.loc(c, db, key)
-	if old := sh.Data.t.Set(h, r); old != 0 {
+	old := sh.Data.t.Set(h, r)
+	if old != 0 && s.policy().lfu() {
+		// An overwrite keeps the key's LFU counter, as Redis's
+		// dbSetValue does.
+		v.atime = varOf(old).atime
+	} else {
+		s.initAccess(v)
+	}
+	if old != 0 {
 		s.unlinked(db, sh, old)
 		s.freeRec(old)
 	}
@@ -167,7 +175,9 @@ func (s *Server) setString(c *client, db int, key []byte, old *variable, b []byt
 		old.tid, old.flags = 0, 0
 		old.pad = uint8(int(old.vcap) - len(b))
 		copy(old.inline(), b)
-		atomic.StoreUint32(&old.atime, uint32(nowMs()/1000))
+		if !s.policy().lfu() {
+			atomic.StoreUint32(&old.atime, lruClock()) // a new value, as Redis's new object
+		}
 		s.setExpire(c, db, key, old, exp)
 		s.touched(db, key)
 		return old
@@ -239,7 +249,10 @@ func (s *Server) moveKey(c *client, srcDB int, src []byte, dstDB int, dst []byte
 	// its reference, the type with its count.
 	copy(unsafe.Slice((*byte)(unsafe.Pointer(&v.expireAt)), 16+int(ov.vcap)), unsafe.Slice((*byte)(unsafe.Pointer(&ov.expireAt)), 16+int(ov.vcap)))
 	keytab.FreeRecord(old)
-	return s.store(c, dstDB, dst, r)
+	at := v.atime
+	v = s.store(c, dstDB, dst, r)
+	v.atime = at // the value keeps its access field, as in Redis
+	return v
 }
 
 // copyKey stores at dst in dstDB a copy of the variable v: O(1) for a tree,

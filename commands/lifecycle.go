@@ -230,6 +230,12 @@ func (s *Server) cron() {
 		case now := <-t.C:
 			tick()
 			s.expireCycle()
+			// Evictions a command's time limit cut short go on here, so
+			// that an idle server still gets back under maxmemory (Redis's
+			// evictionTimeProc).
+			if m := s.maxMemory(); m > 0 && !s.loading.Load() {
+				s.evict(m)
+			}
 			// Pages freed over a second ago and kept for reuse go back to
 			// the system, so that RSS follows a FLUSHALL down.
 			offheap.TrimRetained(time.Second)

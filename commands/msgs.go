@@ -55,6 +55,7 @@ const (
 	msgExecAbortBecause  = "EXECABORT Transaction discarded because of: %s"
 	msgInvalidFirstDB    = "ERR invalid first DB index"
 	msgInvalidSecondDB   = "ERR invalid second DB index"
+	msgLRUNotSelected    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	msgLFUNotSelected    = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	msgConfigSetFailed   = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
 	msgConfigNoFile      = "ERR The server is running without a config file"

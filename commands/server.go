@@ -74,11 +74,13 @@ type Server struct {
 	hits        atomic.Int64
 	misses      atomic.Int64
 	expired     atomic.Int64
+	evicted     atomic.Int64
 	rejected    atomic.Int64
 	errorsTotal atomic.Int64
 
-	live  liveConfig    // the settings CONFIG SET changes (config.go)
-	watch watchRegistry // WATCHed keys (multi.go)
+	live      liveConfig    // the settings CONFIG SET changes (config.go)
+	watch     watchRegistry // WATCHed keys (multi.go)
+	evictPool evictPool     // eviction's candidates (evict.go)
 
 	persist    persistence
 	snap       atomic.Pointer[snapState] // the save in progress, see snapshot.go

@@ -53,9 +53,12 @@ const (
 	// the transaction stays atomic, and the handler cuts with the locks it
 	// holds (client.allLocked).
 	flagLocksAll
+	// flagTouch: records access to its keys even for a CLIENT NO-TOUCH
+	// client (TOUCH).
+	flagTouch
 
 	ownFlags = flagNotQueued | flagRunsQueue | flagEndsMulti | flagHealthCheck |
-		flagDeletesKeys | flagSelectsDB | flagWalks | flagLocksAll
+		flagDeletesKeys | flagSelectsDB | flagWalks | flagLocksAll | flagTouch
 )
 
 // flagNames maps Redis's COMMAND flag names to the bits dispatch uses. Flags
@@ -117,7 +120,7 @@ var commandTable = []*command{
 		{name: "list", arity: -2, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.4.0", summary: "Lists open connections.", handler: cmdClientList},
 		{name: "reply", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "3.2.0", summary: "Turns replies to this connection on, off, or off for the next command.", handler: cmdClientReply},
 		{name: "no-evict", arity: 3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "7.0.0", summary: "Accepted for compatibility; numkv never evicts.", handler: cmdClientOnOff},
-		{name: "no-touch", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Accepted for compatibility; numkv keeps no access times.", handler: cmdClientOnOff},
+		{name: "no-touch", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Turns off, or back on, the access times and counters this connection's commands update.", handler: cmdClientNoTouch},
 	}},
 
 	// server
@@ -182,7 +185,7 @@ var commandTable = []*command{
 	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys, flags: flagWalks},
 	{name: "scan", arity: -2, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "2.8.0", summary: "Iterates the keys, a few slots per call.", handler: cmdScan, flags: flagWalks},
 	{name: "randomkey", arity: 1, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "1.0.0", summary: "Returns a random key.", handler: cmdRandomkey, flags: flagWalks},
-	{name: "touch", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "3.2.1", summary: "Counts the keys that exist and marks them used.", handler: cmdTouch},
+	{name: "touch", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "3.2.1", summary: "Counts the keys that exist and marks them used.", handler: cmdTouch, flags: flagTouch},
 	{name: "rename", arity: 3, flagText: "write", first: 1, last: 2, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Renames a key, replacing the destination.", handler: cmdRename},
 	{name: "renamenx", arity: 3, flagText: "write fast", first: 1, last: 2, step: 1, acl: "keyspace write fast", group: "generic", since: "1.0.0", summary: "Renames a key only when the new name is free.", handler: cmdRenamenx},
 	{name: "copy", arity: -3, flagText: "write denyoom", first: 1, last: 2, step: 1, acl: "keyspace write slow", group: "generic", since: "6.2.0", summary: "Copies a variable in O(1), copy-on-write.", handler: cmdCopy, keys: copyKeys},

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"fmt"
-	"sync/atomic"
 	"unsafe"
 
 	"numkv/keytab"
@@ -16,7 +15,8 @@ import (
 //
 //	0   keylen, vcap   keytab's
 //	8   expireAt       unix milliseconds; 0: no expiry
-//	16  atime          unix seconds of the last access (atomic)
+//	16  atime          the last access (LRU) or the access counter
+//	                   (LFU): evict.go; set by Server.store (atomic)
 //	20  tid            element type (types.go)
 //	22  flags          encoding (low bits), flagTree
 //	23  pad            inline: vcap minus the value's length
@@ -188,16 +188,6 @@ func (v *variable) mut() *memtree.Tree {
 	return v.tree()
 }
 
-// access records a use of v for OBJECT IDLETIME, as Redis's LRU clock does,
-// at one-second resolution. The store is skipped within the same second so
-// that parallel readers of one variable do not fight over its cache line.
-func access(v *variable) {
-	now := uint32(nowMs() / 1000)
-	if atomic.LoadUint32(&v.atime) != now {
-		atomic.StoreUint32(&v.atime, now)
-	}
-}
-
 // newRecord returns a record for key holding a variable of type tid, whose
 // reference the record takes over, with room for an inline value of n
 // bytes, or for a tree when n < 0. The value area is left to the caller.
@@ -206,7 +196,6 @@ func newRecord(key []byte, tid uint16, n int) (keytab.Rec, *variable) {
 	r := keytab.NewRecord(key, vc)
 	v := varOf(r)
 	v.tid = tid
-	v.atime = uint32(nowMs() / 1000)
 	if n < 0 {
 		v.flags = flagTree
 		*v.tree() = memtree.Tree{}
