@@ -130,6 +130,9 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		kv("os", runtime.GOOS+" "+runtime.GOARCH)
 		kv("arch_bits", strconv.Itoa(strconv.IntSize))
 		kv("go_version", runtime.Version())
+		// numkv's own: a connection costs a goroutine, so a leak of
+		// either shows here.
+		kv("numkv_goroutines", runtime.NumGoroutine())
 		kv("process_id", os.Getpid())
 		kv("tcp_port", s.cfg.Port)
 		kv("server_time_usec", now.UnixMicro())
