@@ -387,3 +387,14 @@ func testRand(t testing.TB) *rand.Rand {
 	h.Write([]byte(t.Name()))
 	return rand.New(rand.NewPCG(seed, h.Sum64()))
 }
+
+// waitUntil polls cond every 5 ms until it holds, failing after a generous
+// deadline: a wait, never a timing assertion.
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
