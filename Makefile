@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: help run build test test-deps vet bench fuzz
+.PHONY: help run build test test-deps vet bench fuzz fuzz-long
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,11 +27,21 @@ test: test-deps vet ## run every test (installs what is missing first)
 bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
 	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./keytab ./snapshotio ./shardlock ./resp
 
+# Every fuzz target, as package:Target. fuzz runs each for a minute,
+# fuzz-long for FUZZTIME (10 minutes by default); FUZZFLAGS is passed on
+# (e.g. FUZZFLAGS=-parallel=1 to leave a core free). A crasher is written
+# to the package's testdata/fuzz/<Target>/ and fails the run.
+FUZZ_TARGETS = memtree:FuzzOps keytab:FuzzTable snapshotio:FuzzLoad resp:FuzzReader \
+	commands:FuzzDispatch commands:FuzzNumArgs commands:FuzzSelection commands:FuzzGlobMatch
+FUZZTIME ?= 10m
+FUZZFLAGS ?=
+
 fuzz: ## run each fuzz target for a minute
-	$(GO) test -run '^$$' -fuzz FuzzOps -fuzztime 60s ./memtree
-	$(GO) test -run '^$$' -fuzz FuzzTable -fuzztime 60s ./keytab
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 3s ./snapshotio
-	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s -fuzzminimizetime 3s ./resp
-	$(GO) test -run '^$$' -fuzz FuzzDispatch -fuzztime 60s ./commands
-	$(GO) test -run '^$$' -fuzz FuzzNumArgs -fuzztime 60s ./commands
-	$(GO) test -run '^$$' -fuzz FuzzGlobMatch -fuzztime 60s ./commands
+	$(MAKE) fuzz-long FUZZTIME=60s
+
+fuzz-long: ## run each fuzz target for FUZZTIME (default 10m): RESP reader, dispatch, loader, memtree, NUM args, selections
+	@fail=; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $(FUZZFLAGS) ./$$pkg || fail="$$fail $$name"; \
+	done; test -z "$$fail" || { echo "fuzz targets that failed:$$fail"; exit 1; }
