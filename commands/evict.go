@@ -428,7 +428,9 @@ func (s *Server) evict(limit int64) bool {
 	if p == noEviction {
 		return false
 	}
-	if s.evictPaused() {
+	// While the snapshot loads, the loader owns the keyspace; what is over
+	// the limit is evicted by the cron once it is done.
+	if s.evictPaused() || s.loading.Load() {
 		return true
 	}
 	var start time.Time

@@ -245,3 +245,26 @@ func TestEvictionNoeviction(t *testing.T) {
 	}
 	mustErrText(t, rdb, "OOM command not allowed when used memory > 'maxmemory'.", "NUM.CREATE", "a", "f32")
 }
+
+// TestEvictionAfterLoad: a snapshot larger than the cap loads whole, as
+// in Redis, and the cron then evicts down to the cap.
+func TestEvictionAfterLoad(t *testing.T) {
+	dir := t.TempDir()
+	p := mustStart(t, dir, "--save", "")
+	rdb := newClient(p, 0, 2)
+	val := randBytes(3, 64<<10)
+	for i := 0; i < 320; i++ { // 20 MiB
+		mustDo(t, rdb, "SET", fmt.Sprintf("k:%d", i), val)
+	}
+	rdb.Close()
+	shutdownByCommand(t, p, "SAVE")
+	mustExit(t, p)
+	p2 := mustStart(t, dir, "--save", "", "--maxmemory", "8mb", "--maxmemory-policy", "allkeys-lru")
+	rdb = newClient(p2, 0, 2)
+	defer rdb.Close()
+	waitFor(t, "used_memory under the 8 MiB cap", func() bool { return infoInt(t, rdb, "used_memory") <= 8<<20 })
+	n := mustDo(t, rdb, "DBSIZE").(int64)
+	if ev := infoInt(t, rdb, "evicted_keys"); ev == 0 || n+ev != 320 {
+		t.Errorf("after the load: %d keys left, %d evicted, of 320", n, ev)
+	}
+}
