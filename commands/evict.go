@@ -206,16 +206,16 @@ type evictPool struct {
 // insert adds a candidate unless the pool is full of better ones or
 // holds it already.
 func (p *evictPool) insert(score uint64, db int, v *variable) {
+	if p.n == evictPoolSize && score <= p.ents[0].score {
+		return // most samples stop here, before the keys are compared
+	}
 	key := v.key()
 	for i := 0; i < p.n; i++ {
-		if e := &p.ents[i]; e.db == db && string(e.key) == string(key) {
+		if e := &p.ents[i]; e.db == db && e.score == score && string(e.key) == string(key) {
 			return
 		}
 	}
 	if p.n == evictPoolSize {
-		if score <= p.ents[0].score {
-			return
-		}
 		// Drop the worst, keeping its buffer for the new entry.
 		spare := p.ents[0].key
 		copy(p.ents[:], p.ents[1:])
