@@ -43,5 +43,5 @@ fuzz-long: ## run each fuzz target for FUZZTIME (default 10m): RESP reader, disp
 	@fail=; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $(FUZZFLAGS) ./$$pkg || fail="$$fail $$name"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s -timeout 0 $(FUZZFLAGS) ./$$pkg || fail="$$fail $$name"; \
 	done; test -z "$$fail" || { echo "fuzz targets that failed:$$fail"; exit 1; }
