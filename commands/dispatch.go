@@ -26,17 +26,20 @@ func (s *Server) call(c *client, args [][]byte) {
 	}
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
+		c.lastCmd.Store(nil)
 		c.reject(nil, unknownCommandText(args))
 		return
 	}
 	if len(cmd.sub) > 0 && len(args) >= 2 {
 		sub := cmd.subcommand(args[1])
 		if sub == nil {
+			c.lastCmd.Store(nil)
 			c.reject(nil, fmt.Sprintf(msgUnknownSubcommand, cString(args[1], 128), upper(args[0])))
 			return
 		}
 		cmd = sub
 	}
+	c.lastCmd.Store(cmd)
 	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
 		c.reject(cmd, fmt.Sprintf(msgWrongArgs, cmd.fullName))
 		return

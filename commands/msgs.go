@@ -42,6 +42,8 @@ const (
 	msgClientName        = "ERR Client names cannot contain spaces, newlines or special characters."
 	msgClientInfo        = "ERR %s cannot contain spaces, newlines or special characters."
 	msgNoSuchClient      = "ERR No such client"
+	msgClientIDPositive  = "ERR client-id should be greater than 0"
+	msgNoSuchUser        = "ERR No such user '%s'"
 	msgTimeoutNeg        = "ERR timeout is negative"
 	msgInvalidCursor     = "ERR invalid cursor"
 	msgUnsupportedConfig = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"

@@ -267,6 +267,9 @@ func (s *Server) handle(c *client) {
 			if args == nil {
 				break
 			}
+			if c.killed.Load() {
+				return
+			}
 			c.lastCmdAt = now
 			s.call(c, args)
 			if c.w.Len() > 64*1024 {
