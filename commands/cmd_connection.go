@@ -504,3 +504,52 @@ func cmdClientKill(s *Server, c *client, args [][]byte) {
 		c.closeAfterReply = true
 	}
 }
+
+// parseClientPause parses CLIENT PAUSE's timeout and mode as Redis 7.0:
+// the mode is checked first; the timeout is whole milliseconds, not
+// negative, and becomes an end in Unix milliseconds (0 stays 0, a pause
+// that is already over; the addition wraps as Redis's does).
+func parseClientPause(args [][]byte, now int64) (end int64, typ pauseType, msg string) {
+	typ = pauseAll
+	if len(args) == 2 {
+		switch {
+		case equalFold(args[1], "write"):
+			typ = pauseWrite
+		case equalFold(args[1], "all"):
+		default:
+			return 0, 0, msgPauseMode
+		}
+	}
+	ms, ok := resp.ParseInt(args[0])
+	if !ok {
+		return 0, 0, msgTimeoutNotInt
+	}
+	if ms < 0 {
+		return 0, 0, msgTimeoutNeg
+	}
+	if ms > 0 {
+		ms += now
+	}
+	return ms, typ, ""
+}
+
+// cmdClientPause is CLIENT PAUSE timeout [WRITE|ALL] (pause.go).
+func cmdClientPause(s *Server, c *client, args [][]byte) {
+	if len(args) > 4 {
+		c.err(fmt.Sprintf(msgSubcommandSyntax, cString(args[1], 128), upper(args[0])))
+		return
+	}
+	end, typ, msg := parseClientPause(args[2:], time.Now().UnixMilli())
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	s.pauseClients(end, typ)
+	c.ok()
+}
+
+// cmdClientUnpause is CLIENT UNPAUSE: the postponed clients go on.
+func cmdClientUnpause(s *Server, c *client, args [][]byte) {
+	s.unpauseClients()
+	c.ok()
+}

@@ -146,7 +146,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		s.mu.Unlock()
 		kv("connected_clients", n)
 		kv("maxclients", s.live.maxClients.Load())
-		kv("blocked_clients", 0)
+		kv("blocked_clients", s.blocked.Load())
 	})
 	section("Memory", func() { s.infoMemory(kv) })
 	section("Persistence", func() { s.infoPersistence(kv) })

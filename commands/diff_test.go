@@ -616,6 +616,8 @@ var notGenerated = map[string]string{
 	"command|docs":    "as COMMAND: numkv's summaries are its own",
 	"memory|help":     "lists only numkv's subcommands, unlike Redis's: TestMemoryHelp (table_test.go)",
 	"client|setinfo":  "Redis 7.2's, which the reference, 7.0, lacks: TestNewerClientSubcommands (table_test.go)",
+	"client|pause":    "a pause holds the session's other commands back: TestClientPause, TestClientPauseAll (cmd_connection_test.go); its error texts were compared with redis-server by hand and are asserted there",
+	"client|unpause":  "as CLIENT PAUSE",
 	"client|no-touch": "Redis 7.2's, which the reference, 7.0, lacks: TestNewerClientSubcommands (table_test.go)",
 }
 

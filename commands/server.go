@@ -81,6 +81,8 @@ type Server struct {
 	live      liveConfig    // the settings CONFIG SET changes (config.go)
 	watch     watchRegistry // WATCHed keys (multi.go)
 	evictPool evictPool     // eviction's candidates (evict.go)
+	pause     pauseState    // CLIENT PAUSE (pause.go)
+	blocked   atomic.Int64  // clients postponed by a pause, for INFO
 
 	persist    persistence
 	snap       atomic.Pointer[snapState] // the save in progress, see snapshot.go
