@@ -13,17 +13,19 @@ import (
 // except the fields CLIENT LIST reads, which are guarded by Server.mu
 // where noted.
 type client struct {
-	s      *Server
-	id     int64
-	nc     net.Conn
-	rd     *resp.Reader
-	w      resp.Writer    // the pending replies, and the protocol version
-	idx    []int          // scratch for lock sets
-	memo   keyMemo        // the last key located, hashed once (keyspace.go)
-	held   []memtree.Tree // clones whose chunks pending replies reference
-	bufMem int            // the buffer bytes counted in Server.clientMem
-	db     int
-	authed bool
+	s    *Server
+	id   int64
+	nc   net.Conn
+	rd   *resp.Reader
+	w    resp.Writer    // the pending replies, and the protocol version
+	idx  []int          // scratch for lock sets
+	memo keyMemo        // the last key located, hashed once (keyspace.go)
+	held []memtree.Tree // clones whose chunks pending replies reference
+	// memUsage is the buffer bytes counted in Server.clientMem, -1 once
+	// they are uncounted (killed or gone); client eviction reads it.
+	memUsage atomic.Int64
+	db       int
+	authed   bool
 
 	name, libName, libVer string // guarded by Server.mu for CLIENT LIST
 	createdAt, lastCmdAt  time.Time
@@ -92,6 +94,7 @@ func (s *Server) kill(c *client) {
 	}
 	close(c.killCh)
 	delete(s.clients, c.id)
+	c.uncount()
 	c.nc.Close()
 }
 
@@ -110,9 +113,23 @@ func (c *client) flush() error {
 // countBuffers brings the server's count of client buffer memory up to
 // date with c's buffers, as they are after a batch.
 func (c *client) countBuffers() {
-	if m := c.rd.Cap() + c.w.Cap(); m != c.bufMem {
-		c.s.clientMem.Add(int64(m - c.bufMem))
-		c.bufMem = m
+	m := int64(c.rd.Cap() + c.w.Cap())
+	for {
+		old := c.memUsage.Load()
+		if old < 0 || old == m {
+			return
+		}
+		if c.memUsage.CompareAndSwap(old, m) {
+			c.s.clientMem.Add(m - old)
+			return
+		}
+	}
+}
+
+// uncount takes c's buffers out of Server.clientMem, once.
+func (c *client) uncount() {
+	if old := c.memUsage.Swap(-1); old > 0 {
+		c.s.clientMem.Add(-old)
 	}
 }
 

@@ -246,7 +246,9 @@ func cmdClientNoTouch(s *Server, c *client, args [][]byte) {
 		c.err(msgSyntax)
 		return
 	}
+	s.mu.Lock()
 	c.noTouch = on
+	s.mu.Unlock()
 	c.ok()
 }
 
@@ -261,14 +263,18 @@ func onOff(b []byte) (on, ok bool) {
 	return false, false
 }
 
-// cmdClientOnOff accepts ON or OFF and does nothing.
-func cmdClientOnOff(s *Server, c *client, args [][]byte) {
-	switch strings.ToLower(string(args[2])) {
-	case "on", "off":
-		c.ok()
-	default:
+// cmdClientNoEvict is CLIENT NO-EVICT ON|OFF: while on, client eviction
+// (maxmemory-clients) passes the connection over.
+func cmdClientNoEvict(s *Server, c *client, args [][]byte) {
+	on, ok := onOff(args[2])
+	if !ok {
 		c.err(msgSyntax)
+		return
 	}
+	s.mu.Lock()
+	c.noEvict = on
+	s.mu.Unlock()
+	c.ok()
 }
 
 // infoLine is one client's CLIENT LIST line; the caller holds s.mu.

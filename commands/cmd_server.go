@@ -158,6 +158,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		kv("rejected_connections", s.rejected.Load())
 		kv("expired_keys", s.expired.Load())
 		kv("evicted_keys", s.evicted.Load())
+		kv("evicted_clients", s.evictedClients.Load())
 		kv("keyspace_hits", s.hits.Load())
 		kv("keyspace_misses", s.misses.Load())
 	})
