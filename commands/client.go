@@ -13,17 +13,19 @@ import (
 // except the fields CLIENT LIST reads, which are guarded by Server.mu
 // where noted.
 type client struct {
-	s      *Server
-	id     int64
-	nc     net.Conn
-	rd     *resp.Reader
-	w      resp.Writer    // the pending replies, and the protocol version
-	idx    []int          // scratch for lock sets
-	memo   keyMemo        // the last key located, hashed once (keyspace.go)
-	held   []memtree.Tree // clones whose chunks pending replies reference
-	bufMem int            // the buffer bytes counted in Server.clientMem
-	db     int
-	authed bool
+	s    *Server
+	id   int64
+	nc   net.Conn
+	rd   *resp.Reader
+	w    resp.Writer    // the pending replies, and the protocol version
+	idx  []int          // scratch for lock sets
+	memo keyMemo        // the last key located, hashed once (keyspace.go)
+	held []memtree.Tree // clones whose chunks pending replies reference
+	// memUsage is the buffer bytes counted in Server.clientMem, -1 once
+	// they are uncounted (killed or gone); client eviction reads it.
+	memUsage atomic.Int64
+	db       int
+	authed   bool
 
 	name, libName, libVer string // guarded by Server.mu for CLIENT LIST
 	createdAt, lastCmdAt  time.Time
@@ -41,17 +43,59 @@ type client struct {
 	reply    replyMode // CLIENT REPLY (dispatch.go's settleReply)
 	// noTouch is CLIENT NO-TOUCH; skipAccess says the running command
 	// leaves access times alone (evict.go's access).
+	// noTouch and noEvict are written under Server.mu (CLIENT LIST reads
+	// them); noTouch is read by its own goroutine without it.
 	noTouch, skipAccess bool
-	big                 *bigRead // a large NUM.READ's reply, for c.unlocked (cmd_num.go)
-	runBig              func()   // c.big.run, made with it
+	noEvict             bool
+	// addr and laddr are the peer and local addresses as Redis prints them
+	// (ip:port, or the socket's path:0); they never change.
+	addr, laddr string
+	// lastCmd is the last command looked up, as Redis's c->lastcmd, for
+	// CLIENT LIST's cmd= field.
+	lastCmd atomic.Pointer[command]
+	// killed is set by CLIENT KILL (or client eviction) from another
+	// connection, which also closes nc: the connection's goroutine stops
+	// before its next command.
+	killed    atomic.Bool
+	postponed atomic.Bool   // waiting out a CLIENT PAUSE (pause.go)
+	killCh    chan struct{} // closed when killed is set, to wake a paused wait
+	big       *bigRead      // a large NUM.READ's reply, for c.unlocked (cmd_num.go)
+	runBig    func()        // c.big.run, made with it
 }
 
 func newClient(s *Server, nc net.Conn, id int64) *client {
-	c := &client{s: s, id: id, nc: nc, createdAt: time.Now()}
+	c := &client{s: s, id: id, nc: nc, createdAt: time.Now(), killCh: make(chan struct{})}
 	c.lastCmdAt = c.createdAt
+	c.addr, c.laddr = peerID(s, nc.RemoteAddr()), peerID(s, nc.LocalAddr())
 	c.authed = s.requirePass() == ""
 	c.rd = resp.NewReader(nc, &s.live.maxBulk, &s.live.maxQuery, func() bool { return c.authed || s.requirePass() == "" })
 	return c
+}
+
+// peerID is an address as Redis's getClientPeerId prints it: ip:port,
+// [ip6]:port, or the unix socket's path followed by ":0".
+func peerID(s *Server, a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	if a.Network() == "unix" {
+		return s.cfg.UnixSocket + ":0"
+	}
+	return a.String()
+}
+
+// kill closes c from another connection, as Redis's freeClient: it
+// leaves the client list at once and its connection is closed, which ends
+// a read in progress; its goroutine runs no further command. The caller
+// holds s.mu.
+func (s *Server) kill(c *client) {
+	if c.killed.Swap(true) {
+		return
+	}
+	close(c.killCh)
+	delete(s.clients, c.id)
+	c.uncount()
+	c.nc.Close()
 }
 
 // flush writes the pending replies (Writer.Flush drops a large buffer
@@ -69,9 +113,23 @@ func (c *client) flush() error {
 // countBuffers brings the server's count of client buffer memory up to
 // date with c's buffers, as they are after a batch.
 func (c *client) countBuffers() {
-	if m := c.rd.Cap() + c.w.Cap(); m != c.bufMem {
-		c.s.clientMem.Add(int64(m - c.bufMem))
-		c.bufMem = m
+	m := int64(c.rd.Cap() + c.w.Cap())
+	for {
+		old := c.memUsage.Load()
+		if old < 0 || old == m {
+			return
+		}
+		if c.memUsage.CompareAndSwap(old, m) {
+			c.s.clientMem.Add(m - old)
+			return
+		}
+	}
+}
+
+// uncount takes c's buffers out of Server.clientMem, once.
+func (c *client) uncount() {
+	if old := c.memUsage.Swap(-1); old > 0 {
+		c.s.clientMem.Add(-old)
 	}
 }
 

@@ -246,7 +246,9 @@ func cmdClientNoTouch(s *Server, c *client, args [][]byte) {
 		c.err(msgSyntax)
 		return
 	}
+	s.mu.Lock()
 	c.noTouch = on
+	s.mu.Unlock()
 	c.ok()
 }
 
@@ -261,35 +263,67 @@ func onOff(b []byte) (on, ok bool) {
 	return false, false
 }
 
-// cmdClientOnOff accepts ON or OFF and does nothing.
-func cmdClientOnOff(s *Server, c *client, args [][]byte) {
-	switch strings.ToLower(string(args[2])) {
-	case "on", "off":
-		c.ok()
-	default:
+// cmdClientNoEvict is CLIENT NO-EVICT ON|OFF: while on, client eviction
+// (maxmemory-clients) passes the connection over.
+func cmdClientNoEvict(s *Server, c *client, args [][]byte) {
+	on, ok := onOff(args[2])
+	if !ok {
 		c.err(msgSyntax)
+		return
 	}
+	s.mu.Lock()
+	c.noEvict = on
+	s.mu.Unlock()
+	c.ok()
 }
 
 // infoLine is one client's CLIENT LIST line; the caller holds s.mu.
-func (s *Server) infoLine(c *client, self *client) string {
+// cmd= is the last command looked up, as Redis's c->lastcmd: for the
+// caller, the CLIENT LIST or CLIENT INFO that is running.
+func (s *Server) infoLine(c *client) string {
 	now := time.Now()
 	cmd := "NULL"
-	if c == self {
-		cmd = "client|info"
+	if lc := c.lastCmd.Load(); lc != nil {
+		cmd = lc.fullName
 	}
 	multi := -1
 	if c.multi != nil {
 		multi = len(c.multi.cmds)
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=N db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
-		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), c.name, int(now.Sub(c.createdAt).Seconds()), int(now.Sub(c.lastCmdAt).Seconds()),
-		c.db, multi, cmd, c.w.Proto(), c.libName, c.libVer)
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
+		c.id, c.addr, c.laddr, c.name, int(now.Sub(c.createdAt).Seconds()), int(now.Sub(c.lastCmdAt).Seconds()),
+		clientFlags(c), c.db, multi, cmd, c.w.Proto(), c.libName, c.libVer)
+}
+
+// clientFlags is CLIENT LIST's flags= field, in Redis's order: x in a
+// transaction, b while postponed by CLIENT PAUSE, U on the unix socket, e no-evict, T no-touch (Redis 7.2); N for
+// none. The caller holds s.mu.
+func clientFlags(c *client) string {
+	var f []byte
+	if c.multi != nil {
+		f = append(f, 'x')
+	}
+	if c.postponed.Load() {
+		f = append(f, 'b')
+	}
+	if c.s.cfg.UnixSocket != "" && c.addr == c.s.cfg.UnixSocket+":0" {
+		f = append(f, 'U')
+	}
+	if c.noEvict {
+		f = append(f, 'e')
+	}
+	if c.noTouch {
+		f = append(f, 'T')
+	}
+	if len(f) == 0 {
+		return "N"
+	}
+	return string(f)
 }
 
 func cmdClientInfo(s *Server, c *client, args [][]byte) {
 	s.mu.Lock()
-	line := s.infoLine(c, c)
+	line := s.infoLine(c)
 	s.mu.Unlock()
 	c.verbatim(line)
 }
@@ -328,14 +362,200 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 	s.mu.Lock()
 	if ids == nil {
 		for _, id := range sortedClientIDs(s.clients) {
-			b.WriteString(s.infoLine(s.clients[id], c))
+			b.WriteString(s.infoLine(s.clients[id]))
 		}
 	}
 	for _, id := range ids {
 		if cl := s.clients[id]; cl != nil {
-			b.WriteString(s.infoLine(cl, c))
+			b.WriteString(s.infoLine(cl))
 		}
 	}
 	s.mu.Unlock()
 	c.verbatim(b.String())
+}
+
+// killFilter is what CLIENT KILL matches: every field set must match.
+// old is the old form (CLIENT KILL addr), which replies OK or an error
+// instead of a count and may kill the caller.
+type killFilter struct {
+	addr, laddr string
+	hasAddr     bool
+	hasLaddr    bool
+	id          int64
+	typ         string // "" for any; else normal, master, replica or pubsub
+	skipMe      bool
+	old         bool
+	hasUser     bool
+}
+
+// parseClientKill parses CLIENT KILL's arguments (after KILL) as Redis
+// 7.0's clientCommand does, option by option, failing at the first bad
+// one; the error is the full reply text.
+func parseClientKill(opts [][]byte) (killFilter, string) {
+	f := killFilter{skipMe: true}
+	if len(opts) == 1 {
+		f.addr, f.hasAddr, f.old, f.skipMe = string(opts[0]), true, true, false
+		return f, ""
+	}
+	if len(opts) == 0 {
+		return f, msgSyntax
+	}
+	for i := 0; i < len(opts); i += 2 {
+		if i+1 >= len(opts) {
+			return f, msgSyntax
+		}
+		v := opts[i+1]
+		switch o := opts[i]; {
+		case equalFold(o, "id"):
+			n, ok := resp.ParseInt(v)
+			if !ok || n < 1 {
+				return f, msgClientIDPositive
+			}
+			f.id = n
+		case equalFold(o, "type"):
+			t, ok := clientType(v)
+			if !ok {
+				return f, fmt.Sprintf(msgUnknownClientType, v)
+			}
+			f.typ = t
+		case equalFold(o, "addr"):
+			f.addr, f.hasAddr = string(v), true
+		case equalFold(o, "laddr"):
+			f.laddr, f.hasLaddr = string(v), true
+		case equalFold(o, "user"):
+			if string(v) != "default" {
+				return f, fmt.Sprintf(msgNoSuchUser, v)
+			}
+			f.hasUser = true
+		case equalFold(o, "skipme"):
+			switch {
+			case equalFold(v, "yes"):
+				f.skipMe = true
+			case equalFold(v, "no"):
+				f.skipMe = false
+			default:
+				return f, msgSyntax
+			}
+		default:
+			return f, msgSyntax
+		}
+	}
+	return f, ""
+}
+
+// clientType maps a CLIENT LIST / KILL type name to its class, as
+// Redis's getClientTypeByName (slave and replica are one).
+func clientType(b []byte) (string, bool) {
+	switch {
+	case equalFold(b, "normal"):
+		return "normal", true
+	case equalFold(b, "slave"), equalFold(b, "replica"):
+		return "replica", true
+	case equalFold(b, "pubsub"):
+		return "pubsub", true
+	case equalFold(b, "master"):
+		return "master", true
+	}
+	return "", false
+}
+
+// match reports whether cl is one f kills when self runs the command.
+// Every numkv client is a normal one, authenticated as (or to become)
+// the default user.
+func (f *killFilter) match(cl, self *client) bool {
+	switch {
+	case f.hasAddr && cl.addr != f.addr,
+		f.hasLaddr && cl.laddr != f.laddr,
+		f.typ != "" && f.typ != "normal",
+		f.id != 0 && cl.id != f.id,
+		cl == self && f.skipMe:
+		return false
+	}
+	return true
+}
+
+// cmdClientKill is CLIENT KILL, both forms. Other connections are closed
+// at once (kill); the caller, when it matches, gets its reply and is
+// closed after it, as Redis's CLIENT_CLOSE_AFTER_REPLY.
+func cmdClientKill(s *Server, c *client, args [][]byte) {
+	f, msg := parseClientKill(args[2:])
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	killed, self := 0, false
+	s.mu.Lock()
+	for _, id := range sortedClientIDs(s.clients) {
+		cl := s.clients[id]
+		if !f.match(cl, c) {
+			continue
+		}
+		if cl == c {
+			self = true
+		} else {
+			s.kill(cl)
+		}
+		killed++
+	}
+	s.mu.Unlock()
+	switch {
+	case !f.old:
+		c.integer(int64(killed))
+	case killed == 0:
+		c.err(msgNoSuchClient)
+	default:
+		c.ok()
+	}
+	if self {
+		c.closeAfterReply = true
+	}
+}
+
+// parseClientPause parses CLIENT PAUSE's timeout and mode as Redis 7.0:
+// the mode is checked first; the timeout is whole milliseconds, not
+// negative, and becomes an end in Unix milliseconds (0 stays 0, a pause
+// that is already over; the addition wraps as Redis's does).
+func parseClientPause(args [][]byte, now int64) (end int64, typ pauseType, msg string) {
+	typ = pauseAll
+	if len(args) == 2 {
+		switch {
+		case equalFold(args[1], "write"):
+			typ = pauseWrite
+		case equalFold(args[1], "all"):
+		default:
+			return 0, 0, msgPauseMode
+		}
+	}
+	ms, ok := resp.ParseInt(args[0])
+	if !ok {
+		return 0, 0, msgTimeoutNotInt
+	}
+	if ms < 0 {
+		return 0, 0, msgTimeoutNeg
+	}
+	if ms > 0 {
+		ms += now
+	}
+	return ms, typ, ""
+}
+
+// cmdClientPause is CLIENT PAUSE timeout [WRITE|ALL] (pause.go).
+func cmdClientPause(s *Server, c *client, args [][]byte) {
+	if len(args) > 4 {
+		c.err(fmt.Sprintf(msgSubcommandSyntax, cString(args[1], 128), upper(args[0])))
+		return
+	}
+	end, typ, msg := parseClientPause(args[2:], time.Now().UnixMilli())
+	if msg != "" {
+		c.err(msg)
+		return
+	}
+	s.pauseClients(end, typ)
+	c.ok()
+}
+
+// cmdClientUnpause is CLIENT UNPAUSE: the postponed clients go on.
+func cmdClientUnpause(s *Server, c *client, args [][]byte) {
+	s.unpauseClients()
+	c.ok()
 }

@@ -34,6 +34,10 @@ type Config struct {
 	Databases               int
 	RequirePass             string
 	MaxMemory               uint64 // bytes, 0 for no limit
+	// MaxMemoryClients caps the clients' buffers (client eviction): bytes,
+	// or, negative, a percentage of maxmemory, as Redis stores it; 0 for
+	// no limit.
+	MaxMemoryClients int64
 	// The eviction settings (evict.go): the policy's index in
 	// policyNames, how many keys each round samples, how long a command
 	// may spend evicting, and the LFU counter's growth and decay.
@@ -146,6 +150,16 @@ var settings = []*setting{
 		}, func(c *Config) string { return strconv.FormatUint(c.MaxMemory, 10) }},
 		apply: func(s *Server, c *Config) { s.live.maxMemory.Store(c.MaxMemory) },
 		get:   func(s *Server) string { return strconv.FormatUint(s.live.maxMemory.Load(), 10) }},
+	{name: "maxmemory-clients", def: "0", help: "close the clients using the most buffer memory above this (bytes, k/kb/m/mb/g/gb, or N% of maxmemory; 0: never)", arg: "size|N%",
+		valueCodec: valueCodec{func(c *Config, v string) string {
+			n, msg := maxMemoryClientsConfig(v)
+			if msg == "" {
+				c.MaxMemoryClients = n
+			}
+			return msg
+		}, func(c *Config) string { return maxMemoryClientsText(c.MaxMemoryClients) }},
+		apply: func(s *Server, c *Config) { s.live.maxMemClients.Store(c.MaxMemoryClients) },
+		get:   func(s *Server) string { return maxMemoryClientsText(s.live.maxMemClients.Load()) }},
 	{name: "maxmemory-policy", def: "noeviction", help: "what to evict above maxmemory: noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl", arg: "policy",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			p, ok := parsePolicy(v)
@@ -462,11 +476,13 @@ func (f *Flag) Set(v string) error {
 type liveConfig struct {
 	requirePass atomic.Pointer[string]
 	maxMemory   atomic.Uint64
-	maxBulk     atomic.Int64
-	maxQuery    atomic.Int64
-	timeout     atomic.Int64
-	maxClients  atomic.Int64
-	stopWrites  atomic.Bool // stop-writes-on-bgsave-error
+	// maxMemClients is maxmemory-clients as Config.MaxMemoryClients.
+	maxMemClients atomic.Int64
+	maxBulk       atomic.Int64
+	maxQuery      atomic.Int64
+	timeout       atomic.Int64
+	maxClients    atomic.Int64
+	stopWrites    atomic.Bool // stop-writes-on-bgsave-error
 	// The eviction settings (evict.go).
 	policy       atomic.Int32 // an evictPolicy
 	samples      atomic.Int64
@@ -480,6 +496,7 @@ func (s *Server) initLive() {
 	pass := s.cfg.RequirePass
 	s.live.requirePass.Store(&pass)
 	s.live.maxMemory.Store(s.cfg.MaxMemory)
+	s.live.maxMemClients.Store(s.cfg.MaxMemoryClients)
 	s.live.maxBulk.Store(s.cfg.ProtoMaxBulkLen)
 	s.live.maxQuery.Store(s.cfg.ClientQueryBufferLimit)
 	s.live.timeout.Store(int64(s.cfg.Timeout))
@@ -609,6 +626,33 @@ func memoryConfig(v string, unsigned bool) (int64, string) {
 		return 0, fmt.Sprintf("argument must be between %d and %d inclusive", lo, hi)
 	}
 	return int64(u), ""
+}
+
+// maxMemoryClientsConfig parses maxmemory-clients as Redis's numeric
+// config with MEMORY_CONFIG|PERCENT_CONFIG, ssize_t from -100 up: a
+// memory value (its unsigned value taken as signed, as the C cast does),
+// else "N%" stored as -N; a negative result is a percentage, at most 100.
+func maxMemoryClientsConfig(v string) (int64, string) {
+	var n int64
+	if u, ok := memtoull(v); ok {
+		n = int64(u)
+	} else if p, ok := resp.ParseInt([]byte(strings.TrimSuffix(v, "%"))); ok && len(v) > 1 && strings.HasSuffix(v, "%") && p >= 0 {
+		n = -p
+	} else {
+		return 0, "argument must be a memory or percent value"
+	}
+	if n < -100 {
+		return 0, "percentage argument must be less or equal to 100"
+	}
+	return n, ""
+}
+
+// maxMemoryClientsText is maxmemory-clients as CONFIG GET replies it.
+func maxMemoryClientsText(n int64) string {
+	if n < 0 {
+		return strconv.FormatInt(-n, 10) + "%"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // intConfig parses a plain integer setting (string2ll) within [lo, hi];

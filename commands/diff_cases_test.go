@@ -413,3 +413,64 @@ func sameFields(a, b []any) bool {
 	}
 	return true
 }
+
+// diffClientKill compares CLIENT KILL's kills: the old form and SKIPME no
+// on the caller (the reply, then the connection closed), and a connection
+// killed by another (its next command finds the connection closed).
+func diffClientKill(t *testing.T, redisAddr, numAddr string) {
+	type result struct {
+		replies []string
+		closed  bool
+	}
+	// self runs cmd, built from the connection's own id and address, then
+	// PING, and reports the replies and whether the connection closed.
+	self := func(addr string, cmd func(id, local string) string) result {
+		c := mustDial(t, addr)
+		id := strings.TrimSuffix(strings.TrimPrefix(c.do("CLIENT", "ID"), ":"), "\r\n")
+		b := encodeCommand(encodeCommand(nil, splitArgs(t, cmd(id, c.nc.LocalAddr().String()))), []string{"PING"})
+		c.nc.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.nc.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		var res result
+		for range 2 {
+			var buf bytes.Buffer
+			if err := readReply(c.rd, &buf); err != nil {
+				res.closed = true
+				break
+			}
+			res.replies = append(res.replies, buf.String())
+		}
+		return res
+	}
+	for _, tc := range []struct {
+		name string
+		cmd  func(id, local string) string
+	}{
+		{"old form on self", func(id, local string) string { return "CLIENT KILL " + local }},
+		{"id skipme no", func(id, local string) string { return "CLIENT KILL ID " + id + " SKIPME no" }},
+		{"id skipme yes", func(id, local string) string { return "CLIENT KILL ID " + id }},
+		{"addr skipme no", func(id, local string) string { return "CLIENT KILL ADDR " + local + " skipme NO" }},
+		{"user default and id", func(id, local string) string { return "CLIENT KILL USER default ID " + id + " SKIPME no" }},
+		{"type normal and id", func(id, local string) string { return "CLIENT KILL TYPE normal ID " + id + " SKIPME no" }},
+	} {
+		want, got := self(redisAddr, tc.cmd), self(numAddr, tc.cmd)
+		if fmt.Sprint(want) != fmt.Sprint(got) {
+			t.Errorf("%s:\n redis: %+v\n numkv: %+v", tc.name, want, got)
+		}
+	}
+	other := func(addr string) string {
+		victim, killer := mustDial(t, addr), mustDial(t, addr)
+		id := strings.TrimSuffix(strings.TrimPrefix(victim.do("CLIENT", "ID"), ":"), "\r\n")
+		r := killer.do("CLIENT", "KILL", "ID", id)
+		r += killer.do("CLIENT", "KILL", "ID", id) // gone: 0
+		r += killer.do("CLIENT", "KILL", victim.nc.LocalAddr().String())
+		if _, err := victim.pipeline([][]string{{"PING"}}); err != nil {
+			r += " victim closed"
+		}
+		return r
+	}
+	if want, got := other(redisAddr), other(numAddr); want != got {
+		t.Errorf("kill another:\n redis: %q\n numkv: %q", want, got)
+	}
+}

@@ -13,41 +13,64 @@ import (
 // background save (MISCONF), loading; then
 // queues it inside MULTI or runs it. A refused command marks an open
 // transaction failed, and a refused EXEC aborts it.
+//
+// A command a CLIENT PAUSE holds back waits, after the replies before it
+// are flushed, and then goes through every check again, as Redis re-runs
+// a postponed client's command.
 func (s *Server) call(c *client, args [][]byte) {
-	defer c.settleReply(c.w.Mark(), c.reply)
 	s.cmdsTotal.Add(1)
+	for s.process(c, args) {
+		if !s.awaitUnpause(c) {
+			c.closeAfterReply = true
+			return
+		}
+	}
+}
+
+// process is one pass of call's checks. It reports true, having written
+// nothing, when a pause postpones the command.
+func (s *Server) process(c *client, args [][]byte) (postponed bool) {
+	m, start := c.w.Mark(), c.reply
+	defer func() {
+		if !postponed {
+			c.settleReply(m, start)
+		}
+	}()
 	c.memo = keyMemo{} // it lives for one command: the next one's arguments may reuse the buffer
 	if equalFold(args[0], "host:") || equalFold(args[0], "post") {
 		// Redis's securityWarningCommand: an HTTP request sent to the port
 		// (cross-protocol scripting) gets no reply, only a closed connection.
 		s.log.warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.")
 		c.closeAfterReply = true
-		return
+		return false
 	}
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
+		c.lastCmd.Store(nil)
 		c.reject(nil, unknownCommandText(args))
-		return
+		return false
 	}
 	if len(cmd.sub) > 0 && len(args) >= 2 {
 		sub := cmd.subcommand(args[1])
 		if sub == nil {
+			c.lastCmd.Store(nil)
 			c.reject(nil, fmt.Sprintf(msgUnknownSubcommand, cString(args[1], 128), upper(args[0])))
-			return
+			return false
 		}
 		cmd = sub
 	}
+	c.lastCmd.Store(cmd)
 	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
 		c.reject(cmd, fmt.Sprintf(msgWrongArgs, cmd.fullName))
-		return
+		return false
 	}
 	if !c.authed && cmd.flags&flagNoAuth == 0 && s.requirePass() != "" {
 		c.reject(cmd, msgNoAuth)
-		return
+		return false
 	}
 	if c.multi != nil && cmd.flags&flagNoMulti != 0 {
 		c.reject(cmd, msgNotInMulti)
-		return
+		return false
 	}
 	// EXEC in a transaction answers for its queue as well.
 	runsQueue := c.multi != nil && cmd.flags&flagRunsQueue != 0
@@ -62,26 +85,30 @@ func (s *Server) call(c *client, args [][]byte) {
 		}
 		if deny && oom {
 			c.reject(cmd, msgOOM)
-			return
+			return false
 		}
 	}
 	if s.writesDenied() {
 		write := cmd.flags&flagWrite != 0 || (runsQueue && c.multi.someQueued(flagWrite, true))
 		if write || cmd.flags&flagHealthCheck != 0 {
 			c.reject(cmd, msgMisconf)
-			return
+			return false
 		}
 	}
 	if s.loading.Load() && (cmd.flags&flagLoading == 0 || (runsQueue && c.multi.someQueued(flagLoading, false))) {
 		c.reject(cmd, msgLoading)
-		return
+		return false
+	}
+	if s.postponed(c, cmd, runsQueue) {
+		return true
 	}
 	if c.multi != nil && cmd.flags&flagNotQueued == 0 {
 		c.multi.queue(cmd, args)
 		c.queued()
-		return
+		return false
 	}
 	s.run(c, cmd, args)
+	return false
 }
 
 // settleReply applies CLIENT REPLY once a command has run, as the end of

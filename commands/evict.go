@@ -449,6 +449,3 @@ func (s *Server) evict(limit int64) bool {
 	}
 	return true
 }
-
-// evictPaused reports whether a CLIENT PAUSE holds evictions back.
-func (s *Server) evictPaused() bool { return false }

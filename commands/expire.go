@@ -5,6 +5,9 @@ import "numkv/keytab"
 // expireCycle deletes expired keys in databases that have volatile keys,
 // one slot at a time, so an idle expired key does not hold memory forever.
 func (s *Server) expireCycle() {
+	if s.expirePaused() {
+		return // as Redis: the data set stays still while clients are paused
+	}
 	now := nowMs()
 	for db := range s.vols {
 		if s.vols[db].Load() == 0 {

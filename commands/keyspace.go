@@ -96,7 +96,7 @@ func (s *Server) lookup(c *client, db int, key []byte, write bool) *variable {
 	}
 	v := varOf(r)
 	if v.expireAt != 0 && v.expireAt <= nowMs() {
-		if write {
+		if write && !s.expirePaused() {
 			s.removeKey(c, db, key)
 			s.expired.Add(1)
 		}

@@ -67,20 +67,24 @@ type Server struct {
 	startAt time.Time
 
 	// Statistics for INFO.
-	connsTotal  atomic.Int64
-	cmdsTotal   atomic.Int64
-	netIn       atomic.Int64
-	netOut      atomic.Int64
-	hits        atomic.Int64
-	misses      atomic.Int64
-	expired     atomic.Int64
-	evicted     atomic.Int64
-	rejected    atomic.Int64
-	errorsTotal atomic.Int64
+	connsTotal atomic.Int64
+	cmdsTotal  atomic.Int64
+	netIn      atomic.Int64
+	netOut     atomic.Int64
+	hits       atomic.Int64
+	misses     atomic.Int64
+	expired    atomic.Int64
+	evicted    atomic.Int64
+	rejected   atomic.Int64
+	// evictedClients counts the clients maxmemory-clients closed.
+	evictedClients atomic.Int64
+	errorsTotal    atomic.Int64
 
 	live      liveConfig    // the settings CONFIG SET changes (config.go)
 	watch     watchRegistry // WATCHed keys (multi.go)
 	evictPool evictPool     // eviction's candidates (evict.go)
+	pause     pauseState    // CLIENT PAUSE (pause.go)
+	blocked   atomic.Int64  // clients postponed by a pause, for INFO
 
 	persist    persistence
 	snap       atomic.Pointer[snapState] // the save in progress, see snapshot.go
@@ -245,7 +249,7 @@ func (s *Server) handle(c *client) {
 		c.nc.Close()
 		c.releaseHeld()
 		c.rd.Release()
-		s.clientMem.Add(-int64(c.bufMem))
+		c.uncount()
 		c.unwatchAll()
 		s.mu.Lock()
 		delete(s.clients, c.id)
@@ -267,6 +271,9 @@ func (s *Server) handle(c *client) {
 			if args == nil {
 				break
 			}
+			if c.killed.Load() {
+				return
+			}
 			c.lastCmdAt = now
 			s.call(c, args)
 			if c.w.Len() > 64*1024 {
@@ -283,6 +290,10 @@ func (s *Server) handle(c *client) {
 			return
 		}
 		c.countBuffers()
+		s.evictClients()
+		if c.killed.Load() {
+			return
+		}
 		if t := s.live.timeout.Load(); t > 0 {
 			c.nc.SetReadDeadline(now.Add(time.Duration(t) * time.Second))
 		} else if t == 0 && c.deadline {

@@ -118,8 +118,11 @@ var commandTable = []*command{
 		{name: "setinfo", arity: 4, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Records the client library's name or version.", handler: cmdClientSetinfo},
 		{name: "info", arity: 2, flagText: "noscript loading stale", acl: "slow connection", since: "6.2.0", summary: "Returns information about this connection.", handler: cmdClientInfo},
 		{name: "list", arity: -2, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.4.0", summary: "Lists open connections.", handler: cmdClientList},
+		{name: "kill", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.4.0", summary: "Closes the connections that match the filters (or the old form's address).", handler: cmdClientKill},
+		{name: "pause", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.9.50", summary: "Holds back all commands, or those that may write (WRITE), for some milliseconds.", handler: cmdClientPause},
+		{name: "unpause", arity: 2, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "6.2.0", summary: "Lifts CLIENT PAUSE: the postponed commands run.", handler: cmdClientUnpause},
 		{name: "reply", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "3.2.0", summary: "Turns replies to this connection on, off, or off for the next command.", handler: cmdClientReply},
-		{name: "no-evict", arity: 3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "7.0.0", summary: "Accepted for compatibility; numkv never evicts.", handler: cmdClientOnOff},
+		{name: "no-evict", arity: 3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "7.0.0", summary: "Exempts this connection from client eviction (maxmemory-clients), or not.", handler: cmdClientNoEvict},
 		{name: "no-touch", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Turns off, or back on, the access times and counters this connection's commands update.", handler: cmdClientNoTouch},
 	}},
 
