@@ -23,8 +23,11 @@ type Config struct {
 	Bind       string // addresses, separated by single spaces
 	Port       int
 	UnixSocket string
-	Dir        string
-	DBFilename string
+	// ProtectedMode: with no RequirePass, serve only loopback and
+	// unix-socket clients (protectedDenies).
+	ProtectedMode bool
+	Dir           string
+	DBFilename    string
 	// Save is the save rules as CONFIG GET prints them: "seconds changes"
 	// pairs separated by single spaces, "" for none.
 	Save string
@@ -93,6 +96,10 @@ var settings = []*setting{
 		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port })},
 	{name: "unixsocket", def: "", help: "path of a unix socket to listen on too", arg: "path",
 		valueCodec: stringSetting(func(c *Config) *string { return &c.UnixSocket })},
+	{name: "protected-mode", def: "yes", help: "yes: while requirepass is empty, refuse (DENIED) clients not on loopback or the unix socket", arg: "yes|no",
+		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.ProtectedMode }),
+		apply:      func(s *Server, c *Config) { s.live.protectedMode.Store(c.ProtectedMode) },
+		get:        func(s *Server) string { return yesNoText(s.live.protectedMode.Load()) }},
 	{name: "dir", def: ".", help: "directory of the snapshot file", arg: "path",
 		valueCodec: valueCodec{parseDir, func(c *Config) string { return c.Dir }}, protected: true,
 		get: func(s *Server) string {
@@ -434,6 +441,8 @@ type liveConfig struct {
 	timeout     atomic.Int64
 	maxClients  atomic.Int64
 	stopWrites  atomic.Bool // stop-writes-on-bgsave-error
+	// protectedMode is read once per accepted connection.
+	protectedMode atomic.Bool
 }
 
 // initLive copies the start-up settings into the live ones.
@@ -446,6 +455,7 @@ func (s *Server) initLive() {
 	s.live.timeout.Store(int64(s.cfg.Timeout))
 	s.live.maxClients.Store(int64(s.cfg.MaxClients))
 	s.live.stopWrites.Store(s.cfg.StopWritesOnBgsaveError)
+	s.live.protectedMode.Store(s.cfg.ProtectedMode)
 }
 
 // yesNo parses a Redis boolean setting: yes or no, in any case.
