@@ -87,11 +87,11 @@ func (r *Reader) Next() ([][]byte, error) {
 }
 
 // Fill reads once from the connection and returns the number of bytes
-// read. It grows the buffer as bytes arrive, to at most twice what is
-// pending (or to bigBuf, once 64 KiB are) and never past what the pending
-// command is known to need, so that an announced bulk costs memory only as
-// it comes (a client may announce 512 MB and send nothing), at O(n)
-// copying in all; and it gives back a buffer grown past 1 MiB once
+// read. It grows the buffer as bytes arrive: when it is full, to twice its
+// size (or to bigBuf, once 64 KiB of a large request are in), never past
+// what the pending command is known to need. So an announced bulk costs
+// memory only as it comes (a client may announce 512 MB and send nothing),
+// at O(n) copying in all. It gives back a buffer grown past 1 MiB once
 // everything in it is parsed. It returns ErrQueryLimit
 // when the unparsed bytes reach client-query-buffer-limit,
 // io.ErrNoProgress when the connection returns nothing and no error, and
@@ -107,24 +107,19 @@ func (r *Reader) Fill() (int, error) {
 		return 0, ErrQueryLimit
 	}
 	pending := r.w - r.r
-	want := pending + 4096
-	if r.need > want {
-		grow := max(want, 2*pending)
-		if pending >= bigBuf/16 {
-			// A large request is arriving: go straight to an offheap
-			// buffer rather than through heap ones the collector must
-			// take back, for each large request.
-			grow = max(grow, bigBuf)
-		}
-		want = min(r.need, grow)
-	}
-	if want > len(r.buf)-r.r {
+	if want := pending + 4096; want > len(r.buf)-r.r { // room for a read
 		if want <= len(r.buf) {
 			r.w = copy(r.buf, r.buf[r.r:r.w])
 			r.r = 0
 		} else {
 			n := max(want, 2*len(r.buf))
 			if r.need > 0 {
+				if pending >= bigBuf/16 {
+					// A large request is arriving: go straight to an
+					// offheap buffer rather than through heap ones the
+					// collector must take back, for each large request.
+					n = max(n, bigBuf)
+				}
 				n = min(n, max(r.need, want))
 			}
 			var nb []byte
