@@ -85,13 +85,14 @@ func TestConfigSetApplies(t *testing.T) {
 		t.Error("a failed CONFIG SET applied its first value")
 	}
 	for _, kv := range [][2]string{{"timeout", "7"}, {"maxclients", "50"}, {"maxmemory", "1gb"}, {"proto-max-bulk-len", "2mb"},
-		{"client-query-buffer-limit", "3mb"}, {"loglevel", "debug"}, {"save", "60 1"}, {"requirepass", "pw"}} {
+		{"client-query-buffer-limit", "3mb"}, {"loglevel", "debug"}, {"save", "60 1"}, {"requirepass", "pw"}, {"protected-mode", "no"}} {
 		if got := c.run("CONFIG", "SET", kv[0], kv[1]); got != "+OK\r\n" {
 			t.Fatalf("CONFIG SET %s %s: %q", kv[0], kv[1], got)
 		}
 	}
 	if s.live.timeout.Load() != 7 || s.live.maxClients.Load() != 50 || s.maxMemory() != 1<<30 || s.maxBulkLen() != 2<<20 ||
-		s.live.maxQuery.Load() != 3<<20 || s.log.levelName() != "debug" || s.saveRules() != "60 1" || s.requirePass() != "pw" {
+		s.live.maxQuery.Load() != 3<<20 || s.log.levelName() != "debug" || s.saveRules() != "60 1" || s.requirePass() != "pw" ||
+		s.live.protectedMode.Load() {
 		t.Error("a setting was not applied")
 	}
 	if got := c.run("CONFIG", "GET", "maxmemory"); got != "*2\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n" {

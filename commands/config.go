@@ -23,8 +23,11 @@ type Config struct {
 	Bind       string // addresses, separated by single spaces
 	Port       int
 	UnixSocket string
-	Dir        string
-	DBFilename string
+	// ProtectedMode: with no RequirePass, serve only loopback and
+	// unix-socket clients (protectedDenies).
+	ProtectedMode bool
+	Dir           string
+	DBFilename    string
 	// Save is the save rules as CONFIG GET prints them: "seconds changes"
 	// pairs separated by single spaces, "" for none.
 	Save string
@@ -105,6 +108,10 @@ var settings = []*setting{
 		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port })},
 	{name: "unixsocket", def: "", help: "path of a unix socket to listen on too", arg: "path",
 		valueCodec: stringSetting(func(c *Config) *string { return &c.UnixSocket })},
+	{name: "protected-mode", def: "yes", help: "yes: while requirepass is empty, refuse (DENIED) clients not on loopback or the unix socket", arg: "yes|no",
+		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.ProtectedMode }),
+		apply:      func(s *Server, c *Config) { s.live.protectedMode.Store(c.ProtectedMode) },
+		get:        func(s *Server) string { return yesNoText(s.live.protectedMode.Load()) }},
 	{name: "dir", def: ".", help: "directory of the snapshot file", arg: "path",
 		valueCodec: valueCodec{parseDir, func(c *Config) string { return c.Dir }}, protected: true,
 		get: func(s *Server) string {
@@ -489,6 +496,8 @@ type liveConfig struct {
 	tenacity     atomic.Int64
 	lfuLogFactor atomic.Int64
 	lfuDecayTime atomic.Int64
+	// protectedMode is read once per accepted connection.
+	protectedMode atomic.Bool
 }
 
 // initLive copies the start-up settings into the live ones.
@@ -507,6 +516,7 @@ func (s *Server) initLive() {
 	s.live.tenacity.Store(int64(s.cfg.MaxMemoryEvictionTenacity))
 	s.live.lfuLogFactor.Store(int64(s.cfg.LFULogFactor))
 	s.live.lfuDecayTime.Store(int64(s.cfg.LFUDecayTime))
+	s.live.protectedMode.Store(s.cfg.ProtectedMode)
 }
 
 // yesNo parses a Redis boolean setting: yes or no, in any case.

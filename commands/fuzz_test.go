@@ -74,6 +74,7 @@ func FuzzDispatch(f *testing.F) {
 		cfg.Databases = 4
 		cfg.ProtoMaxBulkLen = 1 << 20
 		cfg.ClientQueryBufferLimit = 1 << 20
+		cfg.ProtectedMode = false // a net.Pipe's peer is not loopback
 		s, err := NewServer(cfg)
 		if err != nil {
 			t.Fatal(err)

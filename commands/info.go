@@ -153,7 +153,9 @@ func (s *Server) infoMemory(kv func(string, any)) {
 	kv("used_memory_values", st.Live[offheap.Chunk]+st.Live[offheap.Node])
 	kv("used_memory_keys", st.Live[offheap.Record])
 	kv("used_memory_tables", st.Live[offheap.Table])
-	kv("used_memory_clients", s.clientMem.Load())
+	// The connections' buffers: on the heap, and large request buffers
+	// offheap (resp.Reader).
+	kv("used_memory_clients", s.clientMem.Load()+st.Live[offheap.Buffer])
 	kv("used_memory_spans", st.Pages)
 	kv("used_memory_retained", st.Retained)
 	kv("go_heap_objects", samples[0].Value.Uint64())

@@ -204,7 +204,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		s.connsTotal.Add(1)
+		s.logAccepted(nc)
 		s.mu.Lock()
 		if int64(len(s.clients)) >= s.live.maxClients.Load() {
 			s.mu.Unlock()
@@ -220,6 +220,44 @@ func (s *Server) acceptLoop(ln net.Listener) {
 		go s.handle(c)
 	}
 }
+
+// logAccepted logs a new connection at verbose level, as Redis's accept
+// handlers do.
+func (s *Server) logAccepted(nc net.Conn) {
+	if s.log.level.Load() > 1 {
+		return
+	}
+	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		s.log.verbose("Accepted %s:%d", a.IP, a.Port)
+	} else {
+		s.log.verbose("Accepted connection to %s", s.cfg.UnixSocket)
+	}
+}
+
+// protectedDenies is Redis's protected mode (clientAcceptHandler): with
+// protected mode on and no password, a client is refused unless it is
+// local, which islocalClient takes to mean a unix socket, or a TCP peer
+// whose address reads exactly "127.0.0.1" or "::1" (so not the rest of
+// 127.0.0.0/8). The bind addresses play no part, as in Redis 7.0. An IPv4
+// client of a dual-stack listener counts by its IPv4 address, as it would
+// reach Redis's separate IPv4 socket. An unknown kind of address is
+// refused.
+func protectedDenies(protected bool, requirePass string, peer net.Addr) bool {
+	if !protected || requirePass != "" {
+		return false
+	}
+	switch a := peer.(type) {
+	case *net.UnixAddr:
+		return false
+	case *net.TCPAddr:
+		return a == nil || !a.IP.Equal(net.IPv4(127, 0, 0, 1)) && !a.IP.Equal(net.IPv6loopback)
+	}
+	return true
+}
+
+// deniedWriteTimeout bounds the write of the DENIED text, which on a TLS
+// connection waits for the handshake.
+const deniedWriteTimeout = 10 * time.Second
 
 // Close stops listening and closes every connection. It does not save.
 func (s *Server) Close() {
@@ -255,6 +293,16 @@ func (s *Server) handle(c *client) {
 		delete(s.clients, c.id)
 		s.mu.Unlock()
 	}()
+	// Created and then refused, as in Redis: a refused client is briefly
+	// counted against maxclients, and only an accepted one in
+	// total_connections_received.
+	if protectedDenies(s.live.protectedMode.Load(), s.requirePass(), c.nc.RemoteAddr()) {
+		s.rejected.Add(1)
+		c.nc.SetWriteDeadline(time.Now().Add(deniedWriteTimeout))
+		c.nc.Write([]byte("-" + msgProtectedMode + "\r\n"))
+		return
+	}
+	s.connsTotal.Add(1)
 	for {
 		now := tick()
 		for {

@@ -87,7 +87,7 @@ func fuzzParse(t *testing.T, in []byte, seed uint64, maxBulk int64, authed bool)
 		// compaction and growth.
 		r.buf = make([]byte, 16+seed%64)
 	}
-	bound := max(16<<10, 2*(len(in)+int(maxBulk)+4096))
+	bound := max(16<<10, growthBound(len(in))) // what arrived, not what was announced
 	var cmds [][]byte
 	for {
 		for {

@@ -45,7 +45,7 @@ type Reader struct {
 
 	maxBulk  *atomic.Int64 // proto-max-bulk-len, which CONFIG SET may change
 	maxQuery *atomic.Int64 // client-query-buffer-limit, likewise
-	need     int           // bytes the current partial command needs at least, to size buf once
+	need     int           // the pending command's size when known (its last bulk's header is in), a cap on buf's growth
 }
 
 // NewReader returns a Reader of rd. maxBulk (proto-max-bulk-len) and
@@ -70,6 +70,7 @@ func (r *Reader) Next() ([][]byte, error) {
 		var args [][]byte
 		var n int
 		var err error
+		r.need = 0 // set again if this command's size is known and not all in
 		if r.buf[r.r] == '*' {
 			args, n, err = r.parseMultibulk(r.buf[r.r:r.w])
 		} else {
@@ -86,15 +87,18 @@ func (r *Reader) Next() ([][]byte, error) {
 }
 
 // Fill reads once from the connection and returns the number of bytes
-// read. It grows the buffer to the size the pending command is known to
-// need, at once rather than by doubling, and gives back a buffer grown
-// past 1 MiB once everything in it is parsed. It returns ErrQueryLimit
+// read. It grows the buffer as bytes arrive: when it is full, to twice its
+// size (or to bigBuf, once 64 KiB of a large request are in), never past
+// what the pending command is known to need. So an announced bulk costs
+// memory only as it comes (a client may announce 512 MB and send nothing),
+// at O(n) copying in all. It gives back a buffer grown past 1 MiB once
+// everything in it is parsed. It returns ErrQueryLimit
 // when the unparsed bytes reach client-query-buffer-limit,
 // io.ErrNoProgress when the connection returns nothing and no error, and
 // otherwise the connection's error, only when no byte was read.
 func (r *Reader) Fill() (int, error) {
 	if r.r == r.w {
-		r.r, r.w = 0, 0
+		r.r, r.w, r.need = 0, 0, 0
 		if cap(r.buf) > 1<<20 { // give back the memory of a huge request
 			r.setBuf(make([]byte, 16*1024), false)
 		}
@@ -102,13 +106,22 @@ func (r *Reader) Fill() (int, error) {
 	if int64(r.w-r.r) >= r.maxQuery.Load() {
 		return 0, ErrQueryLimit
 	}
-	want := max(r.need, r.w-r.r+4096)
-	if want > len(r.buf)-r.r {
+	pending := r.w - r.r
+	if want := pending + 4096; want > len(r.buf)-r.r { // room for a read
 		if want <= len(r.buf) {
 			r.w = copy(r.buf, r.buf[r.r:r.w])
 			r.r = 0
 		} else {
 			n := max(want, 2*len(r.buf))
+			if r.need > 0 {
+				if pending >= bigBuf/16 {
+					// A large request is arriving: go straight to an
+					// offheap buffer rather than through heap ones the
+					// collector must take back, for each large request.
+					n = max(n, bigBuf)
+				}
+				n = min(n, max(r.need, want))
+			}
 			var nb []byte
 			if n >= bigBuf {
 				nb = offheap.Alloc(offheap.Buffer, n)
@@ -236,8 +249,13 @@ func (r *Reader) parseMultibulk(b []byte) ([][]byte, int, error) {
 			return nil, 0, &ProtocolError{msgProtoUnauthBulk}
 		}
 		if int64(len(rest)-n) < size+2 {
-			// Known size: let Fill grow the buffer once to hold it.
-			r.need = int(int64(pos+n)+size+2) + 1024
+			if i == count-1 {
+				// The command's whole size is known: Fill grows the
+				// buffer toward it, no further. (Capped at an earlier
+				// bulk's end, a command of many bulks would grow by
+				// one bulk at a time, at quadratic copying.)
+				r.need = int(int64(pos+n)+size+2) + 1024
+			}
 			return nil, 0, nil
 		}
 		args = append(args, rest[n:n+int(size)])

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"numkv/offheap"
 )
 
 // chunks is an io.Reader that returns its pieces one Read at a time (cut
@@ -196,14 +198,21 @@ func TestReaderQueryLimit(t *testing.T) {
 	}
 }
 
-// TestReaderGrowsOnce checks that a large bulk's announced size grows the
-// buffer once, to hold the whole request, and that the buffer is given
-// back once the request is parsed.
-func TestReaderGrowsOnce(t *testing.T) {
+// growthBound is the largest buffer Fill may hold after read bytes of a
+// request have arrived: twice them, or bigBuf, rounded up to an offheap
+// page.
+func growthBound(read int) int { return max(2*read+8192, bigBuf) + offheap.PageSize }
+
+// TestReaderGrowsWithArrivals checks that a large bulk grows the buffer
+// with the bytes that arrive, by doubling (so that copying stays O(n)),
+// never past the request's size, and that the buffer is given back once
+// the request is parsed.
+func TestReaderGrowsWithArrivals(t *testing.T) {
 	const size = 8 << 20
 	in := fmt.Sprintf("*2\r\n$4\r\nECHO\r\n$%d\r\n", size) + strings.Repeat("y", size) + "\r\n*1\r\n$4\r\nPING\r\n"
 	r := mustReader(t, true, in)
 	caps := map[int]bool{cap(r.buf): true}
+	read := 0
 	var got []string
 	for len(got) < 2 {
 		args, err := r.Next()
@@ -211,10 +220,15 @@ func TestReaderGrowsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		if args == nil {
-			if _, err := r.Fill(); err != nil {
+			n, err := r.Fill()
+			if err != nil {
 				t.Fatal(err)
 			}
+			read += n
 			caps[cap(r.buf)] = true
+			if cap(r.buf) > growthBound(read) {
+				t.Fatalf("a buffer of %d bytes after %d bytes read", cap(r.buf), read)
+			}
 			continue
 		}
 		if len(got) == 0 && (len(args) != 2 || len(args[1]) != size) {
@@ -222,14 +236,90 @@ func TestReaderGrowsOnce(t *testing.T) {
 		}
 		got = append(got, string(args[0]))
 	}
-	if len(caps) != 2 {
-		t.Errorf("buffer capacities seen: %v, want the first and one grown", caps)
+	// 16 KiB, doubled to 64 KiB, then 1 MiB and doubled to 8 MiB and a bit:
+	// a handful of buffers, each copied once.
+	if len(caps) > 10 {
+		t.Errorf("%d buffer sizes seen, want at most 10: %v", len(caps), caps)
+	}
+	for c := range caps {
+		if c > size+offheap.PageSize+2048 {
+			t.Errorf("a buffer of %d bytes, past the request's %d", c, size)
+		}
 	}
 	if _, err := r.Fill(); err != io.EOF {
 		t.Fatalf("Fill at the end: %v", err)
 	}
 	if cap(r.buf) != 16*1024 {
 		t.Errorf("idle buffer of %d bytes, want the 16 KiB one back", cap(r.buf))
+	}
+}
+
+// TestReaderGrowsByDoubling: a request of many bulks whose reads end in
+// the middle of a bulk's header still grows its buffer by doubling, not by
+// the next bulk's size at a time.
+func TestReaderGrowsByDoubling(t *testing.T) {
+	var pieces []string
+	cmd := "*201\r\n$4\r\nMSET" + strings.Repeat("\r\n$65536\r\n"+strings.Repeat("v", 65536), 200) + "\r\n"
+	for rest := cmd; rest != ""; {
+		cut := strings.Index(rest[1:], "$")
+		if cut < 0 {
+			pieces = append(pieces, rest)
+			break
+		}
+		pieces = append(pieces, rest[:cut+3]) // up to the middle of the next header
+		rest = rest[cut+3:]
+	}
+	r := mustReader(t, true, pieces...)
+	caps := map[int]bool{}
+	for {
+		args, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if args != nil {
+			if len(args) != 201 {
+				t.Fatalf("%d arguments", len(args))
+			}
+			break
+		}
+		if _, err := r.Fill(); err != nil {
+			t.Fatal(err)
+		}
+		caps[cap(r.buf)] = true
+	}
+	if len(caps) > 12 {
+		t.Errorf("%d buffer sizes for a request of %d bytes: %v", len(caps), len(cmd), caps)
+	}
+}
+
+// TestReaderAnnouncedBulkCostsWhatArrives: a client announces a 400 MB
+// bulk and sends 1.5 MiB of it in small pieces. The buffer holds about
+// what arrived, not the 400 MB announced, and its memory goes back to the
+// allocator when the connection ends.
+func TestReaderAnnouncedBulkCostsWhatArrives(t *testing.T) {
+	before := offheap.ReadStats().Live[offheap.Buffer]
+	pieces := []string{"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$400000000\r\n"}
+	const sent = 3 << 19
+	for i := 0; i < sent/(8<<10); i++ {
+		pieces = append(pieces, strings.Repeat("z", 8<<10))
+	}
+	r := mustReader(t, true, pieces...)
+	got, err := readAll(r)
+	if err != io.EOF || len(got) != 0 {
+		t.Fatalf("got %d commands and %v, want none and EOF", len(got), err)
+	}
+	if r.w-r.r != len(pieces[0])+sent {
+		t.Fatalf("%d bytes pending, want %d", r.w-r.r, len(pieces[0])+sent)
+	}
+	if cap(r.buf) > growthBound(r.w) {
+		t.Errorf("a buffer of %d bytes holds %d bytes of an announced 400 MB", cap(r.buf), r.w)
+	}
+	if live := offheap.ReadStats().Live[offheap.Buffer] - before; live > int64(growthBound(r.w)) {
+		t.Errorf("%d offheap buffer bytes live for %d bytes pending", live, r.w)
+	}
+	r.Release()
+	if live := offheap.ReadStats().Live[offheap.Buffer] - before; live != 0 {
+		t.Errorf("%d offheap buffer bytes live after Release", live)
 	}
 }
 

@@ -96,6 +96,17 @@ type proc struct {
 	dir  string
 	log  *bytes.Buffer // stdout and stderr; read it only once it has exited
 	done chan error    // holds Wait's result once it has exited
+	// dial connects to an address as seen from where the process runs:
+	// nil for this machine's network, or a namespace's (netns.dial).
+	dial func(network, addr string) (net.Conn, error)
+}
+
+// connect dials addr where p runs.
+func (p *proc) connect(network, addr string) (net.Conn, error) {
+	if p.dial != nil {
+		return p.dial(network, addr)
+	}
+	return net.DialTimeout(network, addr, time.Second)
 }
 
 func (p *proc) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
@@ -116,8 +127,31 @@ func freePort(t testing.TB) int {
 // test ends. It does not wait for anything.
 func launch(t testing.TB, bin, dir string, flags ...string) *proc {
 	t.Helper()
+	return launchWith(t, where{}, bin, dir, flags...)
+}
+
+// where says where launchWith runs a server: the zero value is on this
+// machine, bound to 127.0.0.1.
+type where struct {
+	bind string // --bind's value; "" for 127.0.0.1
+	ns   *netns // the network namespace to run in, nil for this machine's
+}
+
+// launchWith is launch, in w.
+func launchWith(t testing.TB, w where, bin, dir string, flags ...string) *proc {
+	t.Helper()
 	p := &proc{port: freePort(t), dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
-	args := append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(p.port), "--dir", dir}, flags...)
+	bind := w.bind
+	if bind == "" {
+		bind = "127.0.0.1"
+	}
+	args := append([]string{"--bind", bind, "--port", strconv.Itoa(p.port), "--dir", dir}, flags...)
+	if w.ns != nil {
+		// ip netns exec execs bin itself, so the PID is bin's.
+		args = append([]string{"netns", "exec", w.ns.name, bin}, args...)
+		bin = "ip"
+		p.dial = func(network, addr string) (net.Conn, error) { return w.ns.dial(network, "", addr) }
+	}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
@@ -228,7 +262,7 @@ func mustReady(t testing.TB, p *proc) *proc {
 		if !p.running() {
 			t.Fatalf("%s exited before it was ready:\n%s", p.cmd.Path, p.log)
 		}
-		c, err := net.DialTimeout("tcp", p.addr(), time.Second)
+		c, err := p.connect("tcp", p.addr())
 		if err != nil {
 			return false
 		}
