@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: help run build test test-deps vet bench fuzz
+.PHONY: help run build test test-deps vet bench fuzz fuzz-long
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,11 +27,30 @@ test: test-deps vet ## run every test (installs what is missing first)
 bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
 	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./keytab ./snapshotio ./shardlock ./resp
 
+# Every fuzz target, as package:Target. A crasher lands in the package's
+# testdata/fuzz/<Target>/, where a plain go test replays it. Minimizing is
+# cut to 3s: an interesting input is minimized too, and a long minimization
+# looks like a stall (0 execs/sec) and eats the run's time.
+FUZZ_TARGETS = memtree:FuzzOps keytab:FuzzTable snapshotio:FuzzLoad resp:FuzzReader \
+	commands:FuzzDispatch commands:FuzzNumArgs commands:FuzzGlobMatch commands:FuzzSelection
+FUZZTIME ?= 10m
+FUZZFLAGS ?=
+
+# run-fuzz runs each target for $(1); it goes on past a failing target and
+# fails at the end, naming the targets that failed.
+define run-fuzz
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "== $$name (./$$pkg) for $(1), from $$(date +%T)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1) -fuzzminimizetime 3s $(FUZZFLAGS) ./$$pkg \
+			|| failed="$$failed $$name"; \
+	done; \
+	echo "== done at $$(date +%T)"; \
+	if [ -n "$$failed" ]; then echo "== failed:$$failed"; exit 1; fi
+endef
+
 fuzz: ## run each fuzz target for a minute
-	$(GO) test -run '^$$' -fuzz FuzzOps -fuzztime 60s ./memtree
-	$(GO) test -run '^$$' -fuzz FuzzTable -fuzztime 60s ./keytab
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s -fuzzminimizetime 3s ./snapshotio
-	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s -fuzzminimizetime 3s ./resp
-	$(GO) test -run '^$$' -fuzz FuzzDispatch -fuzztime 60s ./commands
-	$(GO) test -run '^$$' -fuzz FuzzNumArgs -fuzztime 60s ./commands
-	$(GO) test -run '^$$' -fuzz FuzzGlobMatch -fuzztime 60s ./commands
+	$(call run-fuzz,60s)
+
+fuzz-long: ## run each fuzz target for FUZZTIME (10m); FUZZFLAGS=-parallel=1 for one worker
+	$(call run-fuzz,$(FUZZTIME))
