@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -495,4 +496,111 @@ func checkBatches(t *testing.T, text string, s *ndSel, size, maxBytes int) {
 	if len(rest) != 0 {
 		t.Fatalf("%q on %v: batches short by %d bytes", text, s.dims(), len(rest))
 	}
+}
+
+// refNumpy indexes np.arange over each case's shape with the case's
+// selection, spelled as a Python index the way numkv splits it, and prints
+// the result's shape and values, or "err" and an IndexError's text.
+const refNumpy = `
+import sys
+import numpy as np
+
+def part(p):
+    if p == "...":
+        return Ellipsis
+    if ":" in p:
+        return slice(*[int(x) if x else None for x in p.split(":")])
+    return int(p)
+
+for line in sys.stdin.read().split("\n")[:-1]:
+    dims, text = line.split("|", 1)
+    a = np.arange(int(np.prod([int(d) for d in dims.split()]))).reshape([int(d) for d in dims.split()])
+    if "," in text or text.strip(" ") == "...":
+        ps = text.split(",")
+        if len(ps) > 1 and ps[-1].strip(" ") == "":
+            ps = ps[:-1]
+        idx = tuple(part(p.strip(" ")) for p in ps)
+    else:
+        idx = part(text)
+    try:
+        r = np.asarray(a[idx])
+        print("ok", list(r.shape), " ".join(map(str, r.ravel())))
+    except IndexError as e:
+        print("err", e)
+`
+
+// TestRefSelectMatchesNumpy checks the fuzz target's reference against
+// numpy itself, on every seed selection the reference accepts over the
+// seed shapes small enough to list (and of at most numpy's 32 axes): the
+// same shape and the same scalars, or an IndexError where the reference
+// has too many indices (numpy's text) or an index out of range.
+func TestRefSelectMatchesNumpy(t *testing.T) {
+	type tc struct {
+		text string
+		dims []int
+		want string
+	}
+	var cases []tc
+	var in strings.Builder
+	for _, text := range fuzzSelections {
+		for _, sh := range fuzzShapes {
+			row, n := fuzzDims(sh.shape, sh.length, 1)
+			dims := []int{n}
+			size := n
+			for _, d := range row {
+				dims = append(dims, int(d))
+				size *= int(d)
+			}
+			if size > 4096 || len(dims) > 32 {
+				continue
+			}
+			axes, msg := refSelect(text, dims)
+			var want string
+			switch {
+			case msg == msgIndexRange:
+				want = "err index"
+			case strings.HasPrefix(msg, "ERR too many"):
+				want = "err " + strings.TrimPrefix(msg, "ERR ")
+			case msg != "":
+				continue // numkv's syntax, not numpy's semantics
+			default:
+				shape := []int{}
+				for _, ax := range axes {
+					if ax.keep {
+						shape = append(shape, len(ax.idx))
+					}
+				}
+				want = fmt.Sprint("ok ", strings.ReplaceAll(fmt.Sprint(shape), " ", ", "), " ")
+				offs := refOffsets(axes, dims, 1)
+				for i, o := range offs {
+					if i > 0 {
+						want += " "
+					}
+					want += strconv.Itoa(o)
+				}
+			}
+			cases = append(cases, tc{text, dims, want})
+			fmt.Fprintf(&in, "%s|%s\n", strings.Trim(fmt.Sprint(dims), "[]"), text)
+		}
+	}
+	cmd := exec.Command(debianPython, "-c", refNumpy)
+	cmd.Stdin = strings.NewReader(in.String())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("numpy (%s, python3-numpy; make test installs it): %v", debianPython, err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(cases) {
+		t.Fatalf("numpy answered %d cases of %d", len(lines), len(cases))
+	}
+	for i, c := range cases {
+		got := lines[i]
+		if strings.HasPrefix(got, "err index ") && strings.Contains(got, "out of bounds") {
+			got = "err index"
+		}
+		if got != c.want {
+			t.Errorf("%q on %v: numpy %q, reference %q", c.text, c.dims, got, c.want)
+		}
+	}
+	t.Logf("%d cases", len(cases))
 }
