@@ -116,8 +116,8 @@ func TestClientPause(t *testing.T) {
 		{"CLIENT PAUSE abc foo", errReply("ERR CLIENT PAUSE mode must be WRITE or ALL")},
 		{"CLIENT UNPAUSE x", errReply("ERR wrong number of arguments for 'client|unpause' command")},
 		{"CLIENT PAUSE 0 WRITE", "+OK\r\n"},
-		{"SET k v", "+OK\r\n"}, // a pause of 0 is over at once
-		{"SET gone v PX 1", "+OK\r\n"},
+		{"SET k v", "+OK\r\n"},          // a pause of 0 is over at once
+		{"SET gone v PX 50", "+OK\r\n"}, // expires once the pause below holds expiry back
 	})
 	if s.evictPaused() {
 		t.Fatal("evictPaused with no pause")
@@ -142,6 +142,7 @@ func TestClientPause(t *testing.T) {
 	if r, _ := readOne(writer); r != "$1\r\nv\r\n" {
 		t.Fatalf("GET before the postponed SET: %q", r)
 	}
+	time.Sleep(60 * time.Millisecond) // gone's 50 ms are over, under the pause
 	runExchanges(t, admin, []exchange{
 		{"GET k", "$1\r\nv\r\n"},
 		{"MULTI", "+OK\r\n"},

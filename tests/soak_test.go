@@ -345,6 +345,9 @@ func TestSoak(t *testing.T) {
 		go func() { defer wg.Done(); c.run(stop, &fail, &stats) }()
 	}
 	// The killer: every 50 to 250 ms, CLIENT KILL ID of a random client.
+	// It and the saver have connections of their own, closed before the
+	// goroutines are counted.
+	killer, saver := newClient(p, 0, 2), newClient(p, 0, 2)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -355,7 +358,7 @@ func TestSoak(t *testing.T) {
 				return
 			case <-time.After(time.Duration(50+r.IntN(200)) * time.Millisecond):
 			}
-			list, err := admin.ClientList(ctx).Result()
+			list, err := killer.ClientList(ctx).Result()
 			if err != nil {
 				fail.add("CLIENT LIST: %v", err)
 				continue
@@ -370,7 +373,7 @@ func TestSoak(t *testing.T) {
 			if len(ids) == 0 {
 				continue
 			}
-			n, err := admin.Do(ctx, "CLIENT", "KILL", "ID", ids[r.IntN(len(ids))]).Int64()
+			n, err := killer.Do(ctx, "CLIENT", "KILL", "ID", ids[r.IntN(len(ids))]).Int64()
 			if err != nil {
 				fail.add("CLIENT KILL: %v", err)
 			}
@@ -388,7 +391,7 @@ func TestSoak(t *testing.T) {
 				return
 			case <-time.After(time.Duration(2000+rand.IntN(2000)) * time.Millisecond):
 			}
-			if err := admin.BgSave(ctx).Err(); err != nil && !strings.Contains(err.Error(), "in progress") {
+			if err := saver.BgSave(ctx).Err(); err != nil && !strings.Contains(err.Error(), "in progress") {
 				fail.add("BGSAVE: %v", err)
 			} else if err == nil {
 				stats.saves.Add(1)
@@ -399,6 +402,8 @@ func TestSoak(t *testing.T) {
 	time.Sleep(soakSeconds(t))
 	close(stop)
 	wg.Wait()
+	killer.Close()
+	saver.Close()
 	peakRSS.Store(max(peakRSS.Load(), rssBytes(t, p.cmd.Process.Pid)))
 
 	// Every model must be exactly what the server holds now.
@@ -413,7 +418,13 @@ func TestSoak(t *testing.T) {
 		c.rdb.Close()
 	}
 	waitBgsave(t, admin)
-	waitFor(t, "the clients' goroutines to end", func() bool { return goroutines(t, admin) <= baseGo })
+	// The clients' goroutines end once their connections close.
+	for deadline := time.Now().Add(30 * time.Second); goroutines(t, admin) > baseGo; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("goroutines: %d before the clients, %d after they closed", baseGo, goroutines(t, admin))
+			break
+		}
+	}
 	t.Logf("%d ops acknowledged, %d pipelines cut by %d kills, %d writes applied unacknowledged, %d BGSAVEs; RSS %.1f MiB at start, %.1f MiB at peak; goroutines %d before, %d after",
 		stats.ops.Load(), stats.cut.Load(), stats.kills.Load(), stats.unacked.Load(), stats.saves.Load(), mb(baseRSS), mb(peakRSS.Load()), baseGo, goroutines(t, admin))
 	if stats.kills.Load() == 0 || stats.cut.Load() == 0 || stats.saves.Load() == 0 {
