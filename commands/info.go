@@ -158,6 +158,7 @@ func (s *Server) infoMemory(kv func(string, any)) {
 	kv("used_memory_clients", s.clientMem.Load()+st.Live[offheap.Buffer])
 	kv("used_memory_spans", st.Pages)
 	kv("used_memory_retained", st.Retained)
+	kv("used_memory_scavenged", st.Released)
 	kv("go_heap_objects", samples[0].Value.Uint64())
 	kv("go_runtime_memory", samples[1].Value.Uint64())
 	kv("gc_cycles", samples[2].Value.Uint64())

@@ -239,6 +239,9 @@ func (s *Server) cron() {
 			// Pages freed over a second ago and kept for reuse go back to
 			// the system, so that RSS follows a FLUSHALL down.
 			offheap.TrimRetained(time.Second)
+			// And the free pages inside spans still in use: what evicting
+			// or deleting keys at random leaves scattered.
+			offheap.Scavenge(16)
 			s.saveCron(now)
 		}
 	}

@@ -81,11 +81,12 @@ func setup() {
 		heapMode = true
 		return
 	}
-	// Advice on the whole range once: ranges committed later inherit it.
-	adviseHuge(arena, !hugeOff.Load())
-	pages.next = 1 // page 0 is never used, so no block has Ref 0
-	pages.committed = 1
+	setupPools(int32(len(arena) >> pageShift))
+	// Advice on each pool once: ranges committed later inherit it.
+	adviseHuge(pools[hugePool].span(), !hugeOff.Load())
+	adviseHuge(pools[smallPool].span(), false)
 	dir[0].Store(new([1 << dirBits]span))
+	go scavengeLoop()
 }
 
 // SetHugePages asks the system for transparent huge pages for all memory
@@ -95,7 +96,7 @@ func SetHugePages(on bool) {
 	hugeOff.Store(!on)
 	ensure()
 	if arena != nil {
-		adviseHuge(arena, on)
+		adviseHuge(pools[hugePool].span(), on)
 	}
 }
 
@@ -109,6 +110,16 @@ type span struct {
 	bump   uint32 // blocks [0, bump) were handed out at least once
 	free   uint32 // head of the free list: block index + 1, 0 if empty
 	serial uint32 // which span this page holds, for the heap's entries
+	nlist  uint32 // blocks on the free list
+	// The scavenger's state (scavenge.go): the system pages of the span
+	// given back, how many, and nlist when it last looked at the span.
+	nrel uint32
+	scan uint32
+	rel  [relWords]uint64
+	// tail says the span's pages past its bump index were given back, or
+	// never held memory: a span made on a page kept resident for reuse
+	// holds the bytes of the page's last use until then.
+	tail bool
 }
 
 // dir maps a page number to its span in chunks of 2^dirBits pages, made as
@@ -222,7 +233,7 @@ func AllocZero(p Purpose, n int) []byte {
 func allocMapped(n int) (unsafe.Pointer, int) {
 	if n > maxSmall {
 		np := int32((n + PageSize - 1) >> pageShift)
-		pg := getPages(np)
+		pg := getPages(&pools[hugePool], np)
 		spanOf(pg).large = np
 		ptr := pagePtr(pg)
 		size := int(np) << pageShift
@@ -248,17 +259,25 @@ func allocBlock(c int) (ptr unsafe.Pointer, reused bool) {
 	cs.mu.Lock()
 	pg := cs.top(c)
 	if pg < 0 {
-		pg = getPages(1)
+		pp := &pools[hugePool]
+		if classSize[c] < smallSpanMax {
+			pp = &pools[smallPool]
+		}
+		pg = getPages(pp, 1)
 		cs.serial++
 		s := spanOf(pg)
 		*s = span{class: int16(c), serial: cs.serial}
 		cs.push(pg, s)
 	}
 	s := spanOf(pg)
+	if s.free == 0 && s.bump == classBlocks[c] {
+		unrelease(pg, s, c) // the free blocks left are in pages given back
+	}
 	if s.free != 0 {
 		idx := s.free - 1
 		ptr = unsafe.Add(pagePtr(pg), uintptr(idx)*size)
 		s.free = *(*uint32)(ptr)
+		s.nlist--
 		reused = true
 	} else {
 		ptr = unsafe.Add(pagePtr(pg), uintptr(s.bump)*size)
@@ -329,11 +348,13 @@ func freeMapped(ptr unsafe.Pointer) {
 	cs.mu.Lock()
 	*(*uint32)(ptr) = s.free
 	s.free = idx + 1
+	s.nlist++
 	s.used--
 	if !s.listed {
 		cs.push(pg, s) // it was full
 	}
 	if s.used == 0 {
+		releasedPages.Add(-int64(s.nrel))
 		*s = span{} // its heap entry goes stale
 
 		cs.mu.Unlock()
@@ -346,6 +367,7 @@ func freeMapped(ptr unsafe.Pointer) {
 		return
 	}
 	cs.mu.Unlock()
+	noteFreed(int(classSize[c]))
 }
 
 // AllocRef is Alloc for structures that keep no Go pointers: it names the
@@ -388,13 +410,25 @@ func (r Ref) Pointer() unsafe.Pointer {
 // Bytes returns the first n bytes of the block r names.
 func (r Ref) Bytes(n int) []byte { return unsafe.Slice((*byte)(r.Pointer()), n) }
 
-// The page pool. Freed pages stay resident for reuse, up to retainMax of
+// The page pools. The reservation is split in two: the lower three
+// quarters hold large allocations and the spans of classes from
+// smallSpanMax up (array chunks, large tables), and ask for huge pages; the
+// top quarter holds the spans of the smaller classes (records, tree nodes,
+// small values), and asks not to. A huge page is faulted in whole at a
+// span's first touch, and splits only when part of it is given back: 36
+// classes of small values, each with a span touched here and there, held
+// 72 MiB of huge pages for a few hundred KiB of data. Two ranges keep the
+// advice to two mappings, however many spans there are.
+//
+// In each pool freed pages stay resident for reuse, up to retainMax of
 // them, as dirty runs; beyond that they are given back to the system at
 // once (MADV_DONTNEED), and kept as clean single pages or as clean runs,
 // sorted by address so that neighbours merge. TrimRetained gives back the
 // dirty ones that have waited long enough.
-var pages struct {
+type pagePool struct {
 	mu        sync.Mutex
+	start     int32 // the pool's first page
+	end       int32 // past its last page
 	next      int32 // first page never handed out
 	committed int32 // pages below are readable and writable
 	dirty     []dirtyRun
@@ -402,6 +436,35 @@ var pages struct {
 	clean     []int32 // free single pages given back
 	runs      []pageRun
 	inUse     int64 // pages in spans and large allocations
+}
+
+const (
+	hugePool  = 0
+	smallPool = 1
+	// smallSpanMax: spans of classes below this block size come from the
+	// small pool.
+	smallSpanMax = 32 << 10
+)
+
+var pools [2]pagePool
+
+// poolOf returns the pool page pg belongs to.
+func poolOf(pg int32) *pagePool {
+	if pg >= pools[smallPool].start {
+		return &pools[smallPool]
+	}
+	return &pools[hugePool]
+}
+
+// setupPools splits the reservation of total pages between the pools.
+func setupPools(total int32) {
+	small := total / 4
+	pools[hugePool] = pagePool{start: 1, end: total - small, next: 1, committed: 1} // page 0 is never used, so no block has Ref 0
+	pools[smallPool] = pagePool{start: total - small, end: total, next: total - small, committed: total - small}
+}
+
+func (pp *pagePool) span() []byte {
+	return arena[int(pp.start)<<pageShift : int(pp.end)<<pageShift]
 }
 
 type pageRun struct{ start, n int32 }
@@ -412,100 +475,100 @@ type dirtyRun struct {
 	at int64 // unix nanoseconds
 }
 
-// retainMax is how many free pages stay resident for reuse (16 MiB): what a
-// span that empties and refills, a large value rewritten in place, or a
-// connection's large request buffer freed and taken again would otherwise
-// fault in again and again.
-var retainMax = 8
+// retainMax is how many free pages stay resident for reuse in each pool
+// (8 MiB): what a span that empties and refills, a large value rewritten in
+// place, or a connection's large request buffer freed and taken again
+// would otherwise fault in again and again.
+var retainMax = 4
 
-// commitStep is how far the readable range grows at a time (64 MiB).
+// commitStep is how far a pool's readable range grows at a time (64 MiB).
 const commitStep = 32
 
-func getPages(n int32) int32 {
-	pages.mu.Lock()
-	defer pages.mu.Unlock()
-	pages.inUse += int64(n)
-	for i := len(pages.dirty) - 1; i >= 0; i-- { // most recently freed first
-		if d := &pages.dirty[i]; d.n >= n {
+func getPages(pp *pagePool, n int32) int32 {
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	pp.inUse += int64(n)
+	for i := len(pp.dirty) - 1; i >= 0; i-- { // most recently freed first
+		if d := &pp.dirty[i]; d.n >= n {
 			pg := d.start
 			d.start, d.n = d.start+n, d.n-n
-			pages.retained -= int(n)
+			pp.retained -= int(n)
 			if d.n == 0 {
-				pages.dirty = append(pages.dirty[:i], pages.dirty[i+1:]...)
+				pp.dirty = append(pp.dirty[:i], pp.dirty[i+1:]...)
 			}
 			return pg
 		}
 	}
-	if k := len(pages.clean); n == 1 && k > 0 {
-		pg := pages.clean[k-1]
-		pages.clean = pages.clean[:k-1]
+	if k := len(pp.clean); n == 1 && k > 0 {
+		pg := pp.clean[k-1]
+		pp.clean = pp.clean[:k-1]
 		return pg
 	}
-	for i, r := range pages.runs {
+	for i, r := range pp.runs {
 		if r.n >= n {
 			if r.n == n {
-				pages.runs = append(pages.runs[:i], pages.runs[i+1:]...)
+				pp.runs = append(pp.runs[:i], pp.runs[i+1:]...)
 			} else {
-				pages.runs[i] = pageRun{r.start + n, r.n - n}
+				pp.runs[i] = pageRun{r.start + n, r.n - n}
 			}
 			return r.start
 		}
 	}
-	total := int32(len(arena) >> pageShift)
-	pg := pages.next
-	if pg > total-n {
-		panic(fmt.Sprintf("offheap: out of address space: %d pages of %d in use", pages.inUse, total))
+	pg := pp.next
+	if pg > pp.end-n {
+		panic(fmt.Sprintf("offheap: out of address space: %d pages of %d in use", pp.inUse, pp.end-pp.start))
 	}
-	pages.next += n
-	if pages.next > pages.committed {
-		to := min(total, max(pages.next, pages.committed+commitStep))
-		if err := commit(arena[int(pages.committed)<<pageShift : int(to)<<pageShift]); err != nil {
+	pp.next += n
+	if pp.next > pp.committed {
+		to := min(pp.end, max(pp.next, pp.committed+commitStep))
+		if err := commit(arena[int(pp.committed)<<pageShift : int(to)<<pageShift]); err != nil {
 			panic(fmt.Sprintf("offheap: committing memory: %v", err))
 		}
-		for c := pages.committed >> dirBits; c <= (to-1)>>dirBits; c++ {
+		for c := pp.committed >> dirBits; c <= (to-1)>>dirBits; c++ {
 			if dir[c].Load() == nil {
 				dir[c].Store(new([1 << dirBits]span))
 			}
 		}
-		pages.committed = to
+		pp.committed = to
 	}
 	return pg
 }
 
 func putPages(pg, n int32) {
-	pages.mu.Lock()
-	defer pages.mu.Unlock()
-	pages.inUse -= int64(n)
-	if pages.retained+int(n) <= retainMax {
-		pages.dirty = append(pages.dirty, dirtyRun{pageRun{pg, n}, time.Now().UnixNano()})
-		pages.retained += int(n)
+	pp := poolOf(pg)
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	pp.inUse -= int64(n)
+	if pp.retained+int(n) <= retainMax {
+		pp.dirty = append(pp.dirty, dirtyRun{pageRun{pg, n}, time.Now().UnixNano()})
+		pp.retained += int(n)
 		return
 	}
-	cleanPages(pg, n)
+	pp.cleanPages(pg, n)
 }
 
 // cleanPages gives pages back to the system and files them as clean. The
-// caller holds pages.mu.
-func cleanPages(pg, n int32) {
+// caller holds pp.mu.
+func (pp *pagePool) cleanPages(pg, n int32) {
 	release(arena[int(pg)<<pageShift : int(pg+n)<<pageShift])
 	if n == 1 {
-		pages.clean = append(pages.clean, pg)
+		pp.clean = append(pp.clean, pg)
 		return
 	}
 	i := 0
-	for i < len(pages.runs) && pages.runs[i].start < pg {
+	for i < len(pp.runs) && pp.runs[i].start < pg {
 		i++
 	}
-	pages.runs = append(pages.runs, pageRun{})
-	copy(pages.runs[i+1:], pages.runs[i:])
-	pages.runs[i] = pageRun{pg, n}
-	if i+1 < len(pages.runs) && pg+n == pages.runs[i+1].start {
-		pages.runs[i].n += pages.runs[i+1].n
-		pages.runs = append(pages.runs[:i+1], pages.runs[i+2:]...)
+	pp.runs = append(pp.runs, pageRun{})
+	copy(pp.runs[i+1:], pp.runs[i:])
+	pp.runs[i] = pageRun{pg, n}
+	if i+1 < len(pp.runs) && pg+n == pp.runs[i+1].start {
+		pp.runs[i].n += pp.runs[i+1].n
+		pp.runs = append(pp.runs[:i+1], pp.runs[i+2:]...)
 	}
-	if i > 0 && pages.runs[i-1].start+pages.runs[i-1].n == pg {
-		pages.runs[i-1].n += pages.runs[i].n
-		pages.runs = append(pages.runs[:i], pages.runs[i+1:]...)
+	if i > 0 && pp.runs[i-1].start+pp.runs[i-1].n == pg {
+		pp.runs[i-1].n += pp.runs[i].n
+		pp.runs = append(pp.runs[:i], pp.runs[i+1:]...)
 	}
 }
 
@@ -520,20 +583,23 @@ func TrimRetained(age time.Duration) {
 		return
 	}
 	cut := time.Now().Add(-age).UnixNano()
-	pages.mu.Lock()
-	defer pages.mu.Unlock()
-	keep := pages.dirty[:0]
-	for _, d := range pages.dirty {
-		if d.at > cut {
-			keep = append(keep, d)
-			continue
+	for i := range pools {
+		pp := &pools[i]
+		pp.mu.Lock()
+		keep := pp.dirty[:0]
+		for _, d := range pp.dirty {
+			if d.at > cut {
+				keep = append(keep, d)
+				continue
+			}
+			pp.retained -= int(d.n)
+			if d.n > 0 {
+				pp.cleanPages(d.start, d.n)
+			}
 		}
-		pages.retained -= int(d.n)
-		if d.n > 0 {
-			cleanPages(d.start, d.n)
-		}
+		pp.dirty = keep
+		pp.mu.Unlock()
 	}
-	pages.dirty = keep
 }
 
 // Stats is a snapshot of what the allocator holds.
@@ -550,6 +616,10 @@ type Stats struct {
 	Pages int64
 	// Retained is the memory of free pages kept resident for reuse.
 	Retained int64
+	// Released is the memory of the free pages inside spans that the
+	// scavenger gave back to the system: Pages minus Released bounds what
+	// spans and large allocations keep resident.
+	Released int64
 	// HeapMode says blocks come from the Go heap (race builds, or no
 	// reservation could be made); Pages and Retained are then 0.
 	HeapMode bool
@@ -566,10 +636,14 @@ func ReadStats() Stats {
 		st.Total += st.Live[p]
 	}
 	st.HeapMode = heapMode
-	pages.mu.Lock()
-	st.Pages = pages.inUse << pageShift
-	st.Retained = int64(pages.retained) << pageShift
-	pages.mu.Unlock()
+	st.Released = releasedPages.Load() << sysShift
+	for i := range pools {
+		pp := &pools[i]
+		pp.mu.Lock()
+		st.Pages += pp.inUse << pageShift
+		st.Retained += int64(pp.retained) << pageShift
+		pp.mu.Unlock()
+	}
 	return st
 }
 
@@ -587,6 +661,11 @@ type ClassUse struct {
 	Size   int   // block size
 	Spans  int   // spans (pages) of the class
 	Blocks int64 // blocks handed out
+	// Released is the memory of the system pages inside the class's spans
+	// that the scavenger gave back.
+	Released int64
+	// Resident is the memory of the class's spans the system holds.
+	Resident int64
 }
 
 // ClassUses returns the classes that have spans. It walks every page, so
@@ -596,17 +675,24 @@ func ClassUses() []ClassUse {
 	if heapMode {
 		return nil
 	}
-	pages.mu.Lock()
-	n := pages.next
-	pages.mu.Unlock()
+	var ranges [len(pools)][2]int32
+	for i := range pools {
+		pools[i].mu.Lock()
+		ranges[i] = [2]int32{pools[i].start, pools[i].next}
+		pools[i].mu.Unlock()
+	}
 	var by [nClasses + 1]ClassUse
 	for c := range nClasses + 1 {
 		classes[c].mu.Lock()
 	}
-	for pg := int32(1); pg < n; pg++ {
-		if s := spanOf(pg); s.class > 0 {
-			by[s.class].Spans++
-			by[s.class].Blocks += int64(s.used)
+	for _, r := range ranges {
+		for pg := r[0]; pg < r[1]; pg++ {
+			if s := spanOf(pg); s.class > 0 {
+				by[s.class].Spans++
+				by[s.class].Blocks += int64(s.used)
+				by[s.class].Released += int64(s.nrel) << sysShift
+				by[s.class].Resident += residentIn(unsafe.Slice((*byte)(pagePtr(pg)), PageSize))
+			}
 		}
 	}
 	for c := range nClasses + 1 {

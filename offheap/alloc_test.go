@@ -139,6 +139,9 @@ func TestModel(t *testing.T) {
 			held = append(held, bl)
 			want += int64(cap(b))
 		}
+		if step%500 == 0 {
+			Scavenge(1 << 20) // free blocks' pages given back mid-run
+		}
 		if step%1000 == 0 {
 			if got := ReadStats().Total - before.Total; got != want {
 				t.Fatalf("step %d: live %d, want %d", step, got, want)
@@ -159,8 +162,8 @@ func TestModel(t *testing.T) {
 	if after.Pages != before.Pages {
 		t.Fatalf("%d bytes of pages in use after freeing everything, %d before", after.Pages, before.Pages)
 	}
-	if after.Retained > int64(retainMax)*PageSize {
-		t.Fatalf("%d bytes retained, more than %d pages", after.Retained, retainMax)
+	if after.Retained > int64(retainMax*len(pools))*PageSize {
+		t.Fatalf("%d bytes retained, more than %d pages", after.Retained, retainMax*len(pools))
 	}
 }
 
@@ -267,4 +270,72 @@ func itoa(n int) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
+}
+
+// TestScavengeModel frees most of many small and chunk-sized blocks at
+// random, has the scavenger give back the pages they leave empty, and
+// allocates again, so that blocks come both from free lists rebuilt by
+// the scavenger and from pages taken back: every block held must keep its
+// bytes throughout, and once all are freed the live count, the pages in
+// use and the pages given back are where they started.
+func TestScavengeModel(t *testing.T) {
+	r := mustSeed(t)
+	defer func(m int64) { scavengeMin = m }(scavengeMin)
+	scavengeMin = 0 // look at every span every time
+	DrainQuarantine()
+	before := ReadStats()
+	sizes := []int{16, 48, 100, 1000, 1500, 3000, 5000, 40 << 10, 128<<10 - 64}
+	var held []block
+	check := func(when string) {
+		t.Helper()
+		for _, bl := range held {
+			if !intact(bl.b, bl.pat) {
+				t.Fatalf("%s: a block of %d bytes was overwritten", when, len(bl.b))
+			}
+		}
+	}
+	for round := 0; round < 6; round++ {
+		for i := 0; i < 20000; i++ {
+			n := sizes[r.IntN(len(sizes))]
+			if n > 1<<10 && r.IntN(8) != 0 {
+				n = sizes[r.IntN(3)] // mostly small: many blocks per page
+			}
+			bl := block{Alloc(Record, n), byte(r.Uint32()), Record}
+			fill(bl.b, bl.pat)
+			held = append(held, bl)
+		}
+		check("after allocating")
+		// Free 90% at random, scavenging now and then on the way.
+		keep := held[:0]
+		for i, bl := range held {
+			if r.IntN(10) == 0 {
+				keep = append(keep, bl)
+			} else {
+				Free(bl.p, bl.b)
+			}
+			if i%5000 == 0 {
+				DrainQuarantine()
+				Scavenge(1 << 20)
+			}
+		}
+		held = keep
+		DrainQuarantine()
+		Scavenge(1 << 20)
+		check("after scavenging")
+		if ReadStats().HeapMode {
+			continue
+		}
+		if st := ReadStats(); round == 0 && st.Released == before.Released {
+			t.Fatalf("nothing given back after freeing 90%% of %d blocks", 20000)
+		}
+	}
+	for _, bl := range held {
+		Free(bl.p, bl.b)
+	}
+	DrainQuarantine()
+	after := ReadStats()
+	if after.Total != before.Total || after.Pages != before.Pages || after.Released != before.Released {
+		t.Fatalf("after freeing everything: live %d, pages %d, released %d; before: %d, %d, %d",
+			after.Total, after.Pages, after.Released, before.Total, before.Pages, before.Released)
+	}
 }

@@ -10,11 +10,12 @@
 //
 // At the first allocation the package reserves one large range of address
 // space (PROT_NONE, no memory behind it) and carves it into pages of 2 MiB,
-// the size of an x86-64 transparent huge page:
+// the size of an x86-64 transparent huge page, in two pools:
 //
-//	base                                                         base+reserved
-//	| page 0 (unused) | span | span | large allocation (k pages) | ... | free |
-//	                    \ one size class, blocks of that size, bump-allocated
+//	base                                          3/4                base+reserved
+//	| page 0 (unused) | span | large (k pages) | ... | span | span | ... |
+//	  \ huge pool: large allocations, spans of     \ small pool: spans of
+//	    blocks of 32 KiB up; huge pages asked for    smaller blocks; never huge
 //
 // Pages become readable and writable as they are first handed out. A page
 // is either part of a span, which holds blocks of one size class, or part of
@@ -25,9 +26,18 @@
 // the tail a span cannot use under 1.5%. Free blocks form a list threaded
 // through the blocks themselves; a span's never-used blocks are handed out
 // from a bump index, so a span costs resident memory only as it fills. A
-// span that becomes empty gives its pages back: up to a few are kept
-// resident for reuse, the rest are returned with MADV_DONTNEED. Huge pages
-// are asked for with MADV_HUGEPAGE unless SetHugePages(false).
+// span that becomes empty gives its pages back: up to a few per pool are
+// kept resident for reuse, the rest are returned with MADV_DONTNEED. The
+// huge pool asks for huge pages with MADV_HUGEPAGE unless
+// SetHugePages(false); the small pool never does, since a huge page is
+// faulted in whole by a span's first small block.
+//
+// A span whose blocks are freed at random (keys deleted or evicted in no
+// particular order) rarely empties; the scavenger (scavenge.go) gives back
+// the system pages (4 KiB) inside it that hold only free blocks, and the
+// pages past its bump index that a page kept for reuse brought with it.
+// It runs from numkv's cron and whenever 2 MiB have been freed into spans
+// that stay in use.
 //
 // Every block lies inside one reservation, so a block can be named by its
 // offset from the base, a Ref: structures that must stay free of Go

@@ -116,7 +116,7 @@ func TestEvictionLRUAndLFU(t *testing.T) {
 	for _, policy := range []string{"allkeys-lru", "allkeys-lfu"} {
 		t.Run(policy, func(t *testing.T) {
 			seed := testSeed(t)
-			p := mustStart(t, t.TempDir(), "--save", "", "--maxmemory", "64mb", "--maxmemory-policy", policy, "--hugepages=false")
+			p := mustStart(t, t.TempDir(), "--save", "", "--maxmemory", "64mb", "--maxmemory-policy", policy)
 			rdb := newClient(p, 0, 2)
 			defer rdb.Close()
 			// The runtime's baseline: the process with its heap warmed by
@@ -145,6 +145,10 @@ func TestEvictionLRUAndLFU(t *testing.T) {
 			limit := int64(64<<20)*115/100 + base
 			t.Logf("%s: baseline RSS %.1f MiB, peak RSS %.1f MiB (bound %.1f), used_memory %.1f MiB, evicted %d keys, %d of %d hot keys kept",
 				policy, mb(base), mb(peak), mb(limit), mb(used), evicted, kept, len(hot))
+			t.Logf("%s: at the end: RSS %.1f MiB, spans %.1f MiB of which %.1f MiB given back, retained %.1f MiB, Go runtime %.1f MiB",
+				policy, mb(rssBytes(t, p.cmd.Process.Pid)), mb(infoInt(t, rdb, "used_memory_spans")),
+				mb(infoInt(t, rdb, "used_memory_scavenged")), mb(infoInt(t, rdb, "used_memory_retained")),
+				mb(infoInt(t, rdb, "go_runtime_memory")))
 			if evicted == 0 {
 				t.Error("no key was evicted")
 			}
