@@ -424,14 +424,17 @@ func (s *Server) evict(limit int64) bool {
 	if s.usedMemory() <= limit {
 		return true
 	}
+	// While the snapshot loads, the loader owns the keyspace, and a CLIENT
+	// PAUSE holds the keyspace still: what is over the limit is evicted by
+	// the cron once they are over. Until then commands are not refused,
+	// even under noeviction (Redis's isSafeToPerformEvictions comes first
+	// in performEvictions).
+	if s.evictPaused() || s.loading.Load() {
+		return true
+	}
 	p := s.policy()
 	if p == noEviction {
 		return false
-	}
-	// While the snapshot loads, the loader owns the keyspace; what is over
-	// the limit is evicted by the cron once it is done.
-	if s.evictPaused() || s.loading.Load() {
-		return true
 	}
 	var start time.Time
 	for n := 0; s.usedMemory() > limit; n++ {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestLFUCounter checks Redis's counter arithmetic: with lfu-log-factor 0
@@ -184,4 +185,31 @@ func TestEvictUnderLoad(t *testing.T) {
 	// limit: the cap holds within a few values once the cron has run.
 	waitUntil(t, "memory back under the cap", func() bool { return s.usedMemory() <= limit })
 	t.Logf("evicted %d keys; used memory %d, cap %d", evicted, s.usedMemory(), limit)
+}
+
+// TestNoOOMWhilePausedOrLoading: over maxmemory under noeviction, a
+// command is refused with OOM, except while a CLIENT PAUSE or a load holds
+// the keyspace still, as Redis's performEvictions checks first.
+func TestNoOOMWhilePausedOrLoading(t *testing.T) {
+	s, _ := mustLocal(t)
+	if s.policy() != noEviction {
+		t.Fatalf("default policy %v", s.policy())
+	}
+	const limit = -1 // whatever is held is over it
+	if s.evict(limit) {
+		t.Fatal("over the limit under noeviction, and no OOM")
+	}
+	s.pauseClients(time.Now().Add(time.Hour).UnixMilli(), pauseWrite)
+	if !s.evict(limit) {
+		t.Error("OOM while clients are paused")
+	}
+	s.unpauseClients()
+	s.loading.Store(true)
+	if !s.evict(limit) {
+		t.Error("OOM while loading")
+	}
+	s.loading.Store(false)
+	if s.evict(limit) {
+		t.Fatal("no OOM once the pause and the load are over")
+	}
 }
