@@ -258,7 +258,13 @@ func Scavenge(maxSpans int) int64 {
 				continue
 			}
 			s.scan = min(s.scan, s.nlist) // allocations took from the list
-			grown := int64(s.nlist-s.scan)*size >= scavengeMin
+			// A page is free only when every block in it is: with a
+			// fraction f of a span's blocks free at random, about f^k
+			// of its pages are, k blocks to a page. Below half free
+			// (fewer on the list than in use) a walk of the list finds
+			// next to nothing, and a cache at its limit, which frees
+			// only what it writes next, would pay for one on every pass.
+			grown := int64(s.nlist-s.scan)*size >= scavengeMin && s.nlist >= s.used
 			if s.tail && !grown {
 				continue
 			}
