@@ -3,6 +3,7 @@ package commands
 import (
 	"math"
 	"math/rand/v2"
+	"numkv/offheap"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -436,6 +437,10 @@ func (s *Server) evict(limit int64) bool {
 	if p == noEviction {
 		return false
 	}
+	// At its limit a cache's free pages kept for reuse (offheap's retained
+	// pages, up to 20 MiB) are memory that used_memory does not show and
+	// RSS does: they go back to the system while it evicts.
+	defer offheap.TrimRetained(0)
 	var start time.Time
 	for n := 0; s.usedMemory() > limit; n++ {
 		if !s.evictOne(p) {

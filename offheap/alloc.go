@@ -120,6 +120,11 @@ type span struct {
 	// never held memory: a span made on a page kept resident for reuse
 	// holds the bytes of the page's last use until then.
 	tail bool
+	// seen is when a look at a huge-pool span found pages to give back
+	// once they have stayed free for scavengeAge, and cand those pages; 0
+	// and empty when none.
+	seen int64
+	cand [relWords]uint64
 }
 
 // dir maps a page number to its span in chunks of 2^dirBits pages, made as
@@ -199,7 +204,9 @@ func (cs *classState) top(c int) int32 {
 	return -1
 }
 
-var classes [nClasses + 1]classState
+// classes holds each size class's state once per pool: a class has spans
+// in both, for blocks of different purposes.
+var classes [2][nClasses + 1]classState
 
 func pagePtr(pg int32) unsafe.Pointer { return unsafe.Add(base, uintptr(pg)<<pageShift) }
 
@@ -216,7 +223,7 @@ func Alloc(p Purpose, n int) []byte {
 	if heapMode {
 		ptr, size = heapAlloc(n)
 	} else {
-		ptr, size = allocMapped(n)
+		ptr, size = allocMapped(p, n)
 	}
 	live[p].Add(int64(size))
 	allocs[p].Add(1)
@@ -230,7 +237,20 @@ func AllocZero(p Purpose, n int) []byte {
 	return b
 }
 
-func allocMapped(n int) (unsafe.Pointer, int) {
+// poolFor returns the pool whose spans serve blocks of class c for
+// purpose p: array chunks, whatever their size, and blocks of 32 KiB up
+// from the huge pool; the rest (records, nodes, small tables and buffers)
+// from the small pool. A chunk is read and rewritten whole, and a chunk
+// shrunk by edits to a few KiB on 4 KiB pages cost 20% more per edit
+// than on huge ones.
+func poolFor(p Purpose, c int) int {
+	if p == Chunk || classSize[c] >= smallSpanMax {
+		return hugePool
+	}
+	return smallPool
+}
+
+func allocMapped(p Purpose, n int) (unsafe.Pointer, int) {
 	if n > maxSmall {
 		np := int32((n + PageSize - 1) >> pageShift)
 		pg := getPages(&pools[hugePool], np)
@@ -244,26 +264,22 @@ func allocMapped(n int) (unsafe.Pointer, int) {
 	}
 	c := sizeClass(n)
 	size := int(classSize[c])
-	ptr, reused := allocBlock(c)
+	ptr, reused := allocBlock(poolFor(p, c), c)
 	if Invariants {
 		dbgAlloc(ptr, size, reused)
 	}
 	return ptr, size
 }
 
-// allocBlock takes a block of class c from the first span with room, or
-// from a fresh span. reused says it came from a free list.
-func allocBlock(c int) (ptr unsafe.Pointer, reused bool) {
-	cs := &classes[c]
+// allocBlock takes a block of class c from the first span with room in
+// pool pool, or from a fresh span. reused says it came from a free list.
+func allocBlock(pool, c int) (ptr unsafe.Pointer, reused bool) {
+	cs := &classes[pool][c]
 	size := uintptr(classSize[c])
 	cs.mu.Lock()
 	pg := cs.top(c)
 	if pg < 0 {
-		pp := &pools[hugePool]
-		if classSize[c] < smallSpanMax {
-			pp = &pools[smallPool]
-		}
-		pg = getPages(pp, 1)
+		pg = getPages(&pools[pool], 1)
 		cs.serial++
 		s := spanOf(pg)
 		*s = span{class: int16(c), serial: cs.serial}
@@ -343,7 +359,8 @@ func freeMapped(ptr unsafe.Pointer) {
 		return
 	}
 	c := int(s.class)
-	cs := &classes[c]
+	pool := poolIndex(pg)
+	cs := &classes[pool][c]
 	idx := uint32((off & (PageSize - 1)) / uintptr(classSize[c]))
 	cs.mu.Lock()
 	*(*uint32)(ptr) = s.free
@@ -367,7 +384,7 @@ func freeMapped(ptr unsafe.Pointer) {
 		return
 	}
 	cs.mu.Unlock()
-	noteFreed(int(classSize[c]))
+	noteFreed(pool, c)
 }
 
 // AllocRef is Alloc for structures that keep no Go pointers: it names the
@@ -411,10 +428,10 @@ func (r Ref) Pointer() unsafe.Pointer {
 func (r Ref) Bytes(n int) []byte { return unsafe.Slice((*byte)(r.Pointer()), n) }
 
 // The page pools. The reservation is split in two: the lower three
-// quarters hold large allocations and the spans of classes from
-// smallSpanMax up (array chunks, large tables), and ask for huge pages; the
-// top quarter holds the spans of the smaller classes (records, tree nodes,
-// small values), and asks not to. A huge page is faulted in whole at a
+// quarters hold large allocations and the spans of array chunks and of
+// blocks from smallSpanMax up, and ask for huge pages; the top quarter
+// holds the spans of the other small blocks (records, tree nodes, small
+// tables), and asks not to (poolFor). A huge page is faulted in whole at a
 // span's first touch, and splits only when part of it is given back: 36
 // classes of small values, each with a span touched here and there, held
 // 72 MiB of huge pages for a few hundred KiB of data. Two ranges keep the
@@ -442,19 +459,21 @@ const (
 	hugePool  = 0
 	smallPool = 1
 	// smallSpanMax: spans of classes below this block size come from the
-	// small pool.
+	// small pool, but for array chunks.
 	smallSpanMax = 32 << 10
 )
 
 var pools [2]pagePool
 
-// poolOf returns the pool page pg belongs to.
-func poolOf(pg int32) *pagePool {
+// poolIndex returns the pool page pg belongs to.
+func poolIndex(pg int32) int {
 	if pg >= pools[smallPool].start {
-		return &pools[smallPool]
+		return smallPool
 	}
-	return &pools[hugePool]
+	return hugePool
 }
+
+func poolOf(pg int32) *pagePool { return &pools[poolIndex(pg)] }
 
 // setupPools splits the reservation of total pages between the pools.
 func setupPools(total int32) {
@@ -476,10 +495,13 @@ type dirtyRun struct {
 }
 
 // retainMax is how many free pages stay resident for reuse in each pool
-// (8 MiB): what a span that empties and refills, a large value rewritten in
-// place, or a connection's large request buffer freed and taken again
-// would otherwise fault in again and again.
-var retainMax = 4
+// (16 MiB in the huge pool, 4 MiB in the small): what a span that empties
+// and refills, a large value rewritten in place, or a connection's large
+// request buffer freed and taken again would otherwise fault in again and
+// again (with 8 MiB, a tree's edits faulted in chunks' pages at every
+// turn and cleared pages took 11% of their time). The small pool's spans
+// hold small blocks, and empty rarely.
+var retainMax = [2]int{hugePool: 8, smallPool: 2}
 
 // commitStep is how far a pool's readable range grows at a time (64 MiB).
 const commitStep = 32
@@ -539,7 +561,7 @@ func putPages(pg, n int32) {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
 	pp.inUse -= int64(n)
-	if pp.retained+int(n) <= retainMax {
+	if pp.retained+int(n) <= retainMax[poolIndex(pg)] {
 		pp.dirty = append(pp.dirty, dirtyRun{pageRun{pg, n}, time.Now().UnixNano()})
 		pp.retained += int(n)
 		return
@@ -682,8 +704,10 @@ func ClassUses() []ClassUse {
 		pools[i].mu.Unlock()
 	}
 	var by [nClasses + 1]ClassUse
-	for c := range nClasses + 1 {
-		classes[c].mu.Lock()
+	for p := range classes {
+		for c := range nClasses + 1 {
+			classes[p][c].mu.Lock()
+		}
 	}
 	for _, r := range ranges {
 		for pg := r[0]; pg < r[1]; pg++ {
@@ -695,8 +719,10 @@ func ClassUses() []ClassUse {
 			}
 		}
 	}
-	for c := range nClasses + 1 {
-		classes[c].mu.Unlock()
+	for p := range classes {
+		for c := range nClasses + 1 {
+			classes[p][c].mu.Unlock()
+		}
 	}
 	var out []ClassUse
 	for c := 1; c <= nClasses; c++ {

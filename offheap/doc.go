@@ -14,8 +14,8 @@
 //
 //	base                                          3/4                base+reserved
 //	| page 0 (unused) | span | large (k pages) | ... | span | span | ... |
-//	  \ huge pool: large allocations, spans of     \ small pool: spans of
-//	    blocks of 32 KiB up; huge pages asked for    smaller blocks; never huge
+//	  \ huge pool: large allocations, chunks,       \ small pool: spans of
+//	    blocks of 32 KiB up; huge pages asked for    other blocks; never huge
 //
 // Pages become readable and writable as they are first handed out. A page
 // is either part of a span, which holds blocks of one size class, or part of
@@ -35,9 +35,10 @@
 // A span whose blocks are freed at random (keys deleted or evicted in no
 // particular order) rarely empties; the scavenger (scavenge.go) gives back
 // the system pages (4 KiB) inside it that hold only free blocks, and the
-// pages past its bump index that a page kept for reuse brought with it.
-// It runs from numkv's cron and whenever 2 MiB have been freed into spans
-// that stay in use.
+// pages past its bump index that a page kept for reuse brought with it:
+// at once in the small pool, woken after every 2 MiB freed there, and in
+// the huge pool, where giving back splits a huge page, only from a span
+// three quarters empty and for pages free for a second, from numkv's cron.
 //
 // Every block lies inside one reservation, so a block can be named by its
 // offset from the base, a Ref: structures that must stay free of Go

@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -36,6 +37,12 @@ var sysShift = max(12, bits.Len(uint(os.Getpagesize()))-1)
 // since the scavenger last looked at it, before it looks again: scanning
 // costs a walk of the list, so it is paid only for frees worth returning.
 var scavengeMin int64 = 32 << 10
+
+// scavengeAge is how long a page must have stayed free (seen free at two
+// looks that far apart, at least) before it is given back: memory freed
+// and taken again soon after, as a tree's chunks are when it is edited,
+// would otherwise be given back and faulted in again on every edit.
+var scavengeAge = time.Second
 
 // releasedPages counts the system pages given back inside spans.
 var releasedPages atomic.Int64
@@ -105,12 +112,14 @@ func unrelease(pg int32, s *span, c int) {
 	}
 }
 
-// scavengeSpan gives back the pages of span s (page pg, class c) that hold
-// only free blocks, and rebuilds its free list, in ascending order, from
-// the free blocks that overlap no page given back. free is scratch for a
-// bitmap of the span's blocks. The caller holds the class's lock. It
-// returns how many pages it gave back.
-func scavengeSpan(pg int32, s *span, c int, free []uint64) int {
+// scavengeSpan gives back the pages of span s (page pg, class c) that
+// hold only free blocks now and did at its previous look (s.cand), and
+// rebuilds its free list, in ascending order, from the free blocks that
+// overlap no page given back. The pages free now but not then become the
+// candidates for the next look. free is scratch for a bitmap of the
+// span's blocks. The caller holds the class's lock. It returns how many
+// pages it gave back.
+func scavengeSpan(pg int32, s *span, c int, free []uint64, eager bool) int {
 	size := uintptr(classSize[c])
 	nb := s.bump
 	free = free[:(nb+63)/64]
@@ -143,12 +152,17 @@ func scavengeSpan(pg int32, s *span, c int, free []uint64) int {
 			runStart = -1
 		}
 	}
+	var cand [relWords]uint64
 	p := 0
 	for ; (p << sysShift) < int(nb)*int(size); p++ {
 		lo, hi := blocksOf(p, c)
 		ok := !s.released(p) && lo <= hi && hi < int(nb)
 		for b := lo; ok && b <= hi; b++ {
 			ok = isFree(b)
+		}
+		if ok && !eager && s.cand[p>>6]&(1<<(p&63)) == 0 {
+			cand[p>>6] |= 1 << (p & 63) // free now: given back next time if still free
+			ok = false
 		}
 		if !ok {
 			flush(p)
@@ -162,6 +176,7 @@ func scavengeSpan(pg int32, s *span, c int, free []uint64) int {
 		}
 	}
 	flush(p)
+	s.cand = cand
 	releasedPages.Add(int64(given))
 	s.free, s.nlist = 0, 0
 	for b := int(nb) - 1; b >= 0; b-- {
@@ -174,9 +189,11 @@ func scavengeSpan(pg int32, s *span, c int, free []uint64) int {
 	return given
 }
 
-// scavengeEvery is how many bytes freed into spans still in use wake the
-// background scavenger: the cron's pace alone falls behind a cache that
-// evicts hundreds of megabytes a second.
+// scavengeEvery is how many bytes freed into small spans still in use
+// wake the background scavenger, which looks at the small pool only: the
+// cron's pace alone falls behind a cache that evicts hundreds of megabytes
+// a second, and is enough for the huge pool, whose pages wait for
+// scavengeAge anyway.
 var scavengeEvery int64 = 2 << 20
 
 var (
@@ -184,10 +201,10 @@ var (
 	scavKick     = make(chan struct{}, 1)
 )
 
-// noteFreed counts a block freed into a span that stays in use, and wakes
-// the background scavenger when enough have been.
-func noteFreed(size int) {
-	if freedInSpans.Add(int64(size)) < scavengeEvery {
+// noteFreed counts a block of class c freed into a span of pool pool that
+// stays in use, and wakes the background scavenger when enough have been.
+func noteFreed(pool, c int) {
+	if pool != smallPool || freedInSpans.Add(int64(classSize[c])) < scavengeEvery {
 		return
 	}
 	freedInSpans.Store(0)
@@ -200,7 +217,7 @@ func noteFreed(size int) {
 // scavengeLoop is the background scavenger, started with the reservation.
 func scavengeLoop() {
 	for range scavKick {
-		Scavenge(1 << 20)
+		scavenge(1<<20, true)
 	}
 }
 
@@ -231,11 +248,12 @@ var scav struct {
 }
 
 // Scavenge gives back to the system the memory of free blocks inside
-// spans still in use, looking at up to maxSpans spans whose free lists
-// have grown enough since it last looked. It holds one class's lock at a
-// time. numkv's cron calls it ten times a second. It returns the bytes
-// given back.
-func Scavenge(maxSpans int) int64 {
+// spans still in use, looking at up to maxSpans spans. It holds one
+// class's lock at a time. numkv's cron calls it ten times a second. It
+// returns the bytes given back.
+func Scavenge(maxSpans int) int64 { return scavenge(maxSpans, false) }
+
+func scavenge(maxSpans int, smallOnly bool) int64 {
 	ensure()
 	if heapMode {
 		return 0
@@ -246,10 +264,14 @@ func Scavenge(maxSpans int) int64 {
 		scav.free = make([]uint64, PageSize/minAlign/64)
 	}
 	given := 0
-	for i := 0; i < nClasses && maxSpans > 0; i++ {
-		c := 1 + (scav.next+i)%nClasses
-		cs := &classes[c]
-		size := int64(classSize[c])
+	now := time.Now().UnixNano()
+	for i := 0; i < 2*nClasses && maxSpans > 0; i++ {
+		k := (scav.next + i) % (2 * nClasses)
+		pool, c := k/nClasses, 1+k%nClasses
+		if smallOnly && pool != smallPool {
+			continue
+		}
+		cs := &classes[pool][c]
 		cs.mu.Lock()
 		for _, e := range cs.avail {
 			pg := int32(e >> 32)
@@ -257,30 +279,69 @@ func Scavenge(maxSpans int) int64 {
 			if int(s.class) != c || s.serial != uint32(e) || !s.listed {
 				continue
 			}
-			s.scan = min(s.scan, s.nlist) // allocations took from the list
-			// A page is free only when every block in it is: with a
-			// fraction f of a span's blocks free at random, about f^k
-			// of its pages are, k blocks to a page. Below half free
-			// (fewer on the list than in use) a walk of the list finds
-			// next to nothing, and a cache at its limit, which frees
-			// only what it writes next, would pay for one on every pass.
-			grown := int64(s.nlist-s.scan)*size >= scavengeMin && s.nlist >= s.used
-			if s.tail && !grown {
-				continue
-			}
-			if !s.tail {
-				given += releaseTail(pg, s, c)
-			}
-			if grown {
-				given += scavengeSpan(pg, s, c, scav.free)
-				s.scan = s.nlist
-			}
-			if maxSpans--; maxSpans == 0 {
-				scav.next = c - 1 // this class again next time
-				break
+			n, looked := look(pg, s, pool, c, now)
+			given += n
+			if looked {
+				if maxSpans--; maxSpans == 0 {
+					scav.next = k // this class again next time
+					break
+				}
 			}
 		}
 		cs.mu.Unlock()
 	}
 	return int64(given) << sysShift
+}
+
+// look is the scavenger's visit to span s (page pg, pool pool, class c),
+// under the class's lock: it gives back what it may of the span, and says whether
+// it did any work.
+//
+// A page is free only when every block in it is: with a fraction f of a
+// span's blocks free at random, about f^k of its pages are, k blocks to a
+// page. Below half free (fewer blocks on the list than in use) a walk of
+// the list finds next to nothing, and a cache at its limit, which frees
+// only what it writes next, would pay for one on every pass; so the list
+// is walked only when half the blocks are free and scavengeMin more
+// bytes were freed since the last walk.
+//
+// A small-pool span's pages are 4 KiB, faulted in again at little cost: they
+// are given back at the first look, and so is the span's tail. A huge-pool
+// span's pages are parts of huge pages: giving one back splits the huge
+// page, and the span's live blocks then cost a TLB entry per 4 KiB (a
+// strided gather over a churned tree ran 60% slower) and every block freed
+// and taken again soon after a fault per 4 KiB. So it is looked at only
+// when three quarters empty, a page goes back only when it was free at two
+// looks scavengeAge apart, and its tail never (it fills as the span does).
+// With SetHugePages(false) the huge pool is scavenged as the small one.
+func look(pg int32, s *span, pool, c int, now int64) (given int, looked bool) {
+	s.scan = min(s.scan, s.nlist) // allocations took from the list
+	grown := int64(s.nlist-s.scan)*int64(classSize[c]) >= scavengeMin && s.nlist >= s.used
+	if pool == smallPool || hugeOff.Load() {
+		if !s.tail {
+			given += releaseTail(pg, s, c)
+			looked = true
+		}
+		if grown {
+			given += scavengeSpan(pg, s, c, scav.free, true)
+			s.scan = s.nlist
+			looked = true
+		}
+		return given, looked
+	}
+	s.tail = true
+	grown = grown && 4*s.used <= classBlocks[c]
+	if s.seen != 0 && now-s.seen < int64(scavengeAge) {
+		return 0, false // its candidates have not aged yet
+	}
+	if !grown && s.seen == 0 {
+		return 0, false
+	}
+	given = scavengeSpan(pg, s, c, scav.free, false)
+	s.scan = s.nlist
+	s.seen = 0
+	if s.cand != ([relWords]uint64{}) {
+		s.seen = now
+	}
+	return given, true
 }
