@@ -169,14 +169,15 @@ func TestScavengeGivesBack(t *testing.T) {
 
 // TestPoolsByClass checks that blocks under 32 KiB come from the small
 // pool, which never asks for huge pages, but for array chunks; and larger
-// ones and large allocations from the huge pool.
+// ones and large allocations from the huge pool, but for request buffers
+// up to 1 MiB.
 func TestPoolsByClass(t *testing.T) {
-	for _, p := range []Purpose{Chunk, Record, Scratch} {
+	for _, p := range []Purpose{Chunk, Record, Scratch, Buffer} {
 		for _, n := range []int{1, 1000, smallSpanMax - 1, smallSpanMax, 128 << 10, maxSmall, maxSmall + 1} {
 			b := Alloc(p, n)
 			pg := int32((uintptr(unsafe.Pointer(&b[0])) - uintptr(base)) >> pageShift)
 			want := &pools[hugePool]
-			if SizeOf(n) < smallSpanMax && p != Chunk {
+			if (SizeOf(n) < smallSpanMax && p != Chunk) || (p == Buffer && n <= maxSmall) {
 				want = &pools[smallPool]
 			}
 			if got := poolOf(pg); got != want || pg < got.start || pg >= got.end {

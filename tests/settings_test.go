@@ -9,6 +9,7 @@ package tests
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -208,10 +209,15 @@ func awaitStart(p *proc, target string) startOutcome {
 	for time.Now().Before(deadline) {
 		if c, err := net.DialTimeout(network, target, time.Second); err == nil {
 			c.SetDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprint(c, "PING\r\n")
-			line, _ := bufio.NewReader(c).ReadString('\n')
+			fmt.Fprint(c, "PING\r\nINFO server\r\n")
+			rd := bufio.NewReader(c)
+			line, _ := rd.ReadString('\n')
+			info, _ := readBulk(rd)
 			c.Close()
-			if line == "+PONG\r\n" || strings.HasPrefix(line, "-NOAUTH ") { // with requirepass
+			// The answer must be p's: tests run in parallel, and another
+			// server may listen on the port p failed to take.
+			ours := strings.Contains(info, fmt.Sprintf("process_id:%d\r\n", p.cmd.Process.Pid))
+			if (line == "+PONG\r\n" && ours) || (strings.HasPrefix(line, "-NOAUTH ") && p.running()) { // with requirepass
 				return startOutcome{up: true}
 			}
 		}
@@ -223,6 +229,21 @@ func awaitStart(p *proc, target string) startOutcome {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return startOutcome{code: -1, log: "neither answered PING nor exited within 60 s\n"}
+}
+
+// readBulk reads one RESP bulk string, or returns "" for anything else.
+func readBulk(rd *bufio.Reader) (string, error) {
+	line, err := rd.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "$") {
+		return "", err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+	if err != nil || n < 0 {
+		return "", err
+	}
+	b := make([]byte, n+2)
+	_, err = io.ReadFull(rd, b)
+	return string(b[:n]), err
 }
 
 // configSetValues are the values CONFIG SET is tried with, on both
