@@ -474,3 +474,59 @@ func diffClientKill(t *testing.T, redisAddr, numAddr string) {
 		t.Errorf("kill another:\n redis: %q\n numkv: %q", want, got)
 	}
 }
+
+// diffDumpRestore covers DUMP and RESTORE. The payloads differ (numkv's
+// carries a dtype and a shape), so each server restores its own; the
+// replies to RESTORE, its errors in Redis's order, and what the restored
+// keys hold must match.
+func diffDumpRestore(t *testing.T, redisAddr, numAddr string) {
+	d := newDiffScript(t, redisAddr, numAddr, 1)
+	defer d.do("CONFIG", "SET", "maxmemory-policy", "noeviction")
+	d.do("FLUSHALL")
+	for _, args := range [][]string{
+		{"SET", "s", "hello"}, {"SET", "n", "12345"}, {"SET", "big", strings.Repeat("x", 10000)},
+		{"DUMP", "nosuch"}, {"DUMP"}, {"RESTORE", "k", "0"},
+		{"RESTORE", "k", "0", "garbage"}, {"RESTORE", "s", "0", "garbage"}, // BUSYKEY before the payload
+		{"RESTORE", "k", "-1", "garbage"}, {"RESTORE", "k", "x", "garbage"},
+		{"RESTORE", "k", "0", "garbage", "IDLETIME", "-1"}, {"RESTORE", "k", "0", "garbage", "FREQ", "256"},
+		{"RESTORE", "k", "0", "garbage", "FREQ", "x"}, {"RESTORE", "k", "0", "garbage", "IDLETIME"},
+		{"RESTORE", "k", "0", "garbage", "IDLETIME", "1", "FREQ", "1"}, {"RESTORE", "k", "0", "garbage", "bogus"},
+		{"RESTORE", "k", "0", "garbage", "REPLACE", "ABSTTL"},
+	} {
+		d.do(args...)
+	}
+	payload := func(c *rconn, key string) string {
+		r := c.do("DUMP", key)
+		line, rest, _ := strings.Cut(r, "\r\n")
+		if !strings.HasPrefix(line, "$") {
+			t.Fatalf("DUMP %s: %q", key, clip(r))
+		}
+		return strings.TrimSuffix(rest, "\r\n")
+	}
+	// Each server restores its own payloads.
+	restore := func(src string, args ...string) {
+		t.Helper()
+		want := d.redis[0].do(append([]string{"RESTORE", args[0], args[1], payload(d.redis[0], src)}, args[2:]...)...)
+		got := d.numkv[0].do(append([]string{"RESTORE", args[0], args[1], payload(d.numkv[0], src)}, args[2:]...)...)
+		if want != got {
+			t.Errorf("RESTORE %v (payload of %s):\n redis: %q\n numkv: %q", args, src, want, got)
+		}
+	}
+	restore("s", "s2", "0")
+	restore("s", "s2", "0") // BUSYKEY
+	restore("n", "s2", "0", "REPLACE")
+	restore("big", "b2", "100000")
+	restore("s", "i2", "0", "IDLETIME", "500")
+	restore("s", "gone", "1", "ABSTTL")
+	restore("s", "s2", "1", "REPLACE", "ABSTTL") // expired: the old s2 is deleted
+	d.do("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+	restore("s", "f2", "0", "FREQ", "77")
+	d.do("OBJECT", "FREQ", "f2")
+	d.do("CONFIG", "SET", "maxmemory-policy", "noeviction")
+	for _, args := range [][]string{
+		{"GET", "s2"}, {"EXISTS", "s2", "gone"}, {"GET", "b2"}, {"TTL", "b2"}, {"STRLEN", "b2"},
+		{"OBJECT", "IDLETIME", "i2"}, {"GET", "i2"}, {"TTL", "i2"}, {"DBSIZE"},
+	} {
+		d.do(args...)
+	}
+}

@@ -155,6 +155,7 @@ func TestDiff(t *testing.T) {
 		{"Auth", diffAuth},
 		{"Maxmemory", diffMaxmemory},
 		{"Eviction", diffEviction},
+		{"DumpRestore", diffDumpRestore},
 		{"Save", diffSave},
 		{"CommandTable", diffCommandTable},
 	} {
@@ -619,6 +620,8 @@ var notGenerated = map[string]string{
 	"client|pause":    "a pause holds the session's other commands back: TestClientPause, TestClientPauseAll (cmd_connection_test.go); its error texts were compared with redis-server by hand and are asserted there",
 	"client|unpause":  "as CLIENT PAUSE",
 	"client|no-touch": "Redis 7.2's, which the reference, 7.0, lacks: TestNewerClientSubcommands (table_test.go)",
+	"dump":            "the payloads are each server's own format: diffDumpRestore has each server restore its own, TestDumpRestoreRoundTrip and TestRestoreRefusesDamage (cmd_dump_test.go)",
+	"restore":         "as DUMP",
 }
 
 // generatorExemption returns why genCommand leaves cmd out, or "".
