@@ -10,7 +10,7 @@ import (
 
 // TestImportDirection fails the build when an import breaks the house's
 // dependency direction: main -> commands -> (memtree, shardlock,
-// snapshotio, keytab, offheap, resp), the leaves importing only the
+// snapshotio, keytab, offheap, resp, cluster), the leaves importing only the
 // standard library (and klauspost/compress and x/sys/unix in snapshotio,
 // x/sys/unix in offheap, tidwall/redcon's RESP2 framing in resp), with three edges
 // between leaves: keytab, memtree and resp (for large request buffers)
@@ -21,12 +21,13 @@ func TestImportDirection(t *testing.T) {
 		"keytab":    func(p string) bool { return p == "numkv/offheap" },
 		"memtree":   func(p string) bool { return p == "numkv/offheap" },
 		"shardlock": func(p string) bool { return false },
+		"cluster":   func(p string) bool { return false },
 		"snapshotio": func(p string) bool {
 			return strings.HasPrefix(p, "github.com/klauspost/compress") || p == "golang.org/x/sys/unix"
 		},
 		"resp": func(p string) bool { return p == "github.com/tidwall/redcon" || p == "numkv/offheap" },
 		"commands": func(p string) bool {
-			return p == "numkv/memtree" || p == "numkv/shardlock" || p == "numkv/snapshotio" ||
+			return p == "numkv/memtree" || p == "numkv/shardlock" || p == "numkv/snapshotio" || p == "numkv/cluster" ||
 				p == "numkv/keytab" || p == "numkv/offheap" || p == "numkv/resp" ||
 				!strings.HasPrefix(p, "numkv")
 		},
