@@ -140,6 +140,14 @@ func cmdHello(s *Server, c *client, args [][]byte) {
 }
 
 func cmdSelect(s *Server, c *client, args [][]byte) {
+	if s.cl != nil {
+		if n, ok := int32Arg(c, args[1], ""); !ok {
+			return
+		} else if n != 0 {
+			c.err(msgSelectInCluster)
+			return
+		}
+	}
 	if db, ok := s.dbArg(c, args[1]); ok {
 		c.db = db
 		c.ok()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"numkv/cluster"
 	"numkv/resp"
 	"numkv/snapshotio"
 	"os"
@@ -62,6 +63,12 @@ type Config struct {
 	// HugePages asks Linux for transparent huge pages for array memory
 	// (offheap.SetHugePages); it is process-wide and set by Run.
 	HugePages bool
+	// Cluster mode (cluster.go): on or off, the layout file (in Dir),
+	// and this node's id ("": the layout file's node at bind:port, or a
+	// new random one).
+	ClusterEnabled    bool
+	ClusterConfigFile string
+	ClusterNodeID     string
 }
 
 // setting is one server setting. Its parse is the only parser of its
@@ -239,6 +246,18 @@ var settings = []*setting{
 			c.Compression = v
 			return ""
 		}, func(c *Config) string { return c.Compression }}},
+	{name: "cluster-enabled", def: "no", help: "yes: serve as one node of a cluster, the slots of the layout file only", arg: "yes|no",
+		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.ClusterEnabled })},
+	{name: "cluster-config-file", def: "nodes.conf", help: "the cluster's layout, in CLUSTER NODES's line format, in --dir", arg: "name",
+		valueCodec: stringSetting(func(c *Config) *string { return &c.ClusterConfigFile })},
+	{name: "cluster-node-id", def: "", help: "this node's id in the layout (40 hex characters; \"\": found by address, or made)", arg: "id",
+		valueCodec: valueCodec{func(c *Config, v string) string {
+			if v != "" && !cluster.ValidID(v) {
+				return "argument must be 40 lowercase hex characters"
+			}
+			c.ClusterNodeID = v
+			return ""
+		}, func(c *Config) string { return c.ClusterNodeID }}},
 	{name: "hugepages", def: "yes", help: "ask Linux for transparent huge pages for array memory (--hugepages=false: never)", arg: "yes|no",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			// yes or no as Redis's booleans, or true or false as Go's

@@ -530,3 +530,17 @@ func diffDumpRestore(t *testing.T, redisAddr, numAddr string) {
 		d.do(args...)
 	}
 }
+
+// diffClusterOff: off cluster mode, CLUSTER's subcommands are refused,
+// after the arity check, as Redis refuses them.
+func diffClusterOff(t *testing.T, redisAddr, numAddr string) {
+	d := newDiffScript(t, redisAddr, numAddr, 1)
+	for _, args := range [][]string{
+		{"CLUSTER", "INFO"}, {"CLUSTER", "MYID"}, {"CLUSTER", "NODES"}, {"CLUSTER", "SLOTS"},
+		{"CLUSTER", "KEYSLOT", "foo"}, {"CLUSTER", "KEYSLOT"}, {"CLUSTER", "COUNTKEYSINSLOT", "1"},
+		{"CLUSTER", "GETKEYSINSLOT", "1", "1"}, {"CLUSTER", "ADDSLOTS", "1"}, {"CLUSTER", "ADDSLOTSRANGE", "1", "2"},
+		{"CLUSTER", "DELSLOTS", "1"}, {"CLUSTER", "FORGET", "x"}, {"CLUSTER"}, {"SELECT", "1"}, {"SELECT", "0"},
+	} {
+		d.do(args...)
+	}
+}

@@ -156,6 +156,7 @@ func TestDiff(t *testing.T) {
 		{"Maxmemory", diffMaxmemory},
 		{"Eviction", diffEviction},
 		{"DumpRestore", diffDumpRestore},
+		{"ClusterOff", diffClusterOff},
 		{"Save", diffSave},
 		{"CommandTable", diffCommandTable},
 	} {
@@ -622,6 +623,17 @@ var notGenerated = map[string]string{
 	"client|no-touch": "Redis 7.2's, which the reference, 7.0, lacks: TestNewerClientSubcommands (table_test.go)",
 	"dump":            "the payloads are each server's own format: diffDumpRestore has each server restore its own, TestDumpRestoreRoundTrip and TestRestoreRefusesDamage (cmd_dump_test.go)",
 	"restore":         "as DUMP",
+}
+
+func init() {
+	// CLUSTER's subcommands: off cluster mode both servers refuse them,
+	// which diffClusterOff compares; in it, tests/cluster_test.go drives
+	// three numkv nodes with redis-cli and go-redis's ClusterClient, and
+	// TestClusterCommands (cluster_test.go) checks the replies.
+	for _, sub := range []string{"cluster", "cluster|info", "cluster|myid", "cluster|nodes", "cluster|slots", "cluster|keyslot",
+		"cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|addslots", "cluster|addslotsrange", "cluster|delslots", "cluster|forget"} {
+		notGenerated[sub] = "cluster mode: diffClusterOff, TestClusterCommands, tests/cluster_test.go"
+	}
 }
 
 // generatorExemption returns why genCommand leaves cmd out, or "".

@@ -72,6 +72,14 @@ func (s *Server) process(c *client, args [][]byte) (postponed bool) {
 		c.reject(cmd, msgNotInMulti)
 		return false
 	}
+	if s.cl != nil {
+		// Cluster mode: a key of a slot served elsewhere is MOVED there
+		// (Redis checks this before maxmemory, too).
+		if msg := s.redirection(c, cmd, args); msg != "" {
+			c.reject(cmd, msg)
+			return false
+		}
+	}
 	// EXEC in a transaction answers for its queue as well.
 	runsQueue := c.multi != nil && cmd.flags&flagRunsQueue != 0
 	if maxMem := s.maxMemory(); maxMem > 0 {

@@ -46,6 +46,7 @@ import (
 type Server struct {
 	cfg Config
 	log *logger
+	cl  *clusterState // nil unless cluster mode (cluster.go)
 
 	tab  *shardlock.Table[slotData]
 	lazy lazyFreer
@@ -116,6 +117,11 @@ func NewServer(cfg Config) (*Server, error) {
 	s.lazy.start()
 	s.keys = make([]atomic.Int64, cfg.Databases)
 	s.vols = make([]atomic.Int64, cfg.Databases)
+	if cfg.ClusterEnabled {
+		if s.cl, err = openCluster(cfg); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

@@ -357,6 +357,9 @@ var settingsNotCompared = map[string]string{
 	"snapshot-compression": "numkv's own (commands tests it)",
 	"hugepages":            "numkv's own (commands tests it)",
 	"appendonly":           "a fixed value for clients that probe it",
+	"cluster-enabled":      "cluster mode: tests/cluster_test.go starts nodes with it, commands' TestCluster* check it",
+	"cluster-config-file":  "as cluster-enabled",
+	"cluster-node-id":      "numkv's own, as cluster-enabled",
 }
 
 // TestSettingsCovered keeps the two tests above complete: every parameter

@@ -1,0 +1,371 @@
+package commands
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"numkv/cluster"
+	"numkv/keytab"
+	"numkv/shardlock"
+)
+
+// Cluster mode. The node serves the slots the layout (package cluster)
+// gives it, and answers a command on any other slot's key with Redis's
+// MOVED, so that cluster clients route by themselves. There is no gossip
+// bus: the layout file is the same on every node and changes by command.
+//
+// Not yet here: MEET, SETSLOT, ASK and ASKING, MIGRATE, SHARDS, READONLY;
+// and the redirection is decided before the command takes its slot
+// locks, which is exact only while slots do not move (SETSLOT is what will
+// move them).
+
+type clusterState struct {
+	mu     sync.RWMutex
+	layout *cluster.Layout
+	myID   string
+	path   string
+}
+
+// openCluster reads the layout file, or makes a layout of this node alone
+// and writes it. This node is the one --cluster-node-id names, else the
+// one at the first bind address and the port.
+func openCluster(cfg Config) (*clusterState, error) {
+	cl := &clusterState{path: filepath.Join(cfg.Dir, cfg.ClusterConfigFile)}
+	host := strings.TrimPrefix(strings.Fields(cfg.Bind + " 127.0.0.1")[0], "-")
+	text, err := os.ReadFile(cl.path)
+	switch {
+	case err == nil:
+		if cl.layout, err = cluster.Parse(cl.path, string(text)); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		cl.layout = cluster.New()
+	default:
+		return nil, err
+	}
+	cl.myID = cfg.ClusterNodeID
+	if cl.myID == "" {
+		for _, n := range cl.layout.Nodes {
+			if n.Port == cfg.Port && n.Host == host {
+				cl.myID = n.ID
+			}
+		}
+	}
+	if cl.myID == "" {
+		var b [20]byte
+		rand.Read(b[:])
+		cl.myID = hex.EncodeToString(b[:])
+	}
+	if cl.layout.Node(cl.myID) == nil {
+		n := &cluster.Node{ID: cl.myID, Host: host, Port: cfg.Port, CPort: cfg.Port + 10000, Flags: []string{"master"}, Master: "-"}
+		if err := cl.layout.Add(n); err != nil {
+			return nil, err
+		}
+	}
+	if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
+		return nil, fmt.Errorf("writing the cluster layout %s: %w", cl.path, err)
+	}
+	return cl, nil
+}
+
+// redirection returns the error that sends a command elsewhere in cluster
+// mode (Redis's getNodeByQuery), or "" when this node serves it: keys in
+// more than one slot are CROSSSLOT; with slots unserved the cluster is
+// down; a slot another node serves is MOVED to it.
+func (s *Server) redirection(c *client, cmd *command, args [][]byte) string {
+	if cmd.first == 0 && cmd.keys == nil {
+		return ""
+	}
+	idx := s.keySlots(c, cmd, args, c.idx[:0])
+	if len(idx) == 0 {
+		return ""
+	}
+	slot := idx[0] % shardlock.Slots
+	for _, i := range idx[1:] {
+		if i%shardlock.Slots != slot {
+			return msgCrossSlot
+		}
+	}
+	cl := s.cl
+	cl.mu.RLock()
+	defer cl.mu.RUnlock()
+	if cl.layout.Covered() < cluster.Slots {
+		return msgClusterDown
+	}
+	o := cl.layout.Owner(slot)
+	if o == nil {
+		return msgSlotNotServed
+	}
+	if o.ID != cl.myID {
+		return fmt.Sprintf("MOVED %d %s", slot, o.Addr())
+	}
+	return ""
+}
+
+// clusterCmd wraps a CLUSTER subcommand: refused when cluster mode is off,
+// as in Redis.
+func clusterCmd(h func(s *Server, c *client, cl *clusterState, args [][]byte)) func(s *Server, c *client, args [][]byte) {
+	return func(s *Server, c *client, args [][]byte) {
+		if s.cl == nil {
+			c.err(msgClusterDisabled)
+			return
+		}
+		h(s, c, s.cl, args)
+	}
+}
+
+func cmdClusterMyid(s *Server, c *client, cl *clusterState, args [][]byte) {
+	c.bulkStr(cl.myID)
+}
+
+func cmdClusterKeyslot(s *Server, c *client, cl *clusterState, args [][]byte) {
+	c.integer(int64(shardlock.HashSlot(args[2])))
+}
+
+func cmdClusterNodes(s *Server, c *client, cl *clusterState, args [][]byte) {
+	cl.mu.RLock()
+	defer cl.mu.RUnlock()
+	c.verbatim(cl.layout.Format(cl.myID))
+}
+
+func cmdClusterInfo(s *Server, c *client, cl *clusterState, args [][]byte) {
+	cl.mu.RLock()
+	defer cl.mu.RUnlock()
+	l := cl.layout
+	state := "ok"
+	if l.Covered() < cluster.Slots {
+		state = "fail"
+	}
+	masters := map[string]bool{}
+	var epoch, myEpoch int64
+	for _, n := range l.Nodes {
+		epoch = max(epoch, n.Epoch)
+		if n.ID == cl.myID {
+			myEpoch = n.Epoch
+		}
+	}
+	for slot := 0; slot < cluster.Slots; slot++ {
+		if o := l.Owner(slot); o != nil {
+			masters[o.ID] = true
+		}
+	}
+	var b strings.Builder
+	for _, kv := range [][2]string{
+		{"cluster_state", state},
+		{"cluster_slots_assigned", strconv.Itoa(l.Covered())},
+		{"cluster_slots_ok", strconv.Itoa(l.Covered())},
+		{"cluster_slots_pfail", "0"},
+		{"cluster_slots_fail", "0"},
+		{"cluster_known_nodes", strconv.Itoa(len(l.Nodes))},
+		{"cluster_size", strconv.Itoa(len(masters))},
+		{"cluster_current_epoch", strconv.FormatInt(epoch, 10)},
+		{"cluster_my_epoch", strconv.FormatInt(myEpoch, 10)},
+		{"cluster_stats_messages_sent", "0"},
+		{"cluster_stats_messages_received", "0"},
+		{"total_cluster_links_buffer_limit_exceeded", "0"},
+	} {
+		b.WriteString(kv[0] + ":" + kv[1] + "\r\n")
+	}
+	c.verbatim(b.String())
+}
+
+// cmdClusterSlots answers Redis 7.0's CLUSTER SLOTS: for every run of
+// slots a node serves, the run's ends and the node as [ip, port, id, {}].
+func cmdClusterSlots(s *Server, c *client, cl *clusterState, args [][]byte) {
+	cl.mu.RLock()
+	defer cl.mu.RUnlock()
+	type entry struct {
+		r cluster.Range
+		n *cluster.Node
+	}
+	var es []entry
+	for slot := 0; slot < cluster.Slots; slot++ {
+		o := cl.layout.Owner(slot)
+		if o == nil {
+			continue
+		}
+		if k := len(es); k > 0 && es[k-1].n == o && es[k-1].r.End == slot-1 {
+			es[k-1].r.End = slot
+		} else {
+			es = append(es, entry{cluster.Range{Start: slot, End: slot}, o})
+		}
+	}
+	c.array(len(es))
+	for _, e := range es {
+		c.array(3)
+		c.integer(int64(e.r.Start))
+		c.integer(int64(e.r.End))
+		c.array(4)
+		c.bulkStr(e.n.Host)
+		c.integer(int64(e.n.Port))
+		c.bulkStr(e.n.ID)
+		c.mapHeader(0)
+	}
+}
+
+// slotArg parses a slot as Redis's getSlotOrReply.
+func slotArg(c *client, b []byte) (int, bool) {
+	n, ok := parseInt64(b)
+	if !ok || n < 0 || n >= cluster.Slots {
+		c.err(msgInvalidSlot)
+		return 0, false
+	}
+	return int(n), true
+}
+
+func cmdClusterCountkeysinslot(s *Server, c *client, cl *clusterState, args [][]byte) {
+	n, ok := intArg(c, args[2])
+	if !ok {
+		return
+	}
+	if n < 0 || n >= cluster.Slots {
+		c.err(msgInvalidSlotShort)
+		return
+	}
+	sh := s.tab.Shard(int(n))
+	sh.RLock()
+	defer sh.RUnlock()
+	c.integer(int64(sh.Data.t.Len()))
+}
+
+func cmdClusterGetkeysinslot(s *Server, c *client, cl *clusterState, args [][]byte) {
+	n, ok := intArg(c, args[2])
+	if !ok {
+		return
+	}
+	max, ok := intArg(c, args[3])
+	if !ok {
+		return
+	}
+	if n < 0 || n >= cluster.Slots || max < 0 {
+		c.err(msgInvalidSlotOrCount)
+		return
+	}
+	sh := s.tab.Shard(int(n))
+	sh.RLock()
+	defer sh.RUnlock()
+	var keys [][]byte
+	sh.Data.t.Each(func(r keytab.Rec) bool {
+		if int64(len(keys)) >= max {
+			return false
+		}
+		keys = append(keys, append([]byte(nil), varOf(r).key()...))
+		return true
+	})
+	c.array(len(keys))
+	for _, k := range keys {
+		c.bulk(k)
+	}
+}
+
+// changeSlots applies ADDSLOTS, ADDSLOTSRANGE or DELSLOTS for this node,
+// checked whole before any change (Redis's errors), and rewrites the
+// layout file.
+func (s *Server) changeSlots(c *client, cl *clusterState, slots []int, add bool) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	seen := map[int]bool{}
+	for _, x := range slots {
+		o := cl.layout.Owner(x)
+		switch {
+		case add && o != nil:
+			c.err(fmt.Sprintf(msgSlotBusy, x))
+			return
+		case !add && o == nil:
+			c.err(fmt.Sprintf(msgSlotUnassigned, x))
+			return
+		case seen[x]:
+			c.err(fmt.Sprintf(msgSlotTwice, x))
+			return
+		}
+		seen[x] = true
+	}
+	for _, x := range slots {
+		id := ""
+		if add {
+			id = cl.myID
+		}
+		cl.layout.Assign(x, id)
+	}
+	if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
+		c.err("ERR " + err.Error())
+		return
+	}
+	c.ok()
+}
+
+func cmdClusterAddslots(s *Server, c *client, cl *clusterState, args [][]byte) {
+	if slots, ok := slotList(c, args[2:]); ok {
+		s.changeSlots(c, cl, slots, true)
+	}
+}
+
+func cmdClusterDelslots(s *Server, c *client, cl *clusterState, args [][]byte) {
+	if slots, ok := slotList(c, args[2:]); ok {
+		s.changeSlots(c, cl, slots, false)
+	}
+}
+
+func cmdClusterAddslotsrange(s *Server, c *client, cl *clusterState, args [][]byte) {
+	if len(args)%2 != 0 {
+		c.err(fmt.Sprintf(msgWrongArgs, "cluster|addslotsrange"))
+		return
+	}
+	var slots []int
+	for i := 2; i < len(args); i += 2 {
+		a, ok := slotArg(c, args[i])
+		if !ok {
+			return
+		}
+		b, ok := slotArg(c, args[i+1])
+		if !ok {
+			return
+		}
+		if a > b {
+			c.err(fmt.Sprintf(msgSlotRangeOrder, a, b))
+			return
+		}
+		for x := a; x <= b; x++ {
+			slots = append(slots, x)
+		}
+	}
+	s.changeSlots(c, cl, slots, true)
+}
+
+func slotList(c *client, args [][]byte) ([]int, bool) {
+	var out []int
+	for _, a := range args {
+		x, ok := slotArg(c, a)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, x)
+	}
+	return out, true
+}
+
+func cmdClusterForget(s *Server, c *client, cl *clusterState, args [][]byte) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	id := string(args[2])
+	switch {
+	case id == cl.myID:
+		c.err(msgForgetMyself)
+	case !cl.layout.Forget(id):
+		c.err(fmt.Sprintf(msgUnknownNode, id))
+	default:
+		if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
+			c.err("ERR " + err.Error())
+			return
+		}
+		c.ok()
+	}
+}
