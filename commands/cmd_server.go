@@ -169,7 +169,13 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		kv("used_cpu_sys", "0.000000")
 		kv("used_cpu_user", "0.000000")
 	})
-	section("Cluster", func() { kv("cluster_enabled", 0) })
+	section("Cluster", func() {
+		if s.cl != nil {
+			kv("cluster_enabled", 1)
+		} else {
+			kv("cluster_enabled", 0)
+		}
+	})
 	section("Keyspace", func() {
 		for db := range s.keys {
 			if n := s.keys[db].Load(); n > 0 {

@@ -1,0 +1,161 @@
+package tests
+
+// Cluster mode with the real binary: three numkv nodes on loopback, the
+// slots split three ways in one layout file, driven by the tools Redis
+// users bring: redis-cli --cluster check, redis-cli -c, go-redis's
+// ClusterClient and redis-py's RedisCluster.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+var clusterIDs = [3]string{
+	"1111111111111111111111111111111111111111",
+	"2222222222222222222222222222222222222222",
+	"3333333333333333333333333333333333333333",
+}
+
+var clusterRanges = [3]string{"0-5460", "5461-10922", "10923-16383"}
+
+// startCluster starts three nodes sharing one layout.
+func startCluster(t *testing.T) [3]*proc {
+	var ports [3]int
+	for i := range ports {
+		ports[i] = freePort(t)
+	}
+	var layout strings.Builder
+	for i := range ports {
+		fmt.Fprintf(&layout, "%s 127.0.0.1:%d@%d master - 0 0 %d connected %s\n", clusterIDs[i], ports[i], ports[i]+10000, i+1, clusterRanges[i])
+	}
+	var nodes [3]*proc
+	for i := range nodes {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "nodes.conf"), []byte(layout.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The last --port wins: the one the layout names.
+		p := launch(t, binPath, dir, "--save", "", "--cluster-enabled", "yes", "--port", strconv.Itoa(ports[i]))
+		p.port = ports[i]
+		nodes[i] = mustReady(t, p)
+	}
+	return nodes
+}
+
+func TestClusterThreeNodes(t *testing.T) {
+	nodes := startCluster(t)
+
+	// redis-cli --cluster check: every slot covered, the nodes agree.
+	out, err := exec.Command("redis-cli", "--cluster", "check", nodes[1].addr()).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "[OK] All 16384 slots covered.") || !strings.Contains(string(out), "[OK] All nodes agree about slots configuration.") {
+		t.Fatalf("redis-cli --cluster check: %v\n%s", err, out)
+	}
+
+	// go-redis's ClusterClient: strings and arrays on keys of every node.
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{nodes[0].addr()}})
+	defer cc.Close()
+	const n = 50000
+	for base := 0; base < n; base += 1000 {
+		pipe := cc.Pipeline()
+		for i := base; i < base+1000; i++ {
+			pipe.Set(ctx, fmt.Sprintf("key:%d", i), i, 0)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatalf("SETs from %d: %v", base, err)
+		}
+	}
+	for i := 0; i < 300; i++ {
+		k := fmt.Sprintf("arr:%d", i)
+		if err := cc.Do(ctx, "NUM.CREATE", k, "i32").Err(); err != nil {
+			t.Fatalf("NUM.CREATE %s: %v", k, err)
+		}
+		if err := cc.Do(ctx, "NUM.APPEND", k, "VALUES", i, i+1, i+2).Err(); err != nil {
+			t.Fatalf("NUM.APPEND %s: %v", k, err)
+		}
+	}
+	for i := 0; i < n; i += 97 {
+		if v, err := cc.Get(ctx, fmt.Sprintf("key:%d", i)).Int(); err != nil || v != i {
+			t.Fatalf("GET key:%d: %v, %v", i, v, err)
+		}
+	}
+	for i := 0; i < 300; i += 7 {
+		got, err := cc.Do(ctx, "NUM.READ", fmt.Sprintf("arr:%d", i), "1:2").Text()
+		want := string([]byte{byte(i + 1), byte((i + 1) >> 8), 0, 0}) // i32, little-endian
+		if err != nil || got != want {
+			t.Fatalf("NUM.READ arr:%d 1:2: %q, %v", i, got, err)
+		}
+	}
+	// Every key is on the node that serves its slot, and only there.
+	total := int64(0)
+	for i, p := range nodes {
+		rdb := newClient(p, 0, 2)
+		size := rdb.DBSize(ctx).Val()
+		total += size
+		lo, hi, _ := strings.Cut(clusterRanges[i], "-")
+		a, _ := strconv.Atoi(lo)
+		b, _ := strconv.Atoi(hi)
+		keys, _ := rdb.Keys(ctx, "*").Result()
+		for _, k := range keys {
+			if s := int(redisKeySlot(k)); s < a || s > b {
+				t.Errorf("node %d holds %s, of slot %d", i, k, s)
+			}
+		}
+		rdb.Close()
+	}
+	if total != n+300 {
+		t.Errorf("%d keys in the three nodes, want %d", total, n+300)
+	}
+
+	// redis-py's RedisCluster (Debian's python3-redis) runs NUM.* on keys
+	// of every node.
+	if out, err := exec.Command("/usr/bin/python3", "cluster_redis_py.py", nodes[2].addr()).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "ok ") {
+		t.Fatalf("redis-py's RedisCluster: %v\n%s", err, out)
+	}
+
+	// redis-cli -c follows MOVED from any node.
+	for _, p := range nodes {
+		out, err := exec.Command("redis-cli", "-c", "-p", strconv.Itoa(p.port), "GET", "key:12345").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "12345" {
+			t.Fatalf("redis-cli -c GET from %s: %q, %v", p.addr(), out, err)
+		}
+	}
+	// Without -c the node answers MOVED.
+	moved := 0
+	for _, p := range nodes {
+		out, _ := exec.Command("redis-cli", "-p", strconv.Itoa(p.port), "GET", "key:12345").CombinedOutput()
+		if strings.HasPrefix(string(out), "MOVED ") {
+			moved++
+		}
+	}
+	if moved != 2 {
+		t.Errorf("%d nodes answered MOVED for one key, want 2", moved)
+	}
+}
+
+// redisKeySlot is CRC16 of the key (or of its {hash tag}) mod 16384.
+func redisKeySlot(key string) uint16 {
+	if s := strings.IndexByte(key, '{'); s >= 0 {
+		if e := strings.IndexByte(key[s+1:], '}'); e > 0 {
+			key = key[s+1 : s+1+e]
+		}
+	}
+	var crc uint16
+	for i := 0; i < len(key); i++ {
+		crc ^= uint16(key[i]) << 8
+		for j := 0; j < 8; j++ {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc % 16384
+}
