@@ -100,7 +100,11 @@ func writeCommandInfo(c *client, cmd *command) {
 	for _, a := range acl {
 		c.simple("@" + a)
 	}
-	c.setHeader(0) // tips
+	tips := strings.Fields(cmd.tips)
+	c.setHeader(len(tips))
+	for _, tip := range tips {
+		c.bulkStr(tip)
+	}
 	if first > 0 {
 		c.array(1)
 		writeKeySpec(c, cmd)

@@ -379,6 +379,17 @@ func diffCommandTable(t *testing.T, redisAddr, numAddr string) {
 		if !sameFields(want, got) {
 			t.Errorf("%s: table row %v, Redis %v", cmd.fullName, got, want)
 		}
+		// Tips, where the table gives them (cluster clients fan out by
+		// them), must be Redis's.
+		if cmd.tips != "" {
+			tips := []any{}
+			for _, tip := range strings.Fields(cmd.tips) {
+				tips = append(tips, tip)
+			}
+			if !sameFields([]any{e[7]}, []any{tips}) {
+				t.Errorf("%s: tips %v, Redis %v", cmd.fullName, tips, e[7])
+			}
+		}
 		for _, sc := range cmd.sub {
 			check(sc)
 		}

@@ -80,11 +80,14 @@ type command struct {
 	flagText string // Redis's flags, space separated, as COMMAND replies them
 	// flags holds numkv's own bits (ownFlags) as the row sets them; init
 	// adds the bits of flagText's Redis flags.
-	flags   cmdFlag
-	first   int // first key argument, 0 for none
-	last    int // last key argument; negative counts from the end
-	step    int
-	acl     string // ACL categories, space separated, without '@'
+	flags cmdFlag
+	first int // first key argument, 0 for none
+	last  int // last key argument; negative counts from the end
+	step  int
+	acl   string // ACL categories, space separated, without '@'
+	// tips are Redis 7's command tips, space separated: how a cluster
+	// client fans the command out (request_policy, response_policy).
+	tips    string
 	group   string // COMMAND DOCS group
 	since   string
 	summary string
@@ -116,7 +119,7 @@ var commandTable = []*command{
 		{name: "setname", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "2.6.9", summary: "Names the connection.", handler: cmdClientSetname},
 		{name: "getname", arity: 2, flagText: "noscript loading stale", acl: "slow connection", since: "2.6.9", summary: "Returns the connection's name.", handler: cmdClientGetname},
 		{name: "setinfo", arity: 4, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Records the client library's name or version.", handler: cmdClientSetinfo},
-		{name: "info", arity: 2, flagText: "noscript loading stale", acl: "slow connection", since: "6.2.0", summary: "Returns information about this connection.", handler: cmdClientInfo},
+		{name: "info", arity: 2, flagText: "noscript loading stale", acl: "slow connection", tips: "nondeterministic_output", since: "6.2.0", summary: "Returns information about this connection.", handler: cmdClientInfo},
 		{name: "list", arity: -2, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.4.0", summary: "Lists open connections.", handler: cmdClientList},
 		{name: "kill", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.4.0", summary: "Closes the connections that match the filters (or the old form's address).", handler: cmdClientKill},
 		{name: "pause", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "2.9.50", summary: "Holds back all commands, or those that may write (WRITE), for some milliseconds.", handler: cmdClientPause},
@@ -127,7 +130,7 @@ var commandTable = []*command{
 	}},
 
 	// server
-	{name: "info", arity: -1, flagText: "loading stale", acl: "slow dangerous", group: "server", since: "1.0.0", summary: "Returns information and statistics about the server.", handler: cmdInfo},
+	{name: "info", arity: -1, flagText: "loading stale", acl: "slow dangerous", tips: "nondeterministic_output request_policy:all_shards response_policy:special", group: "server", since: "1.0.0", summary: "Returns information and statistics about the server.", handler: cmdInfo},
 	{name: "command", arity: -1, flagText: "loading stale", acl: "slow connection", group: "server", since: "2.8.13", summary: "Returns detailed information about all commands.", handler: cmdCommand, sub: []*command{
 		{name: "count", arity: 2, flagText: "loading stale", acl: "slow connection", since: "2.8.13", summary: "Returns the number of commands.", handler: cmdCommandCount},
 		{name: "list", arity: -2, flagText: "loading stale", acl: "slow connection", since: "7.0.0", summary: "Returns a list of command names.", handler: cmdCommandList},
@@ -136,9 +139,9 @@ var commandTable = []*command{
 		{name: "getkeys", arity: -4, flagText: "loading stale", acl: "slow connection", since: "2.8.13", summary: "Extracts the key names from an arbitrary command.", handler: cmdCommandGetkeys},
 	}},
 	{name: "time", arity: 1, flagText: "loading stale fast", acl: "fast", group: "server", since: "2.6.0", summary: "Returns the server time.", handler: cmdTime},
-	{name: "dbsize", arity: 1, flagText: "readonly fast", acl: "keyspace read fast", group: "server", since: "1.0.0", summary: "Returns the number of keys in the database.", handler: cmdDbsize},
-	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb, flags: flagWalks},
-	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall, flags: flagWalks},
+	{name: "dbsize", arity: 1, flagText: "readonly fast", acl: "keyspace read fast", tips: "request_policy:all_shards response_policy:agg_sum", group: "server", since: "1.0.0", summary: "Returns the number of keys in the database.", handler: cmdDbsize},
+	{name: "flushdb", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", tips: "request_policy:all_shards response_policy:all_succeeded", group: "server", since: "1.0.0", summary: "Removes every key from the current database.", handler: cmdFlushdb, flags: flagWalks},
+	{name: "flushall", arity: -1, flagText: "write", acl: "keyspace write slow dangerous", tips: "request_policy:all_shards response_policy:all_succeeded", group: "server", since: "1.0.0", summary: "Removes every key from every database.", handler: cmdFlushall, flags: flagWalks},
 	{name: "config", arity: -2, acl: "slow", group: "server", since: "2.0.0", summary: "A container for server configuration commands.", sub: []*command{
 		{name: "get", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Returns the effective values of configuration parameters.", handler: cmdConfigGet},
 		{name: "set", arity: -4, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Sets configuration parameters in-flight.", handler: cmdConfigSet},
@@ -185,9 +188,9 @@ var commandTable = []*command{
 	{name: "unlink", arity: -2, flagText: "write fast", first: 1, last: -1, step: 1, acl: "keyspace write fast", group: "generic", since: "4.0.0", summary: "Deletes keys; memory is reclaimed in the background.", handler: cmdDel, flags: flagDeletesKeys},
 	{name: "exists", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Counts how many of the keys exist.", handler: cmdExists},
 	{name: "type", arity: 2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "keyspace read fast", group: "generic", since: "1.0.0", summary: "Returns string for every variable, none for a missing key.", handler: cmdType},
-	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys, flags: flagWalks},
-	{name: "scan", arity: -2, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "2.8.0", summary: "Iterates the keys, a few slots per call.", handler: cmdScan, flags: flagWalks},
-	{name: "randomkey", arity: 1, flagText: "readonly", acl: "keyspace read slow", group: "generic", since: "1.0.0", summary: "Returns a random key.", handler: cmdRandomkey, flags: flagWalks},
+	{name: "keys", arity: 2, flagText: "readonly", acl: "keyspace read slow dangerous", tips: "request_policy:all_shards nondeterministic_output_order", group: "generic", since: "1.0.0", summary: "Returns the keys matching a glob pattern.", handler: cmdKeys, flags: flagWalks},
+	{name: "scan", arity: -2, flagText: "readonly", acl: "keyspace read slow", tips: "nondeterministic_output request_policy:special", group: "generic", since: "2.8.0", summary: "Iterates the keys, a few slots per call.", handler: cmdScan, flags: flagWalks},
+	{name: "randomkey", arity: 1, flagText: "readonly", acl: "keyspace read slow", tips: "request_policy:all_shards nondeterministic_output", group: "generic", since: "1.0.0", summary: "Returns a random key.", handler: cmdRandomkey, flags: flagWalks},
 	{name: "touch", arity: -2, flagText: "readonly fast", first: 1, last: -1, step: 1, acl: "keyspace read fast", group: "generic", since: "3.2.1", summary: "Counts the keys that exist and marks them used.", handler: cmdTouch, flags: flagTouch},
 	{name: "rename", arity: 3, flagText: "write", first: 1, last: 2, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Renames a key, replacing the destination.", handler: cmdRename},
 	{name: "renamenx", arity: 3, flagText: "write fast", first: 1, last: 2, step: 1, acl: "keyspace write fast", group: "generic", since: "1.0.0", summary: "Renames a key only when the new name is free.", handler: cmdRenamenx},
@@ -213,13 +216,13 @@ var commandTable = []*command{
 		{name: "help", arity: 2, flagText: "loading stale", acl: "keyspace slow", since: "6.2.0", summary: "Returns helpful text about the different subcommands.", handler: cmdObjectHelp},
 	}},
 	{name: "cluster", arity: -2, acl: "slow", group: "cluster", since: "3.0.0", summary: "A container for Redis Cluster commands.", sub: []*command{
-		{name: "info", arity: 2, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns the cluster's state.", handler: clusterCmd(cmdClusterInfo)},
+		{name: "info", arity: 2, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns the cluster's state.", handler: clusterCmd(cmdClusterInfo)},
 		{name: "myid", arity: 2, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns this node's id.", handler: clusterCmd(cmdClusterMyid)},
-		{name: "nodes", arity: 2, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns the layout in the nodes.conf line format.", handler: clusterCmd(cmdClusterNodes)},
-		{name: "slots", arity: 2, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns the runs of slots and the node serving each.", handler: clusterCmd(cmdClusterSlots)},
+		{name: "nodes", arity: 2, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns the layout in the nodes.conf line format.", handler: clusterCmd(cmdClusterNodes)},
+		{name: "slots", arity: 2, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns the runs of slots and the node serving each.", handler: clusterCmd(cmdClusterSlots)},
 		{name: "keyslot", arity: 3, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns the hash slot of a key.", handler: clusterCmd(cmdClusterKeyslot)},
 		{name: "countkeysinslot", arity: 3, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Counts this node's keys in a slot.", handler: clusterCmd(cmdClusterCountkeysinslot)},
-		{name: "getkeysinslot", arity: 4, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns up to count of this node's keys in a slot.", handler: clusterCmd(cmdClusterGetkeysinslot)},
+		{name: "getkeysinslot", arity: 4, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns up to count of this node's keys in a slot.", handler: clusterCmd(cmdClusterGetkeysinslot)},
 		{name: "addslots", arity: -3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Gives slots to this node.", handler: clusterCmd(cmdClusterAddslots)},
 		{name: "addslotsrange", arity: -4, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "7.0.0", summary: "Gives ranges of slots to this node.", handler: clusterCmd(cmdClusterAddslotsrange)},
 		{name: "delslots", arity: -3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Takes slots from this node.", handler: clusterCmd(cmdClusterDelslots)},
