@@ -22,10 +22,13 @@ import (
 // MOVED, so that cluster clients route by themselves. There is no gossip
 // bus: the layout file is the same on every node and changes by command.
 //
-// Not yet here: MEET, SETSLOT, ASK and ASKING, MIGRATE, SHARDS, READONLY;
-// and the redirection is decided before the command takes its slot
-// locks, which is exact only while slots do not move (SETSLOT is what will
-// move them).
+// The redirection is decided twice: in dispatch before the slot locks
+// (which settles CROSSSLOT, and refuses a queued command inside MULTI as
+// Redis does), and again under the command's slot locks (run, EXEC),
+// which is the decision that counts: a slot changes owner only under its
+// write lock.
+//
+// Not yet here: MEET, SETSLOT, ASK and ASKING, MIGRATE, SHARDS, READONLY.
 
 type clusterState struct {
 	mu     sync.RWMutex
@@ -94,7 +97,14 @@ func (s *Server) redirection(c *client, cmd *command, args [][]byte) string {
 			return msgCrossSlot
 		}
 	}
-	cl := s.cl
+	return s.cl.ownerError(slot)
+}
+
+// ownerError is the error for a command on slot, "" when this node serves
+// it. Called with the slot's lock held, its answer stands until the lock
+// is released: the layout changes a slot's owner only under the slot's
+// write lock (changeSlots).
+func (cl *clusterState) ownerError(slot int) string {
 	cl.mu.RLock()
 	defer cl.mu.RUnlock()
 	if cl.layout.Covered() < cluster.Slots {
@@ -108,6 +118,26 @@ func (s *Server) redirection(c *client, cmd *command, args [][]byte) string {
 		return fmt.Sprintf("MOVED %d %s", slot, o.Addr())
 	}
 	return ""
+}
+
+// lockedRedirection is ownerError for a command whose slot locks are held
+// (idx, its shard indexes in database 0): the decision dispatch made before
+// the locks, taken again now that no slot can change hands.
+func (s *Server) lockedRedirection(idx []int) string {
+	if len(idx) == 0 {
+		return ""
+	}
+	return s.cl.ownerError(idx[0] % shardlock.Slots)
+}
+
+// withSlotsLocked runs fn holding the write locks of the slots (database
+// 0), so that no command on them is between its routing decision and its
+// end while their owner changes.
+func (s *Server) withSlotsLocked(slots []int, fn func()) {
+	set := shardlock.NewSet(append([]int(nil), slots...))
+	s.tab.Lock(set, true)
+	defer s.tab.Unlock(set, true)
+	fn()
 }
 
 // clusterCmd wraps a CLUSTER subcommand: refused when cluster mode is off,
@@ -270,6 +300,10 @@ func cmdClusterGetkeysinslot(s *Server, c *client, cl *clusterState, args [][]by
 // checked whole before any change (Redis's errors), and rewrites the
 // layout file.
 func (s *Server) changeSlots(c *client, cl *clusterState, slots []int, add bool) {
+	s.withSlotsLocked(slots, func() { s.changeSlotsLocked(c, cl, slots, add) })
+}
+
+func (s *Server) changeSlotsLocked(c *client, cl *clusterState, slots []int, add bool) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	seen := map[int]bool{}
@@ -353,9 +387,21 @@ func slotList(c *client, args [][]byte) ([]int, bool) {
 }
 
 func cmdClusterForget(s *Server, c *client, cl *clusterState, args [][]byte) {
+	id := string(args[2])
+	cl.mu.RLock()
+	var slots []int
+	for _, r := range cl.layout.Ranges(id) {
+		for x := r.Start; x <= r.End; x++ {
+			slots = append(slots, x)
+		}
+	}
+	cl.mu.RUnlock()
+	s.withSlotsLocked(slots, func() { s.forgetLocked(c, cl, id) })
+}
+
+func (s *Server) forgetLocked(c *client, cl *clusterState, id string) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	id := string(args[2])
 	switch {
 	case id == cl.myID:
 		c.err(msgForgetMyself)

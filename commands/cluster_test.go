@@ -148,3 +148,31 @@ func TestClusterBadLayout(t *testing.T) {
 		t.Fatalf("NewServer: %v", err)
 	}
 }
+
+// TestClusterDecidedUnderLock: a transaction queued while its slot was
+// this node's, whose slot then leaves, is refused at EXEC, decided under
+// the slot locks, and drops the transaction.
+func TestClusterDecidedUnderLock(t *testing.T) {
+	_, c, _ := clusterNode(t, twoNodes)
+	other := mustDial(t, c.nc.RemoteAddr().String())
+	mine := keyIn(true)
+	slot := fmt.Sprint(shardlock.HashSlot([]byte(mine)))
+	if got := c.do("MULTI") + c.do("SET", mine, "x"); got != "+OK\r\n+QUEUED\r\n" {
+		t.Fatal(got)
+	}
+	if got := other.do("CLUSTER", "DELSLOTS", slot); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	if got := c.do("EXEC"); got != "-CLUSTERDOWN The cluster is down\r\n" {
+		t.Errorf("EXEC after the slot left: %q", got)
+	}
+	if got := c.do("GET", mine); got != "-CLUSTERDOWN The cluster is down\r\n" {
+		t.Errorf("GET: %q", got)
+	}
+	if got := other.do("CLUSTER", "ADDSLOTS", slot); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	if got := c.do("EXISTS", mine); got != ":0\r\n" {
+		t.Errorf("the dropped transaction wrote: EXISTS %q", got)
+	}
+}

@@ -136,6 +136,18 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 			s.execUnlock(c, set, write, all)
 		}
 	}()
+	if s.cl != nil {
+		// Cluster mode: every queued command's slot must still be this
+		// node's, decided under the locks; else EXEC answers the
+		// redirection and drops the transaction, as Redis's does.
+		for _, q := range m.cmds {
+			if msg := s.lockedRedirection(s.keySlots(c, q.cmd, q.args, nil)); msg != "" {
+				c.err(msg)
+				c.discardTransaction()
+				return
+			}
+		}
+	}
 	if c.dirtyCAS.Load() || s.watchedKeyExpired(c) {
 		c.nullArray()
 		c.discardTransaction()

@@ -192,6 +192,13 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 	set := s.lockSet(c, cmd, args)
 	write := cmd.flags&flagWrite != 0
 	s.tab.Lock(set, write)
+	if s.cl != nil {
+		if msg := s.lockedRedirection(c.idx); msg != "" {
+			s.tab.Unlock(set, write)
+			c.reject(cmd, msg)
+			return
+		}
+	}
 	if write {
 		s.preserveSet(set)
 	}
