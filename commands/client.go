@@ -13,14 +13,17 @@ import (
 // except the fields CLIENT LIST reads, which are guarded by Server.mu
 // where noted.
 type client struct {
-	s    *Server
-	id   int64
-	nc   net.Conn
-	rd   *resp.Reader
-	w    resp.Writer    // the pending replies, and the protocol version
-	idx  []int          // scratch for lock sets
-	memo keyMemo        // the last key located, hashed once (keyspace.go)
-	held []memtree.Tree // clones whose chunks pending replies reference
+	// asking: the client sent ASKING, so its next command may use a slot
+	// this node is importing (cluster mode). Cleared after that command.
+	asking bool
+	s      *Server
+	id     int64
+	nc     net.Conn
+	rd     *resp.Reader
+	w      resp.Writer    // the pending replies, and the protocol version
+	idx    []int          // scratch for lock sets
+	memo   keyMemo        // the last key located, hashed once (keyspace.go)
+	held   []memtree.Tree // clones whose chunks pending replies reference
 	// memUsage is the buffer bytes counted in Server.clientMem, -1 once
 	// they are uncounted (killed or gone); client eviction reads it.
 	memUsage atomic.Int64

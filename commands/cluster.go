@@ -97,18 +97,24 @@ func (s *Server) redirection(c *client, cmd *command, args [][]byte) string {
 			return msgCrossSlot
 		}
 	}
-	return s.cl.ownerError(slot)
+	return s.cl.ownerError(slot, c.asking)
 }
 
 // ownerError is the error for a command on slot, "" when this node serves
 // it. Called with the slot's lock held, its answer stands until the lock
 // is released: the layout changes a slot's owner only under the slot's
 // write lock (changeSlots).
-func (cl *clusterState) ownerError(slot int) string {
+//
+// A slot this node is importing is served to a client that sent ASKING
+// just before (Redis's ASK protocol), and MOVED to its owner otherwise.
+func (cl *clusterState) ownerError(slot int, asking bool) string {
 	cl.mu.RLock()
 	defer cl.mu.RUnlock()
 	if cl.layout.Covered() < cluster.Slots {
 		return msgClusterDown
+	}
+	if me := cl.layout.Node(cl.myID); asking && me != nil && me.Importing[slot] != "" {
+		return ""
 	}
 	o := cl.layout.Owner(slot)
 	if o == nil {
@@ -123,11 +129,59 @@ func (cl *clusterState) ownerError(slot int) string {
 // lockedRedirection is ownerError for a command whose slot locks are held
 // (idx, its shard indexes in database 0): the decision dispatch made before
 // the locks, taken again now that no slot can change hands.
-func (s *Server) lockedRedirection(idx []int) string {
+func (s *Server) lockedRedirection(c *client, idx []int) string {
 	if len(idx) == 0 {
 		return ""
 	}
-	return s.cl.ownerError(idx[0] % shardlock.Slots)
+	return s.cl.ownerError(idx[0]%shardlock.Slots, c.asking)
+}
+
+// verifyClusterData reconciles the layout with the keys just loaded, as
+// Redis's verifyClusterConfigWithData: a slot with keys that no node
+// serves becomes this node's; one that another node serves is marked as
+// importing from it, so that its keys are kept (and saved again), served
+// to ASKING clients, and named in the log. A node that restarts between a
+// reshard and its next save so loses nothing.
+func (s *Server) verifyClusterData() error {
+	cl := s.cl
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	me := cl.layout.Node(cl.myID)
+	changed := false
+	for slot := 0; slot < cluster.Slots; slot++ {
+		sh := s.tab.Shard(slot) // database 0: cluster mode has no other
+		sh.RLock()
+		n := sh.Data.t.Len()
+		sh.RUnlock()
+		o := cl.layout.Owner(slot)
+		if n == 0 || o == me || me.Importing[slot] != "" {
+			continue
+		}
+		changed = true
+		if o == nil {
+			s.log.notice("I have keys for unassigned slot %d. Taking responsibility for it.", slot)
+			cl.layout.Assign(slot, cl.myID)
+			continue
+		}
+		s.log.notice("I have keys for slot %d, but the slot is assigned to another node. Setting it to importing state.", slot)
+		if me.Importing == nil {
+			me.Importing = map[int]string{}
+		}
+		me.Importing[slot] = o.ID
+	}
+	if !changed {
+		return nil
+	}
+	return cl.layout.WriteFile(cl.path, cl.myID)
+}
+
+func cmdAsking(s *Server, c *client, args [][]byte) {
+	if s.cl == nil {
+		c.err(msgClusterDisabled)
+		return
+	}
+	c.asking = true
+	c.ok()
 }
 
 // withSlotsLocked runs fn holding the write locks of the slots (database

@@ -31,9 +31,14 @@ func (s *Server) call(c *client, args [][]byte) {
 // nothing, when a pause postpones the command.
 func (s *Server) process(c *client, args [][]byte) (postponed bool) {
 	m, start := c.w.Mark(), c.reply
+	asking := c.asking
 	defer func() {
 		if !postponed {
 			c.settleReply(m, start)
+			// ASKING lasts one command (outside MULTI), as in Redis's call.
+			if asking && c.multi == nil {
+				c.asking = false
+			}
 		}
 	}()
 	c.memo = keyMemo{} // it lives for one command: the next one's arguments may reuse the buffer
@@ -193,7 +198,7 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 	write := cmd.flags&flagWrite != 0
 	s.tab.Lock(set, write)
 	if s.cl != nil {
-		if msg := s.lockedRedirection(c.idx); msg != "" {
+		if msg := s.lockedRedirection(c, c.idx); msg != "" {
 			s.tab.Unlock(set, write)
 			c.reject(cmd, msg)
 			return

@@ -57,6 +57,14 @@ func Run(cfg Config) int {
 		s.Close()
 		return 1
 	}
+	if s.cl != nil {
+		if err := s.verifyClusterData(); err != nil {
+			s.shutdownMu.Unlock()
+			fmt.Fprintf(os.Stderr, "numkv: refusing to start: writing the cluster layout: %v\n", err)
+			s.Close()
+			return 1
+		}
+	}
 	s.persist.lastSave.Store(time.Now().Unix())
 	s.loading.Store(false)
 	s.shutdownMu.Unlock()

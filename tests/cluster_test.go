@@ -6,7 +6,9 @@ package tests
 // ClusterClient and redis-py's RedisCluster.
 
 import (
+	"bufio"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,4 +160,107 @@ func redisKeySlot(key string) uint16 {
 		}
 	}
 	return crc % 16384
+}
+
+// TestClusterLoadForeignSlots restarts a node in cluster mode on a
+// snapshot that holds keys of a slot another node serves and of a slot
+// no node serves, as after a reshard the node had not saved since: every
+// key is kept; the first slot is marked importing from its owner (MOVED
+// without ASKING, served with it), the second becomes this node's, and the
+// log names both.
+func TestClusterLoadForeignSlots(t *testing.T) {
+	dir := t.TempDir()
+	p := mustStart(t, dir, "--save", "")
+	rdb := newClient(p, 0, 2)
+	var foreign, unassigned string
+	for i := 0; foreign == "" || unassigned == ""; i++ {
+		k := fmt.Sprintf("k%d", i)
+		switch s := redisKeySlot(k); {
+		case s >= 8192 && foreign == "":
+			foreign = k
+		case s < 8192 && unassigned == "" && i > 0:
+			unassigned = k
+		}
+	}
+	for i := 0; i < 100; i++ {
+		mustDo(t, rdb, "SET", fmt.Sprintf("k%d", i), i)
+	}
+	rdb.Close()
+	shutdownByCommand(t, p, "SAVE")
+	waitFor(t, "the first server to exit", func() bool { return !p.running() })
+
+	port := freePort(t)
+	su := int(redisKeySlot(unassigned))
+	var mine []string
+	if su > 0 {
+		mine = append(mine, fmt.Sprintf("0-%d", su-1))
+	}
+	if su < 8191 {
+		mine = append(mine, fmt.Sprintf("%d-8191", su+1))
+	}
+	layout := fmt.Sprintf("%s 127.0.0.1:%d@%d master - 0 0 1 connected %s\n%s 127.0.0.1:1@10001 master - 0 0 2 connected 8192-16383\n",
+		clusterIDs[0], port, port+10000, strings.Join(mine, " "), clusterIDs[1])
+	os.WriteFile(filepath.Join(dir, "nodes.conf"), []byte(layout), 0o644)
+	q := launch(t, binPath, dir, "--save", "", "--cluster-enabled", "yes", "--port", strconv.Itoa(port))
+	q.port = port
+	mustReady(t, q)
+	waitFor(t, "the snapshot to load", func() bool {
+		out, _ := exec.Command("redis-cli", "-p", strconv.Itoa(port), "DBSIZE").Output()
+		return strings.TrimSpace(string(out)) == "100"
+	})
+	cli := func(args ...string) string {
+		out, err := exec.Command("redis-cli", append([]string{"-p", strconv.Itoa(port)}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("redis-cli %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	fs := redisKeySlot(foreign)
+	nodes := cli("CLUSTER", "NODES")
+	if !strings.Contains(nodes, fmt.Sprintf("[%d-<-%s]", fs, clusterIDs[1])) {
+		t.Errorf("CLUSTER NODES does not show slot %d importing:\n%s", fs, nodes)
+	}
+	if got := cli("CLUSTER", "INFO"); !strings.Contains(got, "cluster_state:ok") {
+		t.Errorf("the unassigned slot %d was not taken: %s", su, got)
+	}
+	if got := cli("GET", unassigned); got != strings.TrimPrefix(unassigned, "k") {
+		t.Errorf("GET %s: %q", unassigned, got)
+	}
+	if got := cli("GET", foreign); !strings.HasPrefix(got, fmt.Sprintf("MOVED %d ", fs)) {
+		t.Errorf("GET %s without ASKING: %q", foreign, got)
+	}
+	// ASKING and the GET on one connection.
+	c, err := net.Dial("tcp", q.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "ASKING\r\nGET %s\r\nGET %s\r\n", foreign, foreign)
+	rd := bufio.NewReader(c)
+	var lines []string
+	for len(lines) < 4 {
+		l, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, strings.TrimSpace(l))
+		if strings.HasPrefix(l, "-") && len(lines) == 3 {
+			break
+		}
+	}
+	want := []string{"+OK", "$" + strconv.Itoa(len(strings.TrimPrefix(foreign, "k"))), strings.TrimPrefix(foreign, "k")}
+	if strings.Join(lines[:3], " ") != strings.Join(want, " ") || !strings.HasPrefix(lines[3], "-MOVED") {
+		t.Errorf("ASKING, GET, GET: %q (the second GET must be MOVED again)", lines)
+	}
+	q.kill()
+	waitFor(t, "the node to exit", func() bool { return !q.running() })
+	log := q.log.String()
+	for _, w := range []string{
+		fmt.Sprintf("I have keys for slot %d, but the slot is assigned to another node. Setting it to importing state.", fs),
+		fmt.Sprintf("I have keys for unassigned slot %d. Taking responsibility for it.", su),
+	} {
+		if !strings.Contains(log, w) {
+			t.Errorf("the log lacks %q", w)
+		}
+	}
 }
