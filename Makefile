@@ -20,7 +20,7 @@ vet: ## go vet, gofmt, and go.mod as go mod tidy leaves it
 	$(GO) mod tidy -diff
 
 test: test-deps vet ## run every test (installs what is missing first)
-	$(GO) test -race -short ./shardlock ./offheap ./memtree ./keytab ./snapshotio ./resp ./commands
+	$(GO) test -race -short ./shardlock ./offheap ./memtree ./keytab ./snapshotio ./resp ./cluster ./commands
 	$(GO) test -tags invariants -short ./offheap ./memtree ./keytab ./commands
 	$(GO) test -timeout 15m ./...
 

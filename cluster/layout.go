@@ -59,8 +59,9 @@ func (n *Node) Addr() string { return n.Host + ":" + strconv.Itoa(n.Port) }
 
 // Layout is the whole cluster: its nodes, and the owner of every slot.
 type Layout struct {
-	Nodes []*Node
-	owner [Slots]int16 // index into Nodes, -1 when no node serves the slot
+	Nodes   []*Node
+	owner   [Slots]int16 // index into Nodes, -1 when no node serves the slot
+	covered int          // slots some node serves: every command asks
 }
 
 // New returns an empty layout.
@@ -111,11 +112,17 @@ func (l *Layout) Assign(slot int, id string) error {
 		return fmt.Errorf("slot %d out of range", slot)
 	}
 	if id == "" {
+		if l.owner[slot] >= 0 {
+			l.covered--
+		}
 		l.owner[slot] = -1
 		return nil
 	}
 	for i, n := range l.Nodes {
 		if n.ID == id {
+			if l.owner[slot] < 0 {
+				l.covered++
+			}
 			l.owner[slot] = int16(i)
 			return nil
 		}
@@ -134,6 +141,7 @@ func (l *Layout) Forget(id string) bool {
 		switch o := l.owner[s]; {
 		case o == int16(i):
 			l.owner[s] = -1
+			l.covered--
 		case o > int16(i):
 			l.owner[s]--
 		}
@@ -162,15 +170,7 @@ func (l *Layout) Ranges(id string) []Range {
 }
 
 // Covered counts the slots some node serves.
-func (l *Layout) Covered() int {
-	n := 0
-	for _, o := range l.owner {
-		if o >= 0 {
-			n++
-		}
-	}
-	return n
-}
+func (l *Layout) Covered() int { return l.covered }
 
 // ValidID says whether id is a node id: 40 lowercase hex characters.
 func ValidID(id string) bool {

@@ -100,6 +100,15 @@ func TestFormatParseModel(t *testing.T) {
 		if got := back.Format(me.ID); got != text {
 			t.Fatalf("round %d: a second Format differs", round)
 		}
+		count := 0
+		for s := 0; s < Slots; s++ {
+			if l.Owner(s) != nil {
+				count++
+			}
+		}
+		if l.Covered() != count || back.Covered() != count {
+			t.Fatalf("round %d: Covered %d and %d, counted %d", round, l.Covered(), back.Covered(), count)
+		}
 		for s := 0; s < Slots; s++ {
 			a, b := l.Owner(s), back.Owner(s)
 			if (a == nil) != (b == nil) || (a != nil && a.ID != b.ID) {
