@@ -88,6 +88,12 @@ func TestClusterCommands(t *testing.T) {
 	if got := c.do("CLUSTER", "GETKEYSINSLOT", fmt.Sprint(shardlock.HashSlot([]byte(mine))), "10"); !strings.HasPrefix(got, "*3\r\n") || !strings.Contains(got, mine) {
 		t.Errorf("GETKEYSINSLOT: %q", got)
 	}
+	shards := "*2\r\n" +
+		"*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:8191\r\n$5\r\nnodes\r\n*1\r\n*14\r\n$2\r\nid\r\n$40\r\n" + idA + "\r\n$4\r\nport\r\n:7001\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$18\r\nreplication-offset\r\n:0\r\n$6\r\nhealth\r\n$6\r\nonline\r\n" +
+		"*4\r\n$5\r\nslots\r\n*2\r\n:8192\r\n:16383\r\n$5\r\nnodes\r\n*1\r\n*14\r\n$2\r\nid\r\n$40\r\n" + idB + "\r\n$4\r\nport\r\n:7002\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$18\r\nreplication-offset\r\n:0\r\n$6\r\nhealth\r\n$6\r\nonline\r\n"
+	if got := c.do("CLUSTER", "SHARDS"); got != shards {
+		t.Errorf("CLUSTER SHARDS:\n%q\nwant\n%q", got, shards)
+	}
 	info := c.do("CLUSTER", "INFO")
 	for _, f := range []string{"cluster_state:ok\r\n", "cluster_slots_assigned:16384\r\n", "cluster_known_nodes:2\r\n", "cluster_size:2\r\n"} {
 		if !strings.Contains(info, f) {

@@ -551,7 +551,7 @@ func diffClusterOff(t *testing.T, redisAddr, numAddr string) {
 		{"CLUSTER", "KEYSLOT", "foo"}, {"CLUSTER", "KEYSLOT"}, {"CLUSTER", "COUNTKEYSINSLOT", "1"},
 		{"CLUSTER", "GETKEYSINSLOT", "1", "1"}, {"CLUSTER", "ADDSLOTS", "1"}, {"CLUSTER", "ADDSLOTSRANGE", "1", "2"},
 		{"CLUSTER", "DELSLOTS", "1"}, {"CLUSTER", "FORGET", "x"}, {"CLUSTER"}, {"SELECT", "1"}, {"SELECT", "0"},
-		{"ASKING"}, {"ASKING", "x"},
+		{"ASKING"}, {"ASKING", "x"}, {"CLUSTER", "SHARDS"},
 	} {
 		d.do(args...)
 	}

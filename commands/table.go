@@ -221,6 +221,7 @@ var commandTable = []*command{
 		{name: "myid", arity: 2, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns this node's id.", handler: clusterCmd(cmdClusterMyid)},
 		{name: "nodes", arity: 2, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns the layout in the nodes.conf line format.", handler: clusterCmd(cmdClusterNodes)},
 		{name: "slots", arity: 2, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns the runs of slots and the node serving each.", handler: clusterCmd(cmdClusterSlots)},
+		{name: "shards", arity: 2, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "7.0.0", summary: "Returns each shard's slots and node.", handler: clusterCmd(cmdClusterShards)},
 		{name: "keyslot", arity: 3, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Returns the hash slot of a key.", handler: clusterCmd(cmdClusterKeyslot)},
 		{name: "countkeysinslot", arity: 3, flagText: "stale", acl: "slow", since: "3.0.0", summary: "Counts this node's keys in a slot.", handler: clusterCmd(cmdClusterCountkeysinslot)},
 		{name: "getkeysinslot", arity: 4, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns up to count of this node's keys in a slot.", handler: clusterCmd(cmdClusterGetkeysinslot)},
