@@ -228,6 +228,9 @@ var commandTable = []*command{
 		{name: "addslots", arity: -3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Gives slots to this node.", handler: clusterCmd(cmdClusterAddslots)},
 		{name: "addslotsrange", arity: -4, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "7.0.0", summary: "Gives ranges of slots to this node.", handler: clusterCmd(cmdClusterAddslotsrange)},
 		{name: "delslots", arity: -3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Takes slots from this node.", handler: clusterCmd(cmdClusterDelslots)},
+		{name: "meet", arity: -4, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Learns the layout of the node at ip:port, and pushes the merged layout to every node.", handler: clusterCmd(cmdClusterMeet)},
+		{name: "set-config-epoch", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Sets this node's config epoch while it knows no other node.", handler: clusterCmd(cmdClusterSetConfigEpoch)},
+		{name: "layout", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", group: "numkv", since: "3.0.0", summary: "numkv's own: merges a layout another node pushed (CLUSTER MEET).", handler: clusterCmd(cmdClusterLayout)},
 		{name: "forget", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Removes a node from the layout.", handler: clusterCmd(cmdClusterForget)},
 	}},
 	{name: "memory", arity: -2, acl: "slow", group: "server", since: "4.0.0", summary: "A container for memory diagnostics commands.", sub: []*command{
@@ -275,7 +278,9 @@ func finishCommand(cmd, parent *command) {
 	cmd.fullName = cmd.name
 	if parent != nil {
 		cmd.fullName = parent.name + "|" + cmd.name
-		cmd.group = parent.group
+		if cmd.group != "numkv" { // a subcommand of numkv's own keeps it
+			cmd.group = parent.group
+		}
 	}
 	for _, f := range strings.Fields(cmd.flagText) {
 		cmd.flags |= flagNames[f]

@@ -264,3 +264,39 @@ func TestClusterLoadForeignSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterCreate: redis-cli --cluster create on three fresh nodes
+// yields a working cluster, with no gossip bus: each node MEETs the first,
+// which learns of it by the push, and pushes the merged layout on.
+func TestClusterCreate(t *testing.T) {
+	var nodes [3]*proc
+	var addrs []string
+	for i := range nodes {
+		port := freePort(t)
+		p := launch(t, binPath, t.TempDir(), "--save", "", "--cluster-enabled", "yes", "--port", strconv.Itoa(port))
+		p.port = port
+		nodes[i] = mustReady(t, p)
+		addrs = append(addrs, p.addr())
+	}
+	out, err := exec.Command("redis-cli", append([]string{"--cluster", "create"}, append(addrs, "--cluster-yes")...)...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "[OK] All 16384 slots covered.") {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	t.Logf("redis-cli --cluster create:\n%s", out)
+	out, err = exec.Command("redis-cli", "--cluster", "check", addrs[2]).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "[OK] All nodes agree about slots configuration.") {
+		t.Fatalf("redis-cli --cluster check: %v\n%s", err, out)
+	}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addrs[1]}})
+	defer cc.Close()
+	for i := 0; i < 1000; i++ {
+		if err := cc.Set(ctx, fmt.Sprintf("c:%d", i), i, 0).Err(); err != nil {
+			t.Fatalf("SET: %v", err)
+		}
+	}
+	for i := 0; i < 1000; i += 13 {
+		if v, err := cc.Get(ctx, fmt.Sprintf("c:%d", i)).Int(); err != nil || v != i {
+			t.Fatalf("GET c:%d: %v %v", i, v, err)
+		}
+	}
+}
