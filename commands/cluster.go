@@ -28,7 +28,8 @@ import (
 // which is the decision that counts: a slot changes owner only under its
 // write lock.
 //
-// Not yet here: MEET, SETSLOT, ASK, MIGRATE, READONLY.
+// MEET and the pushes between nodes are in cluster_meet.go. Not yet here:
+// SETSLOT, the ASK redirection of a migrating slot, MIGRATE, READONLY.
 
 type clusterState struct {
 	mu     sync.RWMutex
@@ -354,10 +355,18 @@ func cmdClusterGetkeysinslot(s *Server, c *client, cl *clusterState, args [][]by
 // checked whole before any change (Redis's errors), and rewrites the
 // layout file.
 func (s *Server) changeSlots(c *client, cl *clusterState, slots []int, add bool) {
-	s.withSlotsLocked(slots, func() { s.changeSlotsLocked(c, cl, slots, add) })
+	var ok bool
+	s.withSlotsLocked(slots, func() { ok = s.changeSlotsLocked(c, cl, slots, add) })
+	if ok && add {
+		// Slots taken go to every node this one knows (a merge adds
+		// owners; it never takes them away, so DELSLOTS stays here).
+		for _, err := range s.pushLayout(cl) {
+			s.log.warn("CLUSTER ADDSLOTS: pushing the layout: %v", err)
+		}
+	}
 }
 
-func (s *Server) changeSlotsLocked(c *client, cl *clusterState, slots []int, add bool) {
+func (s *Server) changeSlotsLocked(c *client, cl *clusterState, slots []int, add bool) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	seen := map[int]bool{}
@@ -366,13 +375,13 @@ func (s *Server) changeSlotsLocked(c *client, cl *clusterState, slots []int, add
 		switch {
 		case add && o != nil:
 			c.err(fmt.Sprintf(msgSlotBusy, x))
-			return
+			return false
 		case !add && o == nil:
 			c.err(fmt.Sprintf(msgSlotUnassigned, x))
-			return
+			return false
 		case seen[x]:
 			c.err(fmt.Sprintf(msgSlotTwice, x))
-			return
+			return false
 		}
 		seen[x] = true
 	}
@@ -385,9 +394,10 @@ func (s *Server) changeSlotsLocked(c *client, cl *clusterState, slots []int, add
 	}
 	if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
 		c.err("ERR " + err.Error())
-		return
+		return false
 	}
 	c.ok()
+	return true
 }
 
 func cmdClusterAddslots(s *Server, c *client, cl *clusterState, args [][]byte) {
