@@ -98,7 +98,7 @@ func (s *Server) redirection(c *client, cmd *command, args [][]byte) string {
 			return msgCrossSlot
 		}
 	}
-	return s.cl.ownerError(slot, c.asking)
+	return s.cl.ownerError(slot, c.asking || cmd.fullName == "restore-asking")
 }
 
 // ownerError is the error for a command on slot, "" when this node serves
@@ -130,11 +130,18 @@ func (cl *clusterState) ownerError(slot int, asking bool) string {
 // lockedRedirection is ownerError for a command whose slot locks are held
 // (idx, its shard indexes in database 0): the decision dispatch made before
 // the locks, taken again now that no slot can change hands.
-func (s *Server) lockedRedirection(c *client, idx []int) string {
+func (s *Server) lockedRedirection(c *client, cmd *command, args [][]byte, idx []int) string {
 	if len(idx) == 0 {
 		return ""
 	}
-	return s.cl.ownerError(idx[0]%shardlock.Slots, c.asking)
+	slot := idx[0] % shardlock.Slots
+	if msg := s.cl.ownerError(slot, c.asking || cmd.fullName == "restore-asking"); msg != "" {
+		return msg
+	}
+	if cmd.fullName == "migrate" {
+		return "" // its missing keys are NOKEY, not ASK
+	}
+	return s.migrationError(c, cmd, args, slot)
 }
 
 // verifyClusterData reconciles the layout with the keys just loaded, as

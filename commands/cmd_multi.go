@@ -141,7 +141,7 @@ func cmdExec(s *Server, c *client, args [][]byte) {
 		// node's, decided under the locks; else EXEC answers the
 		// redirection and drops the transaction, as Redis's does.
 		for _, q := range m.cmds {
-			if msg := s.lockedRedirection(c, s.keySlots(c, q.cmd, q.args, nil)); msg != "" {
+			if msg := s.lockedRedirection(c, q.cmd, q.args, s.keySlots(c, q.cmd, q.args, nil)); msg != "" {
 				c.err(msg)
 				c.discardTransaction()
 				return

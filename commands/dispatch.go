@@ -198,7 +198,7 @@ func (s *Server) run(c *client, cmd *command, args [][]byte) {
 	write := cmd.flags&flagWrite != 0
 	s.tab.Lock(set, write)
 	if s.cl != nil {
-		if msg := s.lockedRedirection(c, c.idx); msg != "" {
+		if msg := s.lockedRedirection(c, cmd, args, c.idx); msg != "" {
 			s.tab.Unlock(set, write)
 			c.reject(cmd, msg)
 			return

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -300,3 +301,81 @@ func TestClusterCreate(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterReshard: redis-cli --cluster reshard moves 1,000 slots from
+// one node to another while a ClusterClient keeps writing and reading back
+// what it wrote; every acknowledged write is there at the end, on the node
+// that now serves its slot.
+func TestClusterReshard(t *testing.T) {
+	nodes := startCluster(t)
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{nodes[0].addr()}, MaxRedirects: 16})
+	defer cc.Close()
+	for i := 0; i < 20000; i++ {
+		if err := cc.Set(ctx, fmt.Sprintf("r:%d", i), i, 0).Err(); err != nil {
+			t.Fatalf("SET r:%d: %v", i, err)
+		}
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	var written atomic.Int64 // keys w:0 .. w:written-1 are acknowledged
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			k := fmt.Sprintf("w:%d", i)
+			if err := cc.Set(ctx, k, i, 0).Err(); err != nil {
+				done <- fmt.Errorf("SET %s: %w", k, err)
+				return
+			}
+			written.Store(int64(i + 1))
+			j := i / 2
+			if v, err := cc.Get(ctx, fmt.Sprintf("w:%d", j)).Int(); err != nil || v != j {
+				done <- fmt.Errorf("GET w:%d during the reshard: %v, %v", j, v, err)
+				return
+			}
+		}
+	}()
+	out, err := exec.Command("redis-cli", "--cluster", "reshard", nodes[0].addr(), "--cluster-from", clusterIDs[0],
+		"--cluster-to", clusterIDs[1], "--cluster-slots", "1000", "--cluster-yes").CombinedOutput()
+	close(stop)
+	if werr := <-done; werr != nil {
+		t.Errorf("the writer: %v", werr)
+	}
+	if err != nil {
+		t.Fatalf("redis-cli --cluster reshard: %v\n%s", err, tail(string(out), 2000))
+	}
+	out, err = exec.Command("redis-cli", "--cluster", "check", nodes[2].addr()).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "[OK] All 16384 slots covered.") || !strings.Contains(string(out), "[OK] All nodes agree about slots configuration.") {
+		t.Fatalf("redis-cli --cluster check after the reshard: %v\n%s", err, out)
+	}
+	n := int(written.Load())
+	t.Logf("%d writes during the reshard", n)
+	for i := 0; i < 20000; i++ {
+		if v, err := cc.Get(ctx, fmt.Sprintf("r:%d", i)).Int(); err != nil || v != i {
+			t.Fatalf("GET r:%d after the reshard: %v, %v", i, v, err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		if v, err := cc.Get(ctx, fmt.Sprintf("w:%d", i)).Int(); err != nil || v != i {
+			t.Fatalf("GET w:%d after the reshard: %v, %v", i, v, err)
+		}
+	}
+	// The first node gave 1,000 slots to the second.
+	r0 := newClient(nodes[0], 0, 2)
+	defer r0.Close()
+	shards := 0
+	for _, s := range r0.ClusterSlots(ctx).Val() {
+		if s.Nodes[0].ID == clusterIDs[1] {
+			shards += s.End - s.Start + 1
+		}
+	}
+	if shards != 5462+1000 {
+		t.Errorf("the second node serves %d slots, want %d", shards, 5462+1000)
+	}
+}
+
+func tail(s string, n int) string { return s[max(0, len(s)-n):] }

@@ -1,0 +1,317 @@
+package commands
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"numkv/cluster"
+	"numkv/shardlock"
+)
+
+// Moving a slot with its keys, as redis-cli --cluster reshard does it:
+// SETSLOT IMPORTING on the target, SETSLOT MIGRATING on the source, MIGRATE
+// of the slot's keys from the source (GETKEYSINSLOT), then SETSLOT NODE on
+// every node. While the slot migrates, the source serves the keys it still
+// has and answers ASK for the others; the target serves the slot to
+// clients that sent ASKING (or RESTORE-ASKING). MIGRATE holds the keys'
+// slot lock until the target has acknowledged them, so a write to a key
+// in flight waits, then finds it gone and is sent to the target.
+
+// migrationError is the under-lock decision for a slot this node serves
+// and is migrating (Redis's getNodeByQuery): ASK to the target when none
+// of the command's keys is here any more, TRYAGAIN when only some are, ""
+// when all are.
+func (s *Server) migrationError(c *client, cmd *command, args [][]byte, slot int) string {
+	cl := s.cl
+	cl.mu.RLock()
+	me := cl.layout.Node(cl.myID)
+	to := me.Migrating[slot]
+	var target *cluster.Node
+	if to != "" {
+		target = cl.layout.Node(to)
+	}
+	cl.mu.RUnlock()
+	if target == nil {
+		return ""
+	}
+	keys := commandKeys(cmd, args)
+	missing := 0
+	for _, k := range keys {
+		if s.lookup(c, 0, k, false) == nil {
+			missing++
+		}
+	}
+	switch {
+	case missing == 0:
+		return ""
+	case missing == len(keys):
+		return fmt.Sprintf("ASK %d %s", slot, target.Addr())
+	}
+	return msgTryAgain
+}
+
+// commandKeys returns a command's key arguments by its key positions.
+func commandKeys(cmd *command, args [][]byte) [][]byte {
+	if cmd.fullName == "migrate" {
+		return migrateKeys(args)
+	}
+	if cmd.first == 0 {
+		return nil
+	}
+	last := cmd.last
+	if last < 0 {
+		last += len(args)
+	}
+	var out [][]byte
+	for i := cmd.first; i <= last && i < len(args); i += cmd.step {
+		out = append(out, args[i])
+	}
+	return out
+}
+
+func migrateKeys(args [][]byte) [][]byte {
+	if len(args[3]) > 0 {
+		return [][]byte{args[3]}
+	}
+	for i := 6; i < len(args); i++ {
+		if equalFold(args[i], "keys") {
+			return args[i+1:]
+		}
+	}
+	return nil
+}
+
+// migrateLockKeys locks MIGRATE's keys: the one key, or those after KEYS.
+func migrateLockKeys(s *Server, c *client, args [][]byte, idx []int) []int {
+	for _, k := range migrateKeys(args) {
+		idx = append(idx, s.tab.Index(c.db, k))
+	}
+	return idx
+}
+
+// cmdClusterSetslot is CLUSTER SETSLOT slot IMPORTING|MIGRATING|STABLE|NODE,
+// Redis 7.0's checks and errors. The owner changes under the slot's write
+// lock.
+func cmdClusterSetslot(s *Server, c *client, cl *clusterState, args [][]byte) {
+	slot, ok := slotArg(c, args[2])
+	if !ok {
+		return
+	}
+	action := strings.ToLower(string(args[3]))
+	if (action == "stable" && len(args) != 4) || (action != "stable" && len(args) != 5) {
+		c.err(msgSetslotSyntax)
+		return
+	}
+	s.withSlotsLocked([]int{slot}, func() {
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		me := cl.layout.Node(cl.myID)
+		owner := cl.layout.Owner(slot)
+		var n *cluster.Node
+		if len(args) == 5 {
+			n = cl.layout.Node(string(args[4]))
+		}
+		switch action {
+		case "migrating":
+			if owner != me {
+				c.err(fmt.Sprintf(msgNotOwner, slot))
+				return
+			}
+			if n == nil {
+				c.err(fmt.Sprintf(msgUnknownNodeSpecified, args[4]))
+				return
+			}
+			if me.Migrating == nil {
+				me.Migrating = map[int]string{}
+			}
+			me.Migrating[slot] = n.ID
+		case "importing":
+			if owner == me {
+				c.err(fmt.Sprintf(msgAlreadyOwner, slot))
+				return
+			}
+			if n == nil {
+				c.err(fmt.Sprintf(msgUnknownNodeSpecified, args[4]))
+				return
+			}
+			if me.Importing == nil {
+				me.Importing = map[int]string{}
+			}
+			me.Importing[slot] = n.ID
+		case "stable":
+			delete(me.Migrating, slot)
+			delete(me.Importing, slot)
+		case "node":
+			if n == nil {
+				c.err(fmt.Sprintf(msgUnknownNode, args[4]))
+				return
+			}
+			keys := s.tab.Shard(slot).Data.t.Len() // held: the slot's write lock
+			if owner == me && n != me && keys != 0 {
+				c.err(fmt.Sprintf(msgSlotHasKeys, slot))
+				return
+			}
+			if keys == 0 {
+				delete(me.Migrating, slot)
+			}
+			if n == me && me.Importing[slot] != "" {
+				delete(me.Importing, slot)
+				var top int64
+				for _, x := range cl.layout.Nodes {
+					top = max(top, x.Epoch)
+				}
+				me.Epoch = top + 1 // as Redis's clusterBumpConfigEpochWithoutConsensus
+			}
+			cl.layout.Assign(slot, n.ID)
+		default:
+			c.err(msgSetslotSyntax)
+			return
+		}
+		if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
+			c.err("ERR " + err.Error())
+			return
+		}
+		c.ok()
+	})
+}
+
+// cmdRestoreAsking is RESTORE for a slot being imported (MIGRATE sends it).
+func cmdRestoreAsking(s *Server, c *client, args [][]byte) { cmdRestore(s, c, args) }
+
+// cmdMigrate is MIGRATE host port key|"" destination-db timeout [COPY]
+// [REPLACE] [AUTH password | AUTH2 username password] [KEYS key ...]: the
+// keys go to the target as RESTORE-ASKING (RESTORE outside cluster mode)
+// of their DUMP payloads, and leave here once it acknowledged them all,
+// unless COPY. The keys' slot locks are held meanwhile.
+func cmdMigrate(s *Server, c *client, args [][]byte) {
+	var copyKeys, replace bool
+	var auth []string
+	for i := 6; i < len(args); i++ {
+		switch {
+		case equalFold(args[i], "copy"):
+			copyKeys = true
+		case equalFold(args[i], "replace"):
+			replace = true
+		case equalFold(args[i], "auth") && i+1 < len(args):
+			auth = []string{"AUTH", string(args[i+1])}
+			i++
+		case equalFold(args[i], "auth2") && i+2 < len(args):
+			auth = []string{"AUTH", string(args[i+1]), string(args[i+2])}
+			i += 2
+		case equalFold(args[i], "keys"):
+			if len(args[3]) != 0 {
+				c.err(msgMigrateKeysOption)
+				return
+			}
+			i = len(args)
+		default:
+			c.err(msgSyntax)
+			return
+		}
+	}
+	port, err := strconv.Atoi(string(args[2]))
+	if err != nil {
+		c.err(msgNotInt)
+		return
+	}
+	db, ok := intArg(c, args[4])
+	if !ok {
+		return
+	}
+	timeout, ok := intArg(c, args[5])
+	if !ok {
+		return
+	}
+	if timeout <= 0 {
+		timeout = 1000
+	}
+	type item struct {
+		key     []byte
+		ttl     int64
+		payload []byte
+	}
+	var items []item
+	for _, k := range migrateKeys(args) {
+		v := s.lookup(c, c.db, k, true)
+		if v == nil {
+			continue
+		}
+		ttl := int64(0)
+		if v.expireAt != 0 {
+			ttl = max(1, v.expireAt-nowMs())
+		}
+		items = append(items, item{k, ttl, dumpPayload(v)})
+	}
+	if len(items) == 0 {
+		c.simple("NOKEY")
+		return
+	}
+	restore := "RESTORE"
+	if s.cl != nil {
+		restore = "RESTORE-ASKING"
+	}
+	var req []byte
+	n := 1
+	if auth != nil {
+		req = append(req, encodeArgs(auth...)...)
+		n++
+	}
+	req = append(req, encodeArgs("SELECT", strconv.FormatInt(db, 10))...)
+	for _, it := range items {
+		a := []string{restore, string(it.key), strconv.FormatInt(it.ttl, 10), string(it.payload)}
+		if replace {
+			a = append(a, "REPLACE")
+		}
+		req = append(req, encodeArgs(a...)...)
+	}
+	d := time.Duration(timeout) * time.Millisecond
+	nc, err := net.DialTimeout("tcp", net.JoinHostPort(string(args[1]), strconv.Itoa(port)), d)
+	if err != nil {
+		c.err(fmt.Sprintf(msgMigrateIO, "connecting to", err))
+		return
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(d + time.Duration(len(req)>>20)*time.Second))
+	if _, err := nc.Write(req); err != nil {
+		c.err(fmt.Sprintf(msgMigrateIO, "writing to", err))
+		return
+	}
+	rd := bufio.NewReader(nc)
+	var firstErr string
+	acked := make([]bool, len(items))
+	for i := 0; i < n+len(items); i++ {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			c.err(fmt.Sprintf(msgMigrateIO, "reading from", err))
+			return
+		}
+		if strings.HasPrefix(line, "-") {
+			if firstErr == "" {
+				firstErr = strings.TrimSpace(line[1:])
+			}
+			continue
+		}
+		if j := i - n; j >= 0 {
+			acked[j] = true
+		}
+	}
+	if !copyKeys {
+		for j, it := range items {
+			if acked[j] {
+				s.removeKey(c, c.db, it.key)
+				s.modified(c.db, it.key, 1)
+			}
+		}
+	}
+	if firstErr != "" {
+		c.err("ERR Target instance replied with error: " + firstErr)
+		return
+	}
+	c.ok()
+}
+
+var _ = shardlock.Slots
