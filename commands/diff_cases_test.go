@@ -551,7 +551,7 @@ func diffClusterOff(t *testing.T, redisAddr, numAddr string) {
 		{"CLUSTER", "KEYSLOT", "foo"}, {"CLUSTER", "KEYSLOT"}, {"CLUSTER", "COUNTKEYSINSLOT", "1"},
 		{"CLUSTER", "GETKEYSINSLOT", "1", "1"}, {"CLUSTER", "ADDSLOTS", "1"}, {"CLUSTER", "ADDSLOTSRANGE", "1", "2"},
 		{"CLUSTER", "DELSLOTS", "1"}, {"CLUSTER", "FORGET", "x"}, {"CLUSTER"}, {"SELECT", "1"}, {"SELECT", "0"},
-		{"ASKING"}, {"ASKING", "x"}, {"CLUSTER", "SHARDS"}, {"CLUSTER", "MEET", "127.0.0.1", "1"},
+		{"ASKING"}, {"ASKING", "x"}, {"READONLY"}, {"READWRITE"}, {"CLUSTER", "SHARDS"}, {"CLUSTER", "MEET", "127.0.0.1", "1"},
 		{"CLUSTER", "SET-CONFIG-EPOCH", "1"}, {"CLUSTER", "SETSLOT", "1", "STABLE"},
 		{"MIGRATE", "127.0.0.1", "1", "nosuch", "0", "100"}, {"MIGRATE", "127.0.0.1", "1", "k", "0", "100", "KEYS", "a"},
 	} {

@@ -217,6 +217,8 @@ var commandTable = []*command{
 		{name: "refcount", arity: 3, flagText: "readonly", first: 2, last: 2, step: 1, acl: "keyspace read slow", since: "2.2.3", summary: "Returns the value's reference count as Redis would.", handler: cmdObjectRefcount},
 		{name: "help", arity: 2, flagText: "loading stale", acl: "keyspace slow", since: "6.2.0", summary: "Returns helpful text about the different subcommands.", handler: cmdObjectHelp},
 	}},
+	{name: "readonly", arity: 1, flagText: "loading stale fast", acl: "fast connection", group: "cluster", since: "3.0.0", summary: "Accepted in cluster mode; there are no replicas to read from.", handler: cmdReadonly},
+	{name: "readwrite", arity: 1, flagText: "loading stale fast", acl: "fast connection", group: "cluster", since: "3.0.0", summary: "Accepted in cluster mode, as READONLY.", handler: cmdReadonly},
 	{name: "asking", arity: 1, flagText: "fast", acl: "fast connection", group: "cluster", since: "3.0.0", summary: "Lets the next command use a slot this node is importing.", handler: cmdAsking},
 	{name: "cluster", arity: -2, acl: "slow", group: "cluster", since: "3.0.0", summary: "A container for Redis Cluster commands.", sub: []*command{
 		{name: "info", arity: 2, flagText: "stale", acl: "slow", tips: "nondeterministic_output", since: "3.0.0", summary: "Returns the cluster's state.", handler: clusterCmd(cmdClusterInfo)},
