@@ -16,6 +16,8 @@ type client struct {
 	// asking: the client sent ASKING, so its next command may use a slot
 	// this node is importing (cluster mode). Cleared after that command.
 	asking bool
+	// staged: a variable arriving in parts (CLUSTER RESTORE-PART).
+	staged *stagedRestore
 	s      *Server
 	id     int64
 	nc     net.Conn

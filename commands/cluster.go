@@ -98,7 +98,7 @@ func (s *Server) redirection(c *client, cmd *command, args [][]byte) string {
 			return msgCrossSlot
 		}
 	}
-	return s.cl.ownerError(slot, c.asking || cmd.fullName == "restore-asking")
+	return s.cl.ownerError(slot, c.asking || cmd.fullName == "restore-asking" || cmd.fullName == "cluster|restore-part")
 }
 
 // ownerError is the error for a command on slot, "" when this node serves
@@ -135,7 +135,7 @@ func (s *Server) lockedRedirection(c *client, cmd *command, args [][]byte, idx [
 		return ""
 	}
 	slot := idx[0] % shardlock.Slots
-	if msg := s.cl.ownerError(slot, c.asking || cmd.fullName == "restore-asking"); msg != "" {
+	if msg := s.cl.ownerError(slot, c.asking || cmd.fullName == "restore-asking" || cmd.fullName == "cluster|restore-part"); msg != "" {
 		return msg
 	}
 	if cmd.fullName == "migrate" {

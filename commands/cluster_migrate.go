@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"numkv/cluster"
-	"numkv/shardlock"
 )
 
 // Moving a slot with its keys, as redis-cli --cluster reshard does it:
@@ -232,7 +231,8 @@ func cmdMigrate(s *Server, c *client, args [][]byte) {
 	type item struct {
 		key     []byte
 		ttl     int64
-		payload []byte
+		v       *variable
+		replies int // replies its commands get
 	}
 	var items []item
 	for _, k := range migrateKeys(args) {
@@ -244,7 +244,7 @@ func cmdMigrate(s *Server, c *client, args [][]byte) {
 		if v.expireAt != 0 {
 			ttl = max(1, v.expireAt-nowMs())
 		}
-		items = append(items, item{k, ttl, dumpPayload(v)})
+		items = append(items, item{key: k, ttl: ttl, v: v})
 	}
 	if len(items) == 0 {
 		c.simple("NOKEY")
@@ -254,20 +254,6 @@ func cmdMigrate(s *Server, c *client, args [][]byte) {
 	if s.cl != nil {
 		restore = "RESTORE-ASKING"
 	}
-	var req []byte
-	n := 1
-	if auth != nil {
-		req = append(req, encodeArgs(auth...)...)
-		n++
-	}
-	req = append(req, encodeArgs("SELECT", strconv.FormatInt(db, 10))...)
-	for _, it := range items {
-		a := []string{restore, string(it.key), strconv.FormatInt(it.ttl, 10), string(it.payload)}
-		if replace {
-			a = append(a, "REPLACE")
-		}
-		req = append(req, encodeArgs(a...)...)
-	}
 	d := time.Duration(timeout) * time.Millisecond
 	nc, err := net.DialTimeout("tcp", net.JoinHostPort(string(args[1]), strconv.Itoa(port)), d)
 	if err != nil {
@@ -275,29 +261,73 @@ func cmdMigrate(s *Server, c *client, args [][]byte) {
 		return
 	}
 	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(d + time.Duration(len(req)>>20)*time.Second))
-	if _, err := nc.Write(req); err != nil {
+	var total int
+	for _, it := range items {
+		total += it.v.Len()
+	}
+	nc.SetDeadline(time.Now().Add(d + time.Duration(total>>20)*10*time.Millisecond))
+	w := bufio.NewWriterSize(nc, 1<<20)
+	n := 1
+	if auth != nil {
+		writeCommand(w, toBytes(auth)...)
+		n++
+	}
+	writeCommand(w, []byte("SELECT"), []byte(strconv.FormatInt(db, 10)))
+	for i := range items {
+		it := &items[i]
+		if s.cl != nil && it.v.Len() > migratePart {
+			// Too large for one bulk: in parts (cluster_stream.go).
+			it.replies, err = migrateInParts(w, it.key, it.v, it.ttl, replace)
+			if err != nil {
+				c.err(fmt.Sprintf(msgMigrateIO, "writing to", err))
+				return
+			}
+			continue
+		}
+		a := [][]byte{[]byte(restore), it.key, []byte(strconv.FormatInt(it.ttl, 10)), dumpPayload(it.v)}
+		if replace {
+			a = append(a, []byte("REPLACE"))
+		}
+		writeCommand(w, a...)
+		it.replies = 1
+	}
+	if err := w.Flush(); err != nil {
 		c.err(fmt.Sprintf(msgMigrateIO, "writing to", err))
 		return
 	}
 	rd := bufio.NewReader(nc)
 	var firstErr string
-	acked := make([]bool, len(items))
-	for i := 0; i < n+len(items); i++ {
+	readOne := func() (bool, error) {
 		line, err := rd.ReadString('\n')
 		if err != nil {
-			c.err(fmt.Sprintf(msgMigrateIO, "reading from", err))
-			return
+			return false, err
 		}
 		if strings.HasPrefix(line, "-") {
 			if firstErr == "" {
 				firstErr = strings.TrimSpace(line[1:])
 			}
-			continue
+			return false, nil
 		}
-		if j := i - n; j >= 0 {
-			acked[j] = true
+		return true, nil
+	}
+	for i := 0; i < n; i++ {
+		if _, err := readOne(); err != nil {
+			c.err(fmt.Sprintf(msgMigrateIO, "reading from", err))
+			return
 		}
+	}
+	acked := make([]bool, len(items))
+	for j, it := range items {
+		ok := true
+		for r := 0; r < it.replies; r++ {
+			good, err := readOne()
+			if err != nil {
+				c.err(fmt.Sprintf(msgMigrateIO, "reading from", err))
+				return
+			}
+			ok = ok && good
+		}
+		acked[j] = ok
 	}
 	if !copyKeys {
 		for j, it := range items {
@@ -314,4 +344,10 @@ func cmdMigrate(s *Server, c *client, args [][]byte) {
 	c.ok()
 }
 
-var _ = shardlock.Slots
+func toBytes(a []string) [][]byte {
+	out := make([][]byte, len(a))
+	for i, x := range a {
+		out[i] = []byte(x)
+	}
+	return out
+}

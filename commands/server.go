@@ -295,6 +295,9 @@ func (s *Server) handle(c *client) {
 		c.rd.Release()
 		c.uncount()
 		c.unwatchAll()
+		if c.staged != nil {
+			c.staged.discard() // a migration cut short
+		}
 		s.mu.Lock()
 		delete(s.clients, c.id)
 		s.mu.Unlock()

@@ -379,3 +379,48 @@ func TestClusterReshard(t *testing.T) {
 }
 
 func tail(s string, n int) string { return s[max(0, len(s)-n):] }
+
+// TestClusterMigrateLarge moves a 1 GiB variable between nodes with
+// MIGRATE: it travels in 64 MiB parts (no bulk over proto-max-bulk-len,
+// no payload whole in memory) and arrives whole, checked by its CRC and
+// read back here.
+func TestClusterMigrateLarge(t *testing.T) {
+	nodes := startCluster(t)
+	r0, r1 := newClient(nodes[0], 0, 2), newClient(nodes[1], 0, 2)
+	defer r0.Close()
+	defer r1.Close()
+	key := "big" // a key of node 0's slots
+	for i := 0; redisKeySlot(key) > 5460; i++ {
+		key = fmt.Sprintf("big%d", i)
+	}
+	part := randBytes(11, 256<<20)
+	mustDo(t, r0, "NUM.CREATE", key, "f32")
+	for i := 0; i < 4; i++ {
+		mustDo(t, r0, "NUM.APPEND", key, part)
+	}
+	slot := strconv.Itoa(int(redisKeySlot(key)))
+	mustDo(t, r1, "CLUSTER", "SETSLOT", slot, "IMPORTING", clusterIDs[0])
+	mustDo(t, r0, "CLUSTER", "SETSLOT", slot, "MIGRATING", clusterIDs[1])
+	if got := mustDo(t, r0, "MIGRATE", "127.0.0.1", strconv.Itoa(nodes[1].port), "", "0", "120000", "KEYS", key); got != "OK" {
+		t.Fatalf("MIGRATE: %v", got)
+	}
+	for _, p := range nodes {
+		rdb := newClient(p, 0, 2)
+		mustDo(t, rdb, "CLUSTER", "SETSLOT", slot, "NODE", clusterIDs[1])
+		rdb.Close()
+	}
+	if n := mustDo(t, r0, "CLUSTER", "COUNTKEYSINSLOT", slot); n != int64(0) {
+		t.Fatalf("the key is still on the source: COUNTKEYSINSLOT %v", n)
+	}
+	info := fmt.Sprint(mustDo(t, r1, "NUM.INFO", key))
+	if !strings.Contains(info, strconv.Itoa(1<<28)) { // 2^28 f32 elements
+		t.Fatalf("NUM.INFO on the target: %s", info)
+	}
+	quarter := 1 << 26 // elements in a part
+	for i := 0; i < 4; i++ {
+		got, err := r1.Do(ctx, "NUM.READ", key, fmt.Sprintf("%d:%d", i*quarter, (i+1)*quarter)).Text()
+		if err != nil || got != string(part) {
+			t.Fatalf("part %d of the migrated variable differs (%d bytes, %v)", i, len(got), err)
+		}
+	}
+}
