@@ -365,11 +365,95 @@ func (s *Server) changeSlots(c *client, cl *clusterState, slots []int, add bool)
 	var ok bool
 	s.withSlotsLocked(slots, func() { ok = s.changeSlotsLocked(c, cl, slots, add) })
 	if ok && add {
-		// Slots taken go to every node this one knows (a merge adds
-		// owners; it never takes them away, so DELSLOTS stays here).
+		// Slots taken go to every node this one knows.
 		for _, err := range s.pushLayout(cl) {
 			s.log.warn("CLUSTER ADDSLOTS: pushing the layout: %v", err)
 		}
+	}
+	if ok && !add {
+		// A merge never takes an owner away: the removal itself goes.
+		a := []string{"CLUSTER", "PUSHED", "DELSLOTS"}
+		for _, x := range slots {
+			a = append(a, strconv.Itoa(x))
+		}
+		for _, err := range s.pushCommand(cl, a...) {
+			s.log.warn("CLUSTER DELSLOTS: pushing: %v", err)
+		}
+	}
+}
+
+// pushCommand sends a command to every other node this one knows.
+func (s *Server) pushCommand(cl *clusterState, args ...string) []error {
+	cl.mu.RLock()
+	var addrs []string
+	for _, n := range cl.layout.Nodes {
+		if n.ID != cl.myID {
+			addrs = append(addrs, n.Addr())
+		}
+	}
+	cl.mu.RUnlock()
+	var errs []error
+	for _, a := range addrs {
+		if _, err := s.peerCall(a, args...); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", a, err))
+		}
+	}
+	return errs
+}
+
+// cmdClusterPushed applies a DELSLOTS or FORGET another node pushed, in
+// this node's layout only, and does not push it on. What is already done
+// here is skipped: a push may come twice.
+func cmdClusterPushed(s *Server, c *client, cl *clusterState, args [][]byte) {
+	switch {
+	case equalFold(args[2], "delslots"):
+		var slots []int
+		for _, a := range args[3:] {
+			x, ok := slotArg(c, a)
+			if !ok {
+				return
+			}
+			slots = append(slots, x)
+		}
+		s.withSlotsLocked(slots, func() {
+			cl.mu.Lock()
+			defer cl.mu.Unlock()
+			for _, x := range slots {
+				cl.layout.Assign(x, "")
+			}
+			if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
+				c.err("ERR " + err.Error())
+				return
+			}
+			c.ok()
+		})
+	case equalFold(args[2], "forget") && len(args) == 4:
+		id := string(args[3])
+		if id == cl.myID {
+			c.ok() // the node forgotten learns it by being left out
+			return
+		}
+		cl.mu.RLock()
+		var slots []int
+		for _, r := range cl.layout.Ranges(id) {
+			for x := r.Start; x <= r.End; x++ {
+				slots = append(slots, x)
+			}
+		}
+		cl.mu.RUnlock()
+		s.withSlotsLocked(slots, func() {
+			cl.mu.Lock()
+			defer cl.mu.Unlock()
+			if cl.layout.Forget(id) {
+				if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
+					c.err("ERR " + err.Error())
+					return
+				}
+			}
+			c.ok()
+		})
+	default:
+		c.err(msgSyntax)
 	}
 }
 
@@ -467,10 +551,16 @@ func cmdClusterForget(s *Server, c *client, cl *clusterState, args [][]byte) {
 		}
 	}
 	cl.mu.RUnlock()
-	s.withSlotsLocked(slots, func() { s.forgetLocked(c, cl, id) })
+	var ok bool
+	s.withSlotsLocked(slots, func() { ok = s.forgetLocked(c, cl, id) })
+	if ok {
+		for _, err := range s.pushCommand(cl, "CLUSTER", "PUSHED", "FORGET", id) {
+			s.log.warn("CLUSTER FORGET: pushing: %v", err)
+		}
+	}
 }
 
-func (s *Server) forgetLocked(c *client, cl *clusterState, id string) {
+func (s *Server) forgetLocked(c *client, cl *clusterState, id string) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	switch {
@@ -481,10 +571,12 @@ func (s *Server) forgetLocked(c *client, cl *clusterState, id string) {
 	default:
 		if err := cl.layout.WriteFile(cl.path, cl.myID); err != nil {
 			c.err("ERR " + err.Error())
-			return
+			return false
 		}
 		c.ok()
+		return true
 	}
+	return false
 }
 
 // cmdClusterShards answers Redis 7.0's CLUSTER SHARDS: a shard per node

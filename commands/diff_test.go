@@ -631,7 +631,7 @@ func init() {
 	// three numkv nodes with redis-cli and go-redis's ClusterClient, and
 	// TestClusterCommands (cluster_test.go) checks the replies.
 	for _, sub := range []string{"cluster", "cluster|info", "cluster|myid", "cluster|nodes", "cluster|slots", "cluster|keyslot",
-		"cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|addslots", "cluster|addslotsrange", "cluster|delslots", "cluster|forget", "cluster|shards", "cluster|meet", "cluster|set-config-epoch", "cluster|layout", "cluster|setslot", "asking", "restore-asking", "migrate", "readonly", "readwrite", "cluster|restore-part"} {
+		"cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|addslots", "cluster|addslotsrange", "cluster|delslots", "cluster|forget", "cluster|shards", "cluster|meet", "cluster|set-config-epoch", "cluster|layout", "cluster|setslot", "asking", "restore-asking", "migrate", "readonly", "readwrite", "cluster|restore-part", "cluster|pushed"} {
 		notGenerated[sub] = "cluster mode: diffClusterOff, TestClusterCommands, tests/cluster_test.go"
 	}
 }

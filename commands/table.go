@@ -236,6 +236,7 @@ var commandTable = []*command{
 		{name: "meet", arity: -4, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Learns the layout of the node at ip:port, and pushes the merged layout to every node.", handler: clusterCmd(cmdClusterMeet)},
 		{name: "set-config-epoch", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Sets this node's config epoch while it knows no other node.", handler: clusterCmd(cmdClusterSetConfigEpoch)},
 		{name: "restore-part", arity: -5, flagText: "write denyoom", first: 2, last: 2, step: 1, acl: "keyspace write slow dangerous", group: "numkv", since: "3.0.0", summary: "numkv's own: one part of a variable MIGRATE sends in parts.", handler: clusterCmd(cmdClusterRestorePart)},
+		{name: "pushed", arity: -4, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", group: "numkv", since: "3.0.0", summary: "numkv's own: applies a DELSLOTS or FORGET another node pushed, without pushing it on.", handler: clusterCmd(cmdClusterPushed)},
 		{name: "layout", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", group: "numkv", since: "3.0.0", summary: "numkv's own: merges a layout another node pushed (CLUSTER MEET).", handler: clusterCmd(cmdClusterLayout)},
 		{name: "forget", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Removes a node from the layout.", handler: clusterCmd(cmdClusterForget)},
 	}},

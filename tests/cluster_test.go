@@ -424,3 +424,40 @@ func TestClusterMigrateLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterPushes: DELSLOTS, ADDSLOTS and FORGET sent to one node reach
+// every node.
+func TestClusterPushes(t *testing.T) {
+	nodes := startCluster(t)
+	infoOn := func(p *proc, field string) string {
+		rdb := newClient(p, 0, 2)
+		defer rdb.Close()
+		s := rdb.ClusterInfo(ctx).Val()
+		for _, l := range strings.Split(s, "\r\n") {
+			if v, ok := strings.CutPrefix(l, field+":"); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	r0 := newClient(nodes[0], 0, 2)
+	defer r0.Close()
+	mustDo(t, r0, "CLUSTER", "DELSLOTS", "100", "101")
+	for i, p := range nodes {
+		if got := infoOn(p, "cluster_slots_assigned"); got != "16382" {
+			t.Errorf("node %d after DELSLOTS on node 0: %s slots assigned", i, got)
+		}
+	}
+	mustDo(t, r0, "CLUSTER", "ADDSLOTS", "100", "101")
+	for i, p := range nodes {
+		if got := infoOn(p, "cluster_slots_assigned"); got != "16384" {
+			t.Errorf("node %d after ADDSLOTS on node 0: %s slots assigned", i, got)
+		}
+	}
+	mustDo(t, r0, "CLUSTER", "FORGET", clusterIDs[2])
+	for i, p := range nodes[:2] {
+		if got := infoOn(p, "cluster_known_nodes"); got != "2" {
+			t.Errorf("node %d after FORGET on node 0: knows %s nodes", i, got)
+		}
+	}
+}
