@@ -182,3 +182,49 @@ func TestClusterDecidedUnderLock(t *testing.T) {
 		t.Errorf("the dropped transaction wrote: EXISTS %q", got)
 	}
 }
+
+// TestClusterMigratingSlot: while this node migrates a slot, it serves
+// the keys it still has, answers ASK for a key already gone and TRYAGAIN
+// for a request whose keys are split; SETSLOT's errors are Redis's.
+func TestClusterMigratingSlot(t *testing.T) {
+	_, c, _ := clusterNode(t, twoNodes)
+	mine := keyIn(true)
+	a, b := "{"+mine+"}a", "{"+mine+"}b"
+	slot := fmt.Sprint(shardlock.HashSlot([]byte(mine)))
+	for _, st := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"SET", a, "1"}, "+OK\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", slot, "MIGRATING", "cccccccccccccccccccccccccccccccccccccccc"}, "-ERR I don't know about node cccccccccccccccccccccccccccccccccccccccc\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", slot, "IMPORTING", idB}, "-ERR I'm already the owner of hash slot " + slot + "\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", "9000", "MIGRATING", idB}, "-ERR I'm not the owner of hash slot 9000\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", slot, "BOGUS"}, "-ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", slot, "MIGRATING", idB}, "+OK\r\n"},
+		{[]string{"GET", a}, "$1\r\n1\r\n"},
+		{[]string{"GET", b}, "-ASK " + slot + " 127.0.0.1:7002\r\n"},
+		{[]string{"MGET", a, b}, "-TRYAGAIN Multiple keys request during rehashing of slot\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", slot, "NODE", idB}, "-ERR Can't assign hashslot " + slot + " to a different node while I still hold keys for this hash slot.\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", slot, "STABLE"}, "+OK\r\n"},
+		{[]string{"GET", b}, "$-1\r\n"},
+		{[]string{"CLUSTER", "SETSLOT", "9000", "IMPORTING", idB}, "+OK\r\n"},
+		{[]string{"SET", "{x}a", "1"}, "-MOVED 16287 127.0.0.1:7002\r\n"},
+	} {
+		if got := c.do(st.args...); got != st.want {
+			t.Errorf("%q: %q, want %q", st.args, got, st.want)
+		}
+	}
+	if !strings.Contains(c.do("CLUSTER", "NODES"), "[9000-<-"+idB+"]") {
+		t.Error("CLUSTER NODES does not show slot 9000 importing")
+	}
+	// A key of an importing slot, after ASKING.
+	key := ""
+	for i := 0; key == ""; i++ {
+		if k := fmt.Sprintf("i%d", i); shardlock.HashSlot([]byte(k)) == 9000 {
+			key = k
+		}
+	}
+	if got := c.do("ASKING") + c.do("SET", key, "v") + c.do("SET", key, "w"); got != "+OK\r\n+OK\r\n-MOVED 9000 127.0.0.1:7002\r\n" {
+		t.Errorf("ASKING, SET, SET on an importing slot: %q", got)
+	}
+}

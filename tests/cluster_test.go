@@ -401,8 +401,26 @@ func TestClusterMigrateLarge(t *testing.T) {
 	slot := strconv.Itoa(int(redisKeySlot(key)))
 	mustDo(t, r1, "CLUSTER", "SETSLOT", slot, "IMPORTING", clusterIDs[0])
 	mustDo(t, r0, "CLUSTER", "SETSLOT", slot, "MIGRATING", clusterIDs[1])
-	if got := mustDo(t, r0, "MIGRATE", "127.0.0.1", strconv.Itoa(nodes[1].port), "", "0", "120000", "KEYS", key); got != "OK" {
-		t.Fatalf("MIGRATE: %v", got)
+	migrated := make(chan error, 1)
+	go func() {
+		migrated <- r0.Do(ctx, "MIGRATE", "127.0.0.1", strconv.Itoa(nodes[1].port), "", "0", "120000", "KEYS", key).Err()
+	}()
+	// A write to the key while it is in flight waits for the target's
+	// acknowledgement, then finds the key gone and is sent there (ASK): it
+	// is never applied to a copy that is about to be deleted.
+	admin := newClient(nodes[0], 0, 2)
+	defer admin.Close()
+	waitFor(t, "MIGRATE to start", func() bool {
+		return strings.Contains(admin.ClientList(ctx).Val(), "cmd=migrate")
+	})
+	writer := newClient(nodes[0], 0, 2)
+	defer writer.Close()
+	werr := writer.Do(ctx, "NUM.APPEND", key, "VALUES", "1").Err()
+	if err := <-migrated; err != nil {
+		t.Fatalf("MIGRATE: %v", err)
+	}
+	if werr == nil || !strings.HasPrefix(werr.Error(), "ASK "+slotOf(key)+" ") {
+		t.Fatalf("a write during the migration: %v, want ASK", werr)
 	}
 	for _, p := range nodes {
 		rdb := newClient(p, 0, 2)
@@ -461,3 +479,35 @@ func TestClusterPushes(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterCreateWithPassword: with --requirepass on every node, MEET
+// and its pushes authenticate, and redis-cli --cluster create converges.
+func TestClusterCreateWithPassword(t *testing.T) {
+	var addrs []string
+	for i := 0; i < 3; i++ {
+		port := freePort(t)
+		p := launch(t, binPath, t.TempDir(), "--save", "", "--cluster-enabled", "yes", "--requirepass", "s3cret", "--port", strconv.Itoa(port))
+		p.port = port
+		waitFor(t, "the node to listen", func() bool {
+			c, err := net.Dial("tcp", p.addr())
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+		addrs = append(addrs, p.addr())
+	}
+	out, err := exec.Command("redis-cli", append([]string{"-a", "s3cret", "--no-auth-warning", "--cluster", "create"}, append(addrs, "--cluster-yes")...)...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "[OK] All 16384 slots covered.") || !strings.Contains(string(out), "[OK] All nodes agree about slots configuration.") {
+		t.Fatalf("redis-cli --cluster create with a password: %v\n%s", err, out)
+	}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addrs[2]}, Password: "s3cret"})
+	defer cc.Close()
+	for i := 0; i < 300; i++ {
+		if err := cc.Set(ctx, fmt.Sprintf("p:%d", i), i, 0).Err(); err != nil {
+			t.Fatalf("SET: %v", err)
+		}
+	}
+}
+
+func slotOf(key string) string { return strconv.Itoa(int(redisKeySlot(key))) }
