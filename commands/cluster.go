@@ -382,6 +382,19 @@ func (s *Server) changeSlots(c *client, cl *clusterState, slots []int, add bool)
 	}
 }
 
+// slotsOf lists the slots the node with the id serves.
+func (cl *clusterState) slotsOf(id string) []int {
+	cl.mu.RLock()
+	defer cl.mu.RUnlock()
+	var slots []int
+	for _, r := range cl.layout.Ranges(id) {
+		for x := r.Start; x <= r.End; x++ {
+			slots = append(slots, x)
+		}
+	}
+	return slots
+}
+
 // pushCommand sends a command to every other node this one knows.
 func (s *Server) pushCommand(cl *clusterState, args ...string) []error {
 	cl.mu.RLock()
@@ -433,15 +446,7 @@ func cmdClusterPushed(s *Server, c *client, cl *clusterState, args [][]byte) {
 			c.ok() // the node forgotten learns it by being left out
 			return
 		}
-		cl.mu.RLock()
-		var slots []int
-		for _, r := range cl.layout.Ranges(id) {
-			for x := r.Start; x <= r.End; x++ {
-				slots = append(slots, x)
-			}
-		}
-		cl.mu.RUnlock()
-		s.withSlotsLocked(slots, func() {
+		s.withSlotsLocked(cl.slotsOf(id), func() {
 			cl.mu.Lock()
 			defer cl.mu.Unlock()
 			if cl.layout.Forget(id) {
@@ -543,14 +548,7 @@ func slotList(c *client, args [][]byte) ([]int, bool) {
 
 func cmdClusterForget(s *Server, c *client, cl *clusterState, args [][]byte) {
 	id := string(args[2])
-	cl.mu.RLock()
-	var slots []int
-	for _, r := range cl.layout.Ranges(id) {
-		for x := r.Start; x <= r.End; x++ {
-			slots = append(slots, x)
-		}
-	}
-	cl.mu.RUnlock()
+	slots := cl.slotsOf(id)
 	var ok bool
 	s.withSlotsLocked(slots, func() { ok = s.forgetLocked(c, cl, id) })
 	if ok {

@@ -141,20 +141,8 @@ func (s *Server) mergeLayout(cl *clusterState, other *cluster.Layout) (bool, err
 func (s *Server) pushLayout(cl *clusterState) []error {
 	cl.mu.RLock()
 	text := cl.layout.Format("")
-	var addrs []string
-	for _, n := range cl.layout.Nodes {
-		if n.ID != cl.myID {
-			addrs = append(addrs, n.Addr())
-		}
-	}
 	cl.mu.RUnlock()
-	var errs []error
-	for _, a := range addrs {
-		if _, err := s.peerCall(a, "CLUSTER", "LAYOUT", text); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", a, err))
-		}
-	}
-	return errs
+	return s.pushCommand(cl, "CLUSTER", "LAYOUT", text)
 }
 
 // cmdClusterMeet is CLUSTER MEET ip port [cport]: learn the layout of the
