@@ -37,7 +37,7 @@ func (s *Server) migrationError(c *client, cmd *command, args [][]byte, slot int
 	if target == nil {
 		return ""
 	}
-	keys := commandKeys(cmd, args)
+	keys := cmd.positionalKeys(args) // MIGRATE never comes here: its missing keys are NOKEY
 	missing := 0
 	for _, k := range keys {
 		if s.lookup(c, 0, k, false) == nil {
@@ -51,25 +51,6 @@ func (s *Server) migrationError(c *client, cmd *command, args [][]byte, slot int
 		return fmt.Sprintf("ASK %d %s", slot, target.Addr())
 	}
 	return msgTryAgain
-}
-
-// commandKeys returns a command's key arguments by its key positions.
-func commandKeys(cmd *command, args [][]byte) [][]byte {
-	if cmd.fullName == "migrate" {
-		return migrateKeys(args)
-	}
-	if cmd.first == 0 {
-		return nil
-	}
-	last := cmd.last
-	if last < 0 {
-		last += len(args)
-	}
-	var out [][]byte
-	for i := cmd.first; i <= last && i < len(args); i += cmd.step {
-		out = append(out, args[i])
-	}
-	return out
 }
 
 func migrateKeys(args [][]byte) [][]byte {
@@ -115,32 +96,27 @@ func cmdClusterSetslot(s *Server, c *client, cl *clusterState, args [][]byte) {
 			n = cl.layout.Node(string(args[4]))
 		}
 		switch action {
-		case "migrating":
-			if owner != me {
+		case "migrating", "importing":
+			migrating := action == "migrating"
+			switch {
+			case migrating && owner != me:
 				c.err(fmt.Sprintf(msgNotOwner, slot))
 				return
-			}
-			if n == nil {
-				c.err(fmt.Sprintf(msgUnknownNodeSpecified, args[4]))
-				return
-			}
-			if me.Migrating == nil {
-				me.Migrating = map[int]string{}
-			}
-			me.Migrating[slot] = n.ID
-		case "importing":
-			if owner == me {
+			case !migrating && owner == me:
 				c.err(fmt.Sprintf(msgAlreadyOwner, slot))
 				return
-			}
-			if n == nil {
+			case n == nil:
 				c.err(fmt.Sprintf(msgUnknownNodeSpecified, args[4]))
 				return
 			}
-			if me.Importing == nil {
-				me.Importing = map[int]string{}
+			m := &me.Importing
+			if migrating {
+				m = &me.Migrating
 			}
-			me.Importing[slot] = n.ID
+			if *m == nil {
+				*m = map[int]string{}
+			}
+			(*m)[slot] = n.ID
 		case "stable":
 			delete(me.Migrating, slot)
 			delete(me.Importing, slot)

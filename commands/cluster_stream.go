@@ -2,13 +2,11 @@ package commands
 
 import (
 	"bufio"
-	"encoding/binary"
 	"hash"
 	"hash/crc64"
 	"strconv"
 
 	"numkv/memtree"
-	"numkv/snapshotio"
 )
 
 // A variable too large for one RESTORE bulk moves in parts. MIGRATE sends
@@ -40,55 +38,6 @@ type stagedRestore struct {
 }
 
 func (st *stagedRestore) discard() { st.b.Discard() }
-
-// parseDumpHeader parses a payload's header (up to the data): the type and
-// the data's length.
-func parseDumpHeader(h []byte) (*elemType, int64, bool) {
-	if len(h) < 6+1+1+8 || string(h[:4]) != dumpMagic || binary.LittleEndian.Uint16(h[4:]) != dumpVersion {
-		return nil, 0, false
-	}
-	body := h[6:]
-	if int(body[0]) > snapshotio.MaxDtypeLen || len(body) < 1+int(body[0])+1 {
-		return nil, 0, false
-	}
-	rec := snapshotio.Record{Dtype: string(body[1 : 1+body[0]])}
-	body = body[1+body[0]:]
-	rank := int(body[0])
-	body = body[1:]
-	if rank > snapshotio.MaxRank || len(body) != 8*rank+8 {
-		return nil, 0, false
-	}
-	for i := 0; i < rank; i++ {
-		d := int64(binary.LittleEndian.Uint64(body[8*i:]))
-		if d < 1 {
-			return nil, 0, false
-		}
-		rec.Shape = append(rec.Shape, d)
-	}
-	rec.Length = int64(binary.LittleEndian.Uint64(body[8*rank:]))
-	if rec.Length < 0 {
-		return nil, 0, false
-	}
-	t, err := recordType(&rec)
-	if err != nil {
-		return nil, 0, false
-	}
-	return t, rec.Length, true
-}
-
-// dumpHeader is a payload's bytes before its data.
-func dumpHeader(v *variable) []byte {
-	t := v.typ()
-	b := append([]byte(dumpMagic), 0, 0)
-	binary.LittleEndian.PutUint16(b[4:], dumpVersion)
-	b = append(b, byte(len(t.dt.name)))
-	b = append(b, t.dt.name...)
-	b = append(b, byte(len(t.shape)))
-	for _, d := range t.shape {
-		b = binary.LittleEndian.AppendUint64(b, uint64(d))
-	}
-	return binary.LittleEndian.AppendUint64(b, uint64(v.Len()))
-}
 
 func cmdClusterRestorePart(s *Server, c *client, cl *clusterState, args [][]byte) {
 	key := string(args[2])
@@ -169,7 +118,7 @@ func cmdClusterRestorePart(s *Server, c *client, cl *clusterState, args [][]byte
 // migrateInParts sends variable v at key to w as CLUSTER RESTORE-PART
 // commands and returns how many replies to read.
 func migrateInParts(w *bufio.Writer, key []byte, v *variable, ttl int64, replace bool) (int, error) {
-	h := dumpHeader(v)
+	h := appendDumpHeader(nil, v)
 	sum := crc64.New(crc64Table)
 	sum.Write(h)
 	if err := writeCommand(w, []byte("CLUSTER"), []byte("RESTORE-PART"), key, []byte("BEGIN"), h); err != nil {

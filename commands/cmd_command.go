@@ -218,14 +218,7 @@ func cmdCommandGetkeys(s *Server, c *client, args [][]byte) {
 		c.err(msgNoKeyArguments)
 		return
 	}
-	last := cmd.last
-	if last < 0 {
-		last += len(rest)
-	}
-	var keys [][]byte
-	for i := cmd.first; i <= last && i < len(rest); i += cmd.step {
-		keys = append(keys, rest[i])
-	}
+	keys := cmd.positionalKeys(rest)
 	c.array(len(keys))
 	for _, k := range keys {
 		c.bulk(k)

@@ -3,6 +3,7 @@ package commands
 import (
 	"encoding/binary"
 	"hash/crc64"
+	"math"
 	"sync/atomic"
 
 	"numkv/snapshotio"
@@ -38,7 +39,16 @@ var crc64Table = crc64.MakeTable(crc64.ECMA)
 func dumpPayload(v *variable) []byte {
 	t := v.typ()
 	n := v.Len()
-	b := make([]byte, 0, dumpFixed+len(t.dt.name)+8*len(t.shape)+n)
+	b := appendDumpHeader(make([]byte, 0, dumpFixed+len(t.dt.name)+8*len(t.shape)+n), v)
+	b, _ = v.AppendRange(b, 0, n)
+	return binary.LittleEndian.AppendUint64(b, crc64Checksum(b))
+}
+
+// appendDumpHeader appends v's payload up to its data: magic, version,
+// dtype, shape and length. MIGRATE sends it alone for a variable it sends
+// in parts.
+func appendDumpHeader(b []byte, v *variable) []byte {
+	t := v.typ()
 	b = append(b, dumpMagic...)
 	b = binary.LittleEndian.AppendUint16(b, dumpVersion)
 	b = append(b, byte(len(t.dt.name)))
@@ -47,9 +57,7 @@ func dumpPayload(v *variable) []byte {
 	for _, d := range t.shape {
 		b = binary.LittleEndian.AppendUint64(b, uint64(d))
 	}
-	b = binary.LittleEndian.AppendUint64(b, uint64(n))
-	b, _ = v.AppendRange(b, 0, n)
-	return binary.LittleEndian.AppendUint64(b, crc64Checksum(b))
+	return binary.LittleEndian.AppendUint64(b, uint64(v.Len()))
 }
 
 func crc64Checksum(b []byte) uint64 { return crc64.Checksum(b, crc64Table) }
@@ -66,36 +74,56 @@ func verifyDump(p []byte) bool {
 // parseDump decodes a verified payload into the variable's type and data,
 // or reports false.
 func parseDump(p []byte) (*elemType, []byte, bool) {
-	body := p[6 : len(p)-8]
-	if len(body) < 1 || int(body[0]) > snapshotio.MaxDtypeLen || len(body) < 1+int(body[0])+1 {
+	t, n, data, ok := parseDumpFields(p[6 : len(p)-8])
+	if !ok || n != uint64(len(data)) {
 		return nil, nil, false
+	}
+	return t, data, true
+}
+
+// parseDumpHeader parses a payload's header alone (appendDumpHeader's
+// bytes): the type and the data's length.
+func parseDumpHeader(h []byte) (*elemType, int64, bool) {
+	if len(h) < 6 || string(h[:4]) != dumpMagic || binary.LittleEndian.Uint16(h[4:]) != dumpVersion {
+		return nil, 0, false
+	}
+	t, n, rest, ok := parseDumpFields(h[6:])
+	if !ok || len(rest) != 0 {
+		return nil, 0, false
+	}
+	return t, int64(n), true
+}
+
+// parseDumpFields decodes the fields after the version (dtype, shape,
+// length) and returns what follows them.
+func parseDumpFields(body []byte) (t *elemType, n uint64, rest []byte, ok bool) {
+	if len(body) < 1 || int(body[0]) > snapshotio.MaxDtypeLen || len(body) < 1+int(body[0])+1 {
+		return nil, 0, nil, false
 	}
 	rec := snapshotio.Record{Dtype: string(body[1 : 1+body[0]])}
 	body = body[1+body[0]:]
 	rank := int(body[0])
 	body = body[1:]
 	if rank > snapshotio.MaxRank || len(body) < 8*rank+8 {
-		return nil, nil, false
+		return nil, 0, nil, false
 	}
 	for i := 0; i < rank; i++ {
 		d := int64(binary.LittleEndian.Uint64(body[8*i:]))
 		if d < 1 {
-			return nil, nil, false
+			return nil, 0, nil, false
 		}
 		rec.Shape = append(rec.Shape, d)
 	}
-	body = body[8*rank:]
-	n := binary.LittleEndian.Uint64(body)
-	body = body[8:]
-	if n != uint64(len(body)) {
-		return nil, nil, false
+	n = binary.LittleEndian.Uint64(body[8*rank:])
+	if n > math.MaxInt64 {
+		return nil, 0, nil, false
 	}
 	rec.Length = int64(n)
 	t, err := recordType(&rec)
 	if err != nil {
-		return nil, nil, false
+		return nil, 0, nil, false
 	}
-	return t, body, true
+	return t, n, body[8*rank+8:], true
 }
 
 func cmdDump(s *Server, c *client, args [][]byte) {

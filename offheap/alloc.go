@@ -695,8 +695,6 @@ type ClassUse struct {
 	// Released is the memory of the system pages inside the class's spans
 	// that the scavenger gave back.
 	Released int64
-	// Resident is the memory of the class's spans the system holds.
-	Resident int64
 }
 
 // ClassUses returns the classes that have spans. It walks every page, so
@@ -724,7 +722,6 @@ func ClassUses() []ClassUse {
 				by[s.class].Spans++
 				by[s.class].Blocks += int64(s.used)
 				by[s.class].Released += int64(s.nrel) << sysShift
-				by[s.class].Resident += residentIn(unsafe.Slice((*byte)(pagePtr(pg)), PageSize))
 			}
 		}
 	}

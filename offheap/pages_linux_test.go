@@ -3,10 +3,27 @@
 package offheap
 
 import (
+	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 )
+
+// residentIn counts the bytes of b the system holds memory for (mincore).
+func residentIn(b []byte) int64 {
+	if len(b) == 0 {
+		return 0
+	}
+	vec := make([]byte, (len(b)+4095)/4096)
+	if _, _, e := syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		panic(e)
+	}
+	var n int64
+	for _, v := range vec {
+		n += int64(v & 1)
+	}
+	return n * 4096
+}
 
 // resident counts the arena's pages the system holds memory for.
 func resident(t *testing.T) int64 {

@@ -2,11 +2,7 @@
 
 package offheap
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 const mmapSupported = true
 
@@ -31,21 +27,4 @@ func adviseHuge(b []byte, on bool) error {
 		adv = unix.MADV_NOHUGEPAGE
 	}
 	return unix.Madvise(b, adv)
-}
-
-// residentIn counts the bytes of b the system holds memory for.
-func residentIn(b []byte) int64 {
-	if len(b) == 0 {
-		return 0
-	}
-	vec := make([]byte, (len(b)+4095)/4096)
-	_, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(unsafe.Pointer(&vec[0])))
-	if e != 0 {
-		return -1
-	}
-	var n int64
-	for _, v := range vec {
-		n += int64(v & 1)
-	}
-	return n * 4096
 }

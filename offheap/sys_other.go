@@ -13,5 +13,3 @@ func reserve(size int) ([]byte, error)   { return nil, errNoMmap }
 func commit(b []byte) error              { return errNoMmap }
 func release(b []byte) error             { return errNoMmap }
 func adviseHuge(b []byte, on bool) error { return nil }
-
-func residentIn(b []byte) int64 { return 0 }
