@@ -105,59 +105,11 @@ func writeCommandInfo(c *client, cmd *command) {
 	for _, tip := range tips {
 		c.bulkStr(tip)
 	}
-	if first > 0 {
-		c.array(1)
-		writeKeySpec(c, cmd)
-	} else {
-		c.emptyArray()
-	}
+	writeKeySpecs(c, cmd)
 	c.array(len(cmd.sub))
 	for _, sc := range cmd.sub {
 		writeCommandInfo(c, sc)
 	}
-}
-
-// writeKeySpec describes the key range as one Redis 7 key specification.
-func writeKeySpec(c *client, cmd *command) {
-	var kf []string
-	switch {
-	case cmd.flags&flagDeletesKeys != 0:
-		kf = []string{"RM", "DELETE"}
-	case cmd.flags&flagWrite != 0:
-		kf = []string{"RW", "UPDATE"}
-	default:
-		kf = []string{"RO", "ACCESS"}
-	}
-	lastkey := cmd.last
-	if lastkey > 0 {
-		lastkey -= cmd.first
-	}
-	c.mapHeader(3)
-	c.bulkStr("flags")
-	c.setHeader(len(kf))
-	for _, f := range kf {
-		c.simple(f)
-	}
-	c.bulkStr("begin_search")
-	c.mapHeader(2)
-	c.bulkStr("type")
-	c.bulkStr("index")
-	c.bulkStr("spec")
-	c.mapHeader(1)
-	c.bulkStr("index")
-	c.integer(int64(cmd.first))
-	c.bulkStr("find_keys")
-	c.mapHeader(2)
-	c.bulkStr("type")
-	c.bulkStr("range")
-	c.bulkStr("spec")
-	c.mapHeader(3)
-	c.bulkStr("lastkey")
-	c.integer(int64(lastkey))
-	c.bulkStr("keystep")
-	c.integer(int64(cmd.step))
-	c.bulkStr("limit")
-	c.integer(0)
 }
 
 func cmdCommandDocs(s *Server, c *client, args [][]byte) {
@@ -200,27 +152,40 @@ func writeCommandDocs(c *client, cmd *command) {
 	}
 }
 
+// cmdCommandGetkeys is COMMAND GETKEYS and, with flags, COMMAND
+// GETKEYSANDFLAGS: Redis 7.0's checks in its order (the command, whether
+// it has keys, its arity), then the keys its specs find.
 func cmdCommandGetkeys(s *Server, c *client, args [][]byte) {
-	cmd := lookupCommand(args[2])
+	withFlags := equalFold(args[1], "getkeysandflags")
 	rest := args[2:]
+	cmd := lookupCommand(rest[0])
 	if cmd != nil && len(cmd.sub) > 0 && len(rest) > 1 {
 		cmd = cmd.subcommand(rest[1])
 	}
-	if cmd == nil {
+	switch {
+	case cmd == nil:
 		c.err(msgInvalidCommand)
 		return
-	}
-	if (cmd.arity > 0 && len(rest) != cmd.arity) || len(rest) < -cmd.arity {
+	case len(cmd.specs) == 0:
+		c.err(msgNoKeyArguments)
+		return
+	case (cmd.arity > 0 && len(rest) != cmd.arity) || len(rest) < -cmd.arity:
 		c.err(msgGetkeysArity)
 		return
 	}
-	if cmd.first == 0 {
-		c.err(msgNoKeyArguments)
+	refs := cmd.keysOf(rest)
+	if len(refs) == 0 {
+		c.err(msgInvalidArguments)
 		return
 	}
-	keys := cmd.positionalKeys(rest)
-	c.array(len(keys))
-	for _, k := range keys {
-		c.bulk(k)
+	c.array(len(refs))
+	for _, r := range refs {
+		if withFlags {
+			c.array(2)
+			c.bulk(rest[r.pos])
+			writeFlagSet(c, r.flags)
+		} else {
+			c.bulk(rest[r.pos])
+		}
 	}
 }

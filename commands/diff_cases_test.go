@@ -351,10 +351,10 @@ func diffSave(t *testing.T, redisAddr, numAddr string) {
 }
 
 // diffCommandTable checks each row of the command table against the
-// reference's COMMAND INFO: arity, flags, key positions and ACL categories
-// (numkv's own NUM.* commands aside).
+// reference's COMMAND INFO: arity, flags, key positions, key specs and ACL
+// categories (numkv's own NUM.* commands aside).
 func diffCommandTable(t *testing.T, redisAddr, numAddr string) {
-	c := mustDial(t, redisAddr)
+	c, nc := mustDial(t, redisAddr), mustDial(t, numAddr)
 	var check func(cmd *command)
 	check = func(cmd *command) {
 		if cmd.group == "numkv" || newerThan70(cmd.since) {
@@ -378,6 +378,12 @@ func diffCommandTable(t *testing.T, redisAddr, numAddr string) {
 		got := []any{int64(cmd.arity), flags, int64(cmd.first), int64(cmd.last), int64(cmd.step), acl}
 		if !sameFields(want, got) {
 			t.Errorf("%s: table row %v, Redis %v", cmd.fullName, got, want)
+		}
+		// Key specs, as both servers reply them: COMMAND GETKEYSANDFLAGS
+		// and cluster clients read them.
+		mine, _ := parseReply(nc.do("COMMAND", "INFO", cmd.fullName)).([]any)
+		if len(mine) != 1 || fmt.Sprint(mine[0].([]any)[8]) != fmt.Sprint(e[8]) {
+			t.Errorf("%s: key specs %v, Redis %v", cmd.fullName, mine, e[8])
 		}
 		// Tips, where the table gives them (cluster clients fan out by
 		// them), must be Redis's.

@@ -575,7 +575,13 @@ func genCommand(r *rand.Rand) []step {
 	case 55:
 		return ex("CLIENT", pick(r, []string{"SETNAME", "GETNAME"}), pick(r, []string{"x", "a b", "name1"}))
 	case 56:
-		return ex(append([]string{"COMMAND", "GETKEYS"}, words(pick(r, []string{"GET a", "SET a b", "MSET a 1 b 2", "COPY a b", "MOVE a 1", "RENAME a b", "SWAPDB 0 1", "LCS a b", "OBJECT ENCODING a", "MEMORY USAGE a", "WATCH a b", "nosuch a", "GET"}))...)...)
+		sub := pick(r, []string{"GETKEYS", "GETKEYSANDFLAGS"})
+		args := []string{"COMMAND", sub}
+		for _, w := range words(pick(r, []string{"GET a", "SET a b", "SET a b GET", "SET a b nx get", "MSET a 1 b 2", "MSETNX a 1 b 2", "COPY a b", "MOVE a 1", "RENAME a b", "RENAMENX a b", "SWAPDB 0 1", "LCS a b", "OBJECT ENCODING a", "MEMORY USAGE a", "WATCH a b", "nosuch a", "GET", "PING x", "MEMORY x", "DEL a b c", "APPEND a b", "GETDEL a", "SETRANGE a 0 b", "EXISTS a b", "EXPIRE a 1", "RESTORE a 0 x",
+			"MIGRATE h 1 a 0 10", "MIGRATE h 1 a 0 10 KEYS b c", "MIGRATE h 1 \"\" 0 10 KEYS b c", "MIGRATE h 1 \"\" 0 10 AUTH keys KEYS b c", "MIGRATE h 1 \"\" 0 10 AUTH2 u keys KEYS b"})) {
+			args = append(args, strings.Trim(w, `"`)) // "" is an empty argument
+		}
+		return ex(args...)
 	case 57:
 		return one(cmpHello, words(pick(r, []string{"HELLO 2", "HELLO 3", "HELLO 4", "HELLO abc", "HELLO 3 SETNAME n1",
 			"HELLO 2 SETNAME a\tb", "HELLO 3 AUTH default x", "HELLO 3 AUTH nobody x", "HELLO 3 FOO", "HELLO 3 AUTH default",

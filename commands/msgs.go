@@ -128,9 +128,10 @@ const (
 		"4) Setup a an authentication password for the default user. " +
 		"NOTE: You only need to do one of the above things in order for " +
 		"the server to start accepting connections from the outside."
-	msgInvalidCommand = "ERR Invalid command specified"
-	msgGetkeysArity   = "ERR Invalid number of arguments specified for command"
-	msgNoKeyArguments = "ERR The command has no key arguments"
+	msgInvalidCommand   = "ERR Invalid command specified"
+	msgGetkeysArity     = "ERR Invalid number of arguments specified for command"
+	msgNoKeyArguments   = "ERR The command has no key arguments"
+	msgInvalidArguments = "ERR Invalid arguments specified for command"
 
 	// numkv's own texts, from the command contract.
 	msgElemMultiple   = "ERR length would not be a multiple of the element size (%d)"
