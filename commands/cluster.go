@@ -628,3 +628,50 @@ func cmdReadonly(s *Server, c *client, args [][]byte) {
 	}
 	c.ok()
 }
+
+// clusterHelp lists numkv's CLUSTER subcommands in the shape of Redis's
+// help. numkv's own (LAYOUT, PUSHED, RESTORE-PART) are what nodes send
+// each other; they are listed last.
+var clusterHelp = []string{
+	"ADDSLOTS <slot> [<slot> ...]",
+	"    Give the slots to this node, and push the layout to every node.",
+	"ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+	"    As ADDSLOTS, for ranges of slots.",
+	"COUNTKEYSINSLOT <slot>",
+	"    Reply how many of this node's keys are in <slot>.",
+	"DELSLOTS <slot> [<slot> ...]",
+	"    Take the slots from this node, on every node.",
+	"FORGET <node-id>",
+	"    Remove the node and its slots from the layout, on every node.",
+	"GETKEYSINSLOT <slot> <count>",
+	"    Reply up to <count> of this node's keys in <slot>.",
+	"INFO",
+	"    Reply the cluster's state.",
+	"KEYSLOT <key>",
+	"    Reply the hash slot of <key>.",
+	"MEET <ip> <port> [<cport>]",
+	"    Learn the layout of the node at <ip>:<port>, merge it, and push the result",
+	"    to every node.",
+	"MYID",
+	"    Reply this node's id.",
+	"NODES",
+	"    Reply the layout, a line per node in the nodes.conf format.",
+	"SET-CONFIG-EPOCH <epoch>",
+	"    Set this node's config epoch, while it knows no other node.",
+	"SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+	"    Mark <slot> importing, migrating or stable, or give it to a node.",
+	"SHARDS",
+	"    Reply each shard's slot ranges and node.",
+	"SLOTS",
+	"    Reply the runs of slots and the node serving each.",
+	"LAYOUT <nodes.conf text>",
+	"    numkv's own: merge a layout another node pushed.",
+	"PUSHED DELSLOTS <slot> ... | PUSHED FORGET <node-id>",
+	"    numkv's own: apply a change another node pushed, without pushing it on.",
+	"RESTORE-PART <key> BEGIN|DATA|END ...",
+	"    numkv's own: one part of a variable MIGRATE sends in parts.",
+}
+
+func cmdClusterHelp(s *Server, c *client, cl *clusterState, args [][]byte) {
+	c.help(args[0], clusterHelp)
+}

@@ -228,3 +228,10 @@ func TestClusterMigratingSlot(t *testing.T) {
 		t.Errorf("ASKING, SET, SET on an importing slot: %q", got)
 	}
 }
+
+// TestClusterHelp: in cluster mode CLUSTER HELP lists every subcommand
+// (TestHelpListsSubcommands checks the others' HELP).
+func TestClusterHelp(t *testing.T) {
+	_, c, _ := clusterNode(t, twoNodes)
+	checkHelp(t, lookupCommand([]byte("cluster")), c.do("CLUSTER", "HELP"))
+}

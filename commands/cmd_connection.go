@@ -567,3 +567,45 @@ func cmdClientUnpause(s *Server, c *client, args [][]byte) {
 	s.unpauseClients()
 	c.ok()
 }
+
+// clientHelp lists numkv's CLIENT subcommands, in the shape of Redis's
+// help (a usage line, then its description indented by four spaces).
+// Redis's tracking, caching and unblocking subcommands are not here:
+// numkv has none of them.
+var clientHelp = []string{
+	"GETNAME",
+	"    Reply the name of this connection, or a null reply when it has none.",
+	"ID",
+	"    Reply the unique id of this connection.",
+	"INFO",
+	"    Reply one line of CLIENT LIST about this connection.",
+	"KILL <ip:port>",
+	"    Close the connection from <ip:port>.",
+	"KILL <filter> <value> [<filter> <value> ...]",
+	"    Close the connections that match every filter, and reply how many:",
+	"    * ID <id>                   the connection's id",
+	"    * ADDR <ip:port>            the peer's address (<socket-path>:0 over a unix socket)",
+	"    * LADDR <ip:port>           the local address it connected to",
+	"    * TYPE NORMAL|MASTER|REPLICA|PUBSUB",
+	"    * USER default              the only user there is",
+	"    * SKIPME YES|NO             whether this connection is spared (default YES)",
+	"LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID <id> ...]",
+	"    Reply a line about each open connection.",
+	"NO-EVICT ON|OFF",
+	"    Exempt this connection from client eviction (maxmemory-clients), or not.",
+	"NO-TOUCH ON|OFF",
+	"    Leave the access time and frequency of the keys this connection reads alone, or not.",
+	"PAUSE <milliseconds> [WRITE|ALL]",
+	"    Hold back every command (ALL, the default), or those that may write (WRITE),",
+	"    for <milliseconds>.",
+	"REPLY ON|OFF|SKIP",
+	"    Turn replies to this connection on, off, or off for the next command only.",
+	"SETINFO LIB-NAME|LIB-VER <value>",
+	"    Record the client library's name or version, shown by CLIENT LIST.",
+	"SETNAME <name>",
+	"    Name this connection.",
+	"UNPAUSE",
+	"    End a CLIENT PAUSE: the commands it held back run.",
+}
+
+func cmdClientHelp(s *Server, c *client, args [][]byte) { c.help(args[0], clientHelp) }

@@ -564,7 +564,9 @@ func genCommand(r *rand.Rand) []step {
 			{"OBJECT"}, {"OBJECT", "ENCODING"}, {"MEMORY", "USAGE"}, {"CONFIG"}, {"CONFIG", "GET"}, {"CONFIG", "SET", "a"},
 			{"SCAN"}, {"WATCH"}, {"MULTI", "x"}, {"EXEC", "x"}, {"LCS", "a"}, {"SETBIT", "a", "1"}, {"BITCOUNT"},
 			{"GETEX"}, {"SWAPDB", "1"}, {"MOVE", "a"}, {"NOSUCH"}, {"nosuch", "a", "b"}, {"OBJECT", "nosuch"},
-			{"CONFIG", "nosuch", "x"}, {"MEMORY", "nosuch"},
+			{"CONFIG", "nosuch", "x"}, {"MEMORY", "nosuch"}, {"FUNCTION"}, {"FUNCTION", "nosuch"},
+			// numkv has no functions, and FUNCTION FLUSH removes none.
+			{"FUNCTION", "FLUSH"}, {"FUNCTION", "FLUSH", "ASYNC"}, {"FUNCTION", "flush", "sync"}, {"FUNCTION", "FLUSH", "x"}, {"FUNCTION", "FLUSH", "SYNC", "x"},
 		})...)
 	case 52:
 		return ex("PING", pick(r, []string{"x", "hello world"}))
@@ -623,6 +625,8 @@ var notGenerated = map[string]string{
 	"command|info":    "as COMMAND; TestCommandFlags (table_test.go) checks each command's entry",
 	"command|docs":    "as COMMAND: numkv's summaries are its own",
 	"memory|help":     "lists only numkv's subcommands, unlike Redis's: TestMemoryHelp (table_test.go)",
+	"client|help":     "lists only numkv's subcommands, unlike Redis's: TestHelpListsSubcommands (table_test.go)",
+	"function|help":   "as CLIENT HELP",
 	"client|setinfo":  "Redis 7.2's, which the reference, 7.0, lacks: TestNewerClientSubcommands (table_test.go)",
 	"client|pause":    "a pause holds the session's other commands back: TestClientPause, TestClientPauseAll (cmd_connection_test.go); its error texts were compared with redis-server by hand and are asserted there",
 	"client|unpause":  "as CLIENT PAUSE",
@@ -637,7 +641,7 @@ func init() {
 	// three numkv nodes with redis-cli and go-redis's ClusterClient, and
 	// TestClusterCommands (cluster_test.go) checks the replies.
 	for _, sub := range []string{"cluster", "cluster|info", "cluster|myid", "cluster|nodes", "cluster|slots", "cluster|keyslot",
-		"cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|addslots", "cluster|addslotsrange", "cluster|delslots", "cluster|forget", "cluster|shards", "cluster|meet", "cluster|set-config-epoch", "cluster|layout", "cluster|setslot", "asking", "restore-asking", "migrate", "readonly", "readwrite", "cluster|restore-part", "cluster|pushed"} {
+		"cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|addslots", "cluster|addslotsrange", "cluster|delslots", "cluster|forget", "cluster|shards", "cluster|meet", "cluster|set-config-epoch", "cluster|layout", "cluster|setslot", "asking", "restore-asking", "migrate", "readonly", "readwrite", "cluster|restore-part", "cluster|pushed", "cluster|help"} {
 		notGenerated[sub] = "cluster mode: diffClusterOff, TestClusterCommands, tests/cluster_test.go"
 	}
 }

@@ -80,6 +80,7 @@ const (
 	msgTimeoutNeg           = "ERR timeout is negative"
 	msgTimeoutNotInt        = "ERR timeout is not an integer or out of range"
 	msgPauseMode            = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	msgFunctionFlushOption  = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
 	msgSubcommandSyntax     = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 	msgInvalidCursor        = "ERR invalid cursor"
 	msgUnsupportedConfig    = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"

@@ -136,6 +136,7 @@ var commandTable = []*command{
 		{name: "unpause", arity: 2, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "6.2.0", summary: "Lifts CLIENT PAUSE: the postponed commands run.", handler: cmdClientUnpause},
 		{name: "reply", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "3.2.0", summary: "Turns replies to this connection on, off, or off for the next command.", handler: cmdClientReply},
 		{name: "no-evict", arity: 3, flagText: "admin noscript loading stale", acl: "admin slow dangerous connection", since: "7.0.0", summary: "Exempts this connection from client eviction (maxmemory-clients), or not.", handler: cmdClientNoEvict},
+		{name: "help", arity: 2, flagText: "loading stale", acl: "slow connection", since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: cmdClientHelp},
 		{name: "no-touch", arity: 3, flagText: "noscript loading stale", acl: "slow connection", since: "7.2.0", summary: "Turns off, or back on, the access times and counters this connection's commands update.", handler: cmdClientNoTouch},
 	}},
 
@@ -249,7 +250,12 @@ var commandTable = []*command{
 		{name: "restore-part", arity: -5, flagText: "write denyoom", first: 2, last: 2, step: 1, kflags: "OW update", acl: "keyspace write slow dangerous", group: "numkv", since: "3.0.0", summary: "numkv's own: one part of a variable MIGRATE sends in parts.", handler: clusterCmd(cmdClusterRestorePart)},
 		{name: "pushed", arity: -4, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", group: "numkv", since: "3.0.0", summary: "numkv's own: applies a DELSLOTS or FORGET another node pushed, without pushing it on.", handler: clusterCmd(cmdClusterPushed)},
 		{name: "layout", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", group: "numkv", since: "3.0.0", summary: "numkv's own: merges a layout another node pushed (CLUSTER MEET).", handler: clusterCmd(cmdClusterLayout)},
+		{name: "help", arity: 2, flagText: "loading stale", acl: "slow", since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: clusterCmd(cmdClusterHelp)},
 		{name: "forget", arity: 3, flagText: "admin stale no_async_loading", acl: "admin slow dangerous", since: "3.0.0", summary: "Removes a node from the layout.", handler: clusterCmd(cmdClusterForget)},
+	}},
+	{name: "function", arity: -2, acl: "slow", group: "scripting", since: "7.0.0", summary: "A container for function commands; numkv runs no scripts.", sub: []*command{
+		{name: "flush", arity: -2, flagText: "write noscript", acl: "write slow scripting", tips: "request_policy:all_shards response_policy:all_succeeded", since: "7.0.0", summary: "Removes every library: there are none, since numkv runs no scripts.", handler: cmdFunctionFlush},
+		{name: "help", arity: 2, flagText: "loading stale", acl: "slow scripting", since: "7.0.0", summary: "Returns helpful text about the different subcommands.", handler: cmdFunctionHelp},
 	}},
 	{name: "memory", arity: -2, acl: "slow", group: "server", since: "4.0.0", summary: "A container for memory diagnostics commands.", sub: []*command{
 		{name: "usage", arity: -3, flagText: "readonly", first: 2, last: 2, step: 1, kflags: "RO", acl: "read slow", since: "4.0.0", summary: "Estimates the memory a key uses.", handler: cmdMemoryUsage},

@@ -168,3 +168,40 @@ func TestMemoryHelp(t *testing.T) {
 		t.Errorf("MEMORY HELP = %q, want %q", got, want)
 	}
 }
+
+// TestHelpListsSubcommands: every container's HELP names each of its
+// subcommands at the start of a line, in Redis's shape (a header, the
+// lines, HELP last).
+func TestHelpListsSubcommands(t *testing.T) {
+	_, c := mustLocal(t)
+	for _, cmd := range commandTable {
+		if cmd.subcommand([]byte("help")) == nil {
+			continue
+		}
+		if cmd.name == "cluster" {
+			continue // TestClusterHelp: it needs cluster mode
+		}
+		checkHelp(t, cmd, c.run(cmd.name, "help"))
+	}
+}
+
+func checkHelp(t *testing.T, cmd *command, got string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(got, "\r\n"), "\r\n")
+	if len(lines) < 4 || !strings.HasPrefix(lines[1], "+"+strings.ToUpper(cmd.name)+" <subcommand>") || lines[len(lines)-2] != "+HELP" {
+		t.Errorf("%s HELP: %q", cmd.name, got)
+		return
+	}
+	for _, sc := range cmd.sub {
+		name := "+" + strings.ToUpper(sc.name)
+		found := false
+		for _, l := range lines[2:] {
+			if l == name || strings.HasPrefix(l, name+" ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s HELP does not list %s", cmd.name, sc.name)
+		}
+	}
+}
