@@ -35,6 +35,7 @@ type client struct {
 	name, libName, libVer string // guarded by Server.mu for CLIENT LIST
 	createdAt, lastCmdAt  time.Time
 	errs                  int64
+	errMark               int64 // errs when the last command was counted (stats.go)
 	closeAfterReply       bool
 	deadline              bool // a read deadline is set (timeout > 0)
 	multi                 *multiState
@@ -110,6 +111,7 @@ func (c *client) flush() error {
 	n, err := c.w.Flush(c.nc)
 	if n > 0 {
 		c.s.netOut.Add(n)
+		c.s.writesTotal.Add(1)
 	}
 	c.releaseHeld()
 	return err

@@ -100,9 +100,10 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 
 // cmdConfigResetstat zeroes the counters INFO stats reports.
 func cmdConfigResetstat(s *Server, c *client, args [][]byte) {
-	for _, n := range []*atomic.Int64{&s.connsTotal, &s.cmdsTotal, &s.netIn, &s.netOut, &s.hits, &s.misses, &s.expired, &s.rejected, &s.errorsTotal} {
+	for _, n := range []*atomic.Int64{&s.connsTotal, &s.cmdsTotal, &s.netIn, &s.netOut, &s.hits, &s.misses, &s.expired, &s.rejected, &s.errorsTotal, &s.readsTotal, &s.writesTotal, &s.evicted, &s.evictedClients} {
 		n.Store(0)
 	}
+	s.resetStats()
 	c.ok()
 }
 

@@ -6,6 +6,7 @@ import (
 	"numkv/resp"
 	"numkv/shardlock"
 	"sync/atomic"
+	"time"
 )
 
 // call runs one command through Redis 7.0's processCommand checks, in its
@@ -162,11 +163,15 @@ func (c *client) reject(cmd *command, msg string) {
 	if c.multi != nil {
 		c.multi.failed = true
 	}
+	if cmd != nil {
+		c.s.stats[cmd.id].rejected.Add(1)
+	}
 	if cmd != nil && cmd.flags&flagRunsQueue != 0 {
 		c.execAbort(msg)
-		return
+	} else {
+		c.err(msg)
 	}
-	c.err(msg)
+	c.errMark = c.errs
 }
 
 // run takes the command's slot locks and calls its handler, recovering a
@@ -179,12 +184,14 @@ func (c *client) reject(cmd *command, msg string) {
 // writers to the slot are not held up for the whole pass. Inside EXEC it
 // runs at once, under the transaction's locks.
 func (s *Server) run(c *client, cmd *command, args [][]byte) {
+	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			c.unlocked = nil
 			s.log.warn("panic in %s: %v", cmd.fullName, r)
 			c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
 		}
+		s.recordCall(c, cmd, time.Since(start))
 	}()
 	// CLIENT NO-TOUCH: the command's reads leave access times alone,
 	// unless it is TOUCH.

@@ -251,6 +251,7 @@ func (s *Server) cron() {
 			// or deleting keys at random leaves scattered.
 			offheap.Scavenge(16)
 			s.saveCron(now)
+			s.inst.sample(now, [3]int64{s.cmdsTotal.Load(), s.netIn.Load(), s.netOut.Load()})
 		}
 	}
 }

@@ -7,7 +7,7 @@ package commands
 
 func (c *client) ok()                        { c.w.OK() }
 func (c *client) simple(s string)            { c.w.SimpleString(s) }
-func (c *client) err(s string)               { c.w.Error(s); c.errs++ }
+func (c *client) err(s string)               { c.w.Error(s); c.errs++; c.s.countError(s) }
 func (c *client) integer(n int64)            { c.w.Int(n) }
 func (c *client) bulk(b []byte)              { c.w.Bulk(b) }
 func (c *client) bulkStr(s string)           { c.w.BulkString(s) }

@@ -80,6 +80,11 @@ type Server struct {
 	// evictedClients counts the clients maxmemory-clients closed.
 	evictedClients atomic.Int64
 	errorsTotal    atomic.Int64
+	readsTotal     atomic.Int64 // reads from connections
+	writesTotal    atomic.Int64 // writes to connections
+	stats          []cmdStat    // by command.id (stats.go)
+	errStats       errorStats
+	inst           instMetrics
 
 	live      liveConfig    // the settings CONFIG SET changes (config.go)
 	watch     watchRegistry // WATCHed keys (multi.go)
@@ -110,6 +115,7 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.initLive()
+	s.stats = make([]cmdStat, len(commandsByID))
 	// As in Redis, the save rules count time from start-up.
 	s.persist.lastSave.Store(time.Now().Unix())
 	s.persist.lastBgDuration.Store(-1)
@@ -367,5 +373,6 @@ func (s *Server) handle(c *client) {
 			return
 		}
 		s.netIn.Add(int64(n))
+		s.readsTotal.Add(1)
 	}
 }

@@ -110,6 +110,7 @@ type command struct {
 	sub []*command
 
 	fullName string // "client|setname" for subcommands
+	id       int    // the index of its statistics (stats.go)
 }
 
 // The table. Rows are grouped as COMMAND DOCS groups them. Flags, arity and
@@ -316,6 +317,8 @@ func (cmd *command) positionalKeys(args [][]byte) [][]byte {
 }
 
 func finishCommand(cmd, parent *command) {
+	cmd.id = len(commandsByID)
+	commandsByID = append(commandsByID, cmd)
 	cmd.fullName = cmd.name
 	if parent != nil {
 		cmd.fullName = parent.name + "|" + cmd.name
