@@ -106,9 +106,22 @@ func cmdConfigResetstat(s *Server, c *client, args [][]byte) {
 	c.ok()
 }
 
-// cmdConfigRewrite answers as Redis started without a configuration file:
-// numkv takes its settings from flags only.
-func cmdConfigRewrite(s *Server, c *client, args [][]byte) { c.err(msgConfigNoFile) }
+// cmdConfigRewrite rewrites the configuration file numkv started with
+// (conffile.go), or answers as Redis does when it started without one.
+func cmdConfigRewrite(s *Server, c *client, args [][]byte) {
+	if s.cfg.ConfigFile == "" {
+		c.err(msgConfigNoFile)
+		return
+	}
+	if err := s.rewriteConfig(); err != nil {
+		reason := strerror(errnoOf(err))
+		s.log.warn("CONFIG REWRITE failed: %s", reason)
+		c.err(fmt.Sprintf(msgConfigRewriteFailed, reason))
+		return
+	}
+	s.log.warn("CONFIG REWRITE executed with success.")
+	c.ok()
+}
 
 var configHelp = []string{
 	"GET <pattern>",

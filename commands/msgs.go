@@ -97,6 +97,7 @@ const (
 	msgLFUNotSelected       = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	msgConfigSetFailed      = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
 	msgConfigNoFile         = "ERR The server is running without a config file"
+	msgConfigRewriteFailed  = "ERR Rewriting config file: %s"
 	msgLCSLenIdx            = "ERR If you want both the length and indexes, please just use IDX."
 	msgLCSTooLong           = "ERR String too long for LCS"
 	msgLCSMemory            = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
