@@ -60,7 +60,7 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 		if invalid {
 			continue
 		}
-		if p.apply == nil {
+		if p.apply == nil && !(p.fixed && p.isCurrent(s, string(args[3+2*i]))) {
 			errstr, errName, invalid = "can't set immutable config", name, true
 			if p.protected {
 				errstr = "can't set protected config"
@@ -85,6 +85,10 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 	}
 	applies := make([]func(), n)
 	for i, p := range params {
+		if p.apply == nil {
+			applies[i] = func() {} // a fixed setting's current value
+			continue
+		}
 		apply, msg := p.configSet(s, string(args[3+2*i]))
 		if msg != "" {
 			c.err(fmt.Sprintf(msgConfigSetFailed, p.name, msg))

@@ -552,3 +552,39 @@ func TestConfigRewriteCommand(t *testing.T) {
 		t.Errorf("files left in the directory: %v", names)
 	}
 }
+
+// TestConfigSetFixed checks the settings Redis changes at run time and
+// numkv does not: CONFIG SET takes their current value, and nothing else.
+func TestConfigSetFixed(t *testing.T) {
+	_, c := mustLocal(t)
+	immutable := func(name string) string {
+		return errReply(fmt.Sprintf(msgConfigSetFailed, name, "can't set immutable config"))
+	}
+	for _, x := range []struct{ name, value, want string }{
+		{"port", "0", "+OK\r\n"},
+		{"port", "1", immutable("port")},
+		{"port", "abc", immutable("port")},
+		{"bind", " 127.0.0.1 ", "+OK\r\n"},
+		{"bind", "::1", immutable("bind")},
+		{"hugepages", "yes", "+OK\r\n"},
+		{"snapshot-compression", "s2", "+OK\r\n"},
+		{"snapshot-compression", "zstd", immutable("snapshot-compression")},
+		{"cluster-node-id", "", "+OK\r\n"},
+		{"appendonly", "NO", "+OK\r\n"},
+		{"appendonly", "yes", immutable("appendonly")},
+		{"daemonize", "no", immutable("daemonize")}, // immutable in Redis too
+		{"databases", "16", immutable("databases")},
+	} {
+		if got := c.run("CONFIG", "SET", x.name, x.value); got != x.want {
+			t.Errorf("CONFIG SET %s %q: %q, want %q", x.name, x.value, got, x.want)
+		}
+	}
+	// In a multi-pair SET, a fixed setting's current value goes with the
+	// others; any other value refuses them all.
+	if got := c.run("CONFIG", "SET", "timeout", "3", "port", "0"); got != "+OK\r\n" {
+		t.Errorf("with port's value: %q", got)
+	}
+	if got := c.run("CONFIG", "SET", "timeout", "4", "port", "1"); got != immutable("port") || c.s.live.timeout.Load() != 3 {
+		t.Errorf("with another port: %q, timeout %d", got, c.s.live.timeout.Load())
+	}
+}

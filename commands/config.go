@@ -103,6 +103,12 @@ type setting struct {
 	// multiArg: a configuration file line may give the value as several
 	// arguments, joined with spaces (bind, save: Redis's MULTI_ARG_CONFIG).
 	multiArg bool
+	// fixed settings are ones Redis changes at run time and numkv does
+	// not (it cannot reopen its listeners, for one), or numkv's own
+	// start-up-only settings: CONFIG SET accepts the current value, which
+	// changes nothing, as Redis's set of an unchanged value, and refuses
+	// any other as immutable.
+	fixed bool
 	// form is how CONFIG REWRITE writes the setting (conffile.go).
 	form fileForm
 }
@@ -120,9 +126,9 @@ type valueCodec struct {
 var settings = []*setting{
 	{name: "bind", def: "127.0.0.1", help: "addresses to listen on, space separated", arg: "addrs",
 		valueCodec: valueCodec{parseBind, func(c *Config) string { return c.Bind }},
-		multiArg:   true, form: formBind},
+		multiArg:   true, fixed: true, form: formBind},
 	{name: "port", def: "6379", help: "TCP port (0: no TCP)", arg: "int",
-		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port })},
+		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port }), fixed: true},
 	{name: "unixsocket", def: "", help: "path of a unix socket to listen on too", arg: "path",
 		valueCodec: stringSetting(func(c *Config) *string { return &c.UnixSocket }), form: formOptional},
 	{name: "protected-mode", def: "yes", help: "yes: while requirepass is empty, refuse (DENIED) clients not on loopback or the unix socket", arg: "yes|no",
@@ -228,11 +234,11 @@ var settings = []*setting{
 		apply:      func(s *Server, c *Config) { s.live.maxQuery.Store(c.ClientQueryBufferLimit) },
 		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxQuery.Load(), 10) }, form: formMemory},
 	{name: "tls-port", def: "0", help: "TLS port (0: no TLS)", arg: "int",
-		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.TLSPort })},
+		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.TLSPort }), fixed: true},
 	{name: "tls-cert-file", def: "", help: "TLS certificate (PEM)", arg: "path",
-		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSCertFile }), form: formOptional},
+		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSCertFile }), fixed: true, form: formOptional},
 	{name: "tls-key-file", def: "", help: "TLS private key (PEM)", arg: "path",
-		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSKeyFile }), form: formOptional},
+		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSKeyFile }), fixed: true, form: formOptional},
 	{name: "loglevel", def: "notice", help: "debug, verbose, notice or warning", arg: "level",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			l, ok := logLevels[strings.ToLower(v)]
@@ -255,7 +261,7 @@ var settings = []*setting{
 			}
 			c.Compression = v
 			return ""
-		}, func(c *Config) string { return c.Compression }}},
+		}, func(c *Config) string { return c.Compression }}, fixed: true},
 	{name: "cluster-enabled", def: "no", help: "yes: serve as one node of a cluster, the slots of the layout file only", arg: "yes|no",
 		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.ClusterEnabled })},
 	{name: "cluster-config-file", def: "nodes.conf", help: "the cluster's layout, in CLUSTER NODES's line format, in --dir", arg: "name",
@@ -267,7 +273,7 @@ var settings = []*setting{
 			}
 			c.ClusterNodeID = v
 			return ""
-		}, func(c *Config) string { return c.ClusterNodeID }}, form: formOptional},
+		}, func(c *Config) string { return c.ClusterNodeID }}, fixed: true, form: formOptional},
 	{name: "hugepages", def: "yes", help: "ask Linux for transparent huge pages for array memory (--hugepages=false: never)", arg: "yes|no",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			// yes or no as Redis's booleans, or true or false as Go's
@@ -281,9 +287,11 @@ var settings = []*setting{
 			}
 			c.HugePages = on
 			return ""
-		}, func(c *Config) string { return yesNoText(c.HugePages) }}},
-	// Probed by clients; numkv has no append-only file.
-	{name: "appendonly", probeOnly: true, get: func(s *Server) string { return "no" }},
+		}, func(c *Config) string { return yesNoText(c.HugePages) }}, fixed: true},
+	// Probed by clients; numkv has no append-only file and never runs in
+	// the background.
+	{name: "appendonly", probeOnly: true, fixed: true, get: func(s *Server) string { return "no" }},
+	{name: "daemonize", probeOnly: true, get: func(s *Server) string { return "no" }},
 }
 
 // intSetting is a plain integer setting within [lo, hi] (intConfig).
@@ -605,6 +613,17 @@ func (st *setting) configSet(s *Server, v string) (apply func(), errstr string) 
 		return nil, msg
 	}
 	return func() { st.apply(s, c) }, ""
+}
+
+// isCurrent reports whether v is the setting's current value, as its
+// parser reads v (a probe-only setting, which has none: as text, in any
+// case).
+func (st *setting) isCurrent(s *Server, v string) bool {
+	if st.parse == nil {
+		return strings.EqualFold(v, st.configGet(s))
+	}
+	var c Config
+	return st.parse(&c, v) == "" && st.text(&c) == st.configGet(s)
 }
 
 func lookupConfig(name string) *setting {
