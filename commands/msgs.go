@@ -174,3 +174,20 @@ const (
 	// numkv's own: SAVE and BGSAVE under --dbfilename "".
 	msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"
 )
+
+// The configuration file's report on standard error, which stops start-up
+// (ConfigFileError.Report): Redis's loadServerConfigFromString's texts,
+// with numkv's name and the file's path added.
+const (
+	msgConfFatal  = "\n*** FATAL CONFIG FILE ERROR (numkv %s) ***\n"
+	msgConfAtLine = "Reading the configuration file %s, at line %d\n>>> '%s'\n"
+	msgConfOpen   = "Fatal error, can't open config file '%s': %s"
+
+	// The reasons for a line; a setting's own come from its parser.
+	msgBadDirective     = "Bad directive or wrong number of arguments"
+	msgDirectiveArgs    = "wrong number of arguments"
+	msgUnbalancedQuotes = "Unbalanced quotes in configuration line"
+
+	// numkv's own: Redis has no limit.
+	msgIncludeDepth = "include nested more than %d deep (does a file include itself?)"
+)
