@@ -217,6 +217,31 @@ maxmemory-policy allkeys-lfu
 		strings.Contains(string(got), "save 100 10") {
 		t.Errorf("after setting defaults:\n%s", got)
 	}
+
+	// As Redis's "CONFIG REWRITE sanity": every live setting changed,
+	// rewritten, and after a restart CONFIG GET * answers as before
+	// (but for the port, which launch gives anew).
+	for _, kv := range [][2]string{{"protected-mode", "no"}, {"save", "10 1 20 2"}, {"stop-writes-on-bgsave-error", "no"},
+		{"requirepass", ""}, {"maxmemory", "3gb"}, {"maxmemory-clients", "7%"}, {"maxmemory-samples", "7"},
+		{"maxmemory-eviction-tenacity", "70"}, {"lfu-log-factor", "7"}, {"lfu-decay-time", "7"}, {"maxclients", "777"},
+		{"timeout", "7"}, {"proto-max-bulk-len", "7mb"}, {"client-query-buffer-limit", "77mb"}, {"loglevel", "verbose"}} {
+		mustDo(t, rdb, "CONFIG", "SET", kv[0], kv[1])
+	}
+	before := mustDo(t, rdb, "CONFIG", "GET", "*").([]any)
+	mustDo(t, rdb, "CONFIG", "REWRITE")
+	q.kill()
+	q = mustStart(t, dir, flags...)
+	rdb2 := newClient(q, 0, 2)
+	defer rdb2.Close()
+	after := mustDo(t, rdb2, "CONFIG", "GET", "*").([]any)
+	if len(after) != len(before) {
+		t.Fatalf("CONFIG GET *: %d items, then %d", len(before), len(after))
+	}
+	for i := 0; i < len(before); i += 2 {
+		if before[i] != "port" && (before[i] != after[i] || before[i+1] != after[i+1]) {
+			t.Errorf("after the restart %v %q, before %v %q", after[i], after[i+1], before[i], before[i+1])
+		}
+	}
 }
 
 func TestConfFileInclude(t *testing.T) {
