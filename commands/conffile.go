@@ -213,12 +213,19 @@ func (l *fileLoader) loadText(name, text string, depth int) error {
 	return nil
 }
 
-// include reads the file or the glob's files at path.
+// include reads the file or the glob's files at path, an include line's
+// argument: a glob when it has * ? or [ (dir's own such characters do not
+// make one).
 func (l *fileLoader) include(path string, depth int) error {
+	glob := strings.ContainsAny(path, "*?[")
 	if !filepath.IsAbs(path) {
-		path = filepath.Join(l.cfg.Dir, path)
+		dir := l.cfg.Dir
+		if glob {
+			dir = globEscaper.Replace(dir)
+		}
+		path = filepath.Join(dir, path)
 	}
-	if !strings.ContainsAny(path, "*?[") {
+	if !glob {
 		return l.loadFile(path, depth)
 	}
 	matches, _ := filepath.Glob(path) // a bad pattern matches nothing, as glob(3) then
@@ -229,6 +236,9 @@ func (l *fileLoader) include(path string, depth int) error {
 	}
 	return nil
 }
+
+// globEscaper makes a path match itself only, as a filepath.Match pattern.
+var globEscaper = strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
 
 // fileSetting is the setting a file line names, or nil: the probe-only
 // parameters are no directives.
@@ -604,16 +614,23 @@ func (s *Server) rewriteConfig() error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err // a file that is gone is written anew, as Redis does
 	}
+	// Redis gives the new file mode 0644 less the umask, whatever the
+	// old one had; numkv keeps the old file's, so that a file kept
+	// private (it may hold requirepass) stays so.
+	perm := 0o644 &^ umask()
+	if fi, err := os.Stat(path); err == nil {
+		perm = fi.Mode().Perm()
+	}
 	text := rewriteConfigText(string(old), func(st *setting) string { return st.configGet(s) })
-	return writeFileAtomic(path, []byte(text))
+	return writeFileAtomic(path, []byte(text), perm)
 }
 
 // writeFileAtomic replaces the file at path with data, so that a crash
 // leaves either the old file or the new one: a temporary file in the
 // same directory is written, synced and renamed over path, then the
-// directory is synced. The new file's mode is Redis's, 0644 less the
-// umask. On error the temporary file is removed and path is untouched.
-func writeFileAtomic(path string, data []byte) (err error) {
+// directory is synced. The new file has mode perm. On error the temporary
+// file is removed and path is untouched.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -630,7 +647,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if err = f.Sync(); err != nil {
 		return err
 	}
-	if err = f.Chmod(0o644 &^ umask()); err != nil {
+	if err = f.Chmod(perm); err != nil {
 		return err
 	}
 	if err = f.Close(); err != nil {
