@@ -610,3 +610,25 @@ func TestConfigSetFixed(t *testing.T) {
 		t.Errorf("with another port: %q, timeout %d", got, c.s.live.timeout.Load())
 	}
 }
+
+// FuzzSplitConfigLine splits any line, and wants each argument it reads
+// to come back whole through quoteArg, as CONFIG REWRITE writes values.
+func FuzzSplitConfigLine(f *testing.F) {
+	for _, s := range []string{`port 6379`, `requirepass "a b\x41\n"`, `x 'it\'s'`, `"a"b`, `'open`, "a\x00b", `"\x4" ""`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args, ok := splitConfigLine(line)
+		if !ok {
+			return
+		}
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = quoteArg(a)
+		}
+		again, ok := splitConfigLine(strings.Join(quoted, " "))
+		if !ok || !slices.Equal(again, args) {
+			t.Fatalf("%q read as %q, written as %q, read back as %q %v", line, args, quoted, again, ok)
+		}
+	})
+}
