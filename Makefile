@@ -32,7 +32,8 @@ bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
 # cut to 3s: an interesting input is minimized too, and a long minimization
 # looks like a stall (0 execs/sec) and eats the run's time.
 FUZZ_TARGETS = memtree:FuzzOps keytab:FuzzTable snapshotio:FuzzLoad resp:FuzzReader \
-	commands:FuzzDispatch commands:FuzzNumArgs commands:FuzzGlobMatch commands:FuzzSelection
+	commands:FuzzDispatch commands:FuzzNumArgs commands:FuzzGlobMatch commands:FuzzSelection \
+	commands:FuzzSplitConfigLine
 FUZZTIME ?= 10m
 FUZZFLAGS ?=
 

@@ -60,7 +60,7 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 		if invalid {
 			continue
 		}
-		if p.apply == nil {
+		if p.apply == nil && !(p.fixed && p.isCurrent(s, string(args[3+2*i]))) {
 			errstr, errName, invalid = "can't set immutable config", name, true
 			if p.protected {
 				errstr = "can't set protected config"
@@ -85,6 +85,10 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 	}
 	applies := make([]func(), n)
 	for i, p := range params {
+		if p.apply == nil {
+			applies[i] = func() {} // a fixed setting's current value
+			continue
+		}
 		apply, msg := p.configSet(s, string(args[3+2*i]))
 		if msg != "" {
 			c.err(fmt.Sprintf(msgConfigSetFailed, p.name, msg))
@@ -107,9 +111,22 @@ func cmdConfigResetstat(s *Server, c *client, args [][]byte) {
 	c.ok()
 }
 
-// cmdConfigRewrite answers as Redis started without a configuration file:
-// numkv takes its settings from flags only.
-func cmdConfigRewrite(s *Server, c *client, args [][]byte) { c.err(msgConfigNoFile) }
+// cmdConfigRewrite rewrites the configuration file numkv started with
+// (conffile.go), or answers as Redis does when it started without one.
+func cmdConfigRewrite(s *Server, c *client, args [][]byte) {
+	if s.cfg.ConfigFile == "" {
+		c.err(msgConfigNoFile)
+		return
+	}
+	if err := s.rewriteConfig(); err != nil {
+		reason := strerror(errnoOf(err))
+		s.log.warn("CONFIG REWRITE failed: %s", reason)
+		c.err(fmt.Sprintf(msgConfigRewriteFailed, reason))
+		return
+	}
+	s.log.warn("CONFIG REWRITE executed with success.")
+	c.ok()
+}
 
 var configHelp = []string{
 	"GET <pattern>",

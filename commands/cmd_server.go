@@ -136,6 +136,7 @@ func cmdInfo(s *Server, c *client, args [][]byte) {
 		kv("uptime_in_seconds", int64(now.Sub(s.startAt).Seconds()))
 		kv("uptime_in_days", int64(now.Sub(s.startAt).Hours()/24))
 		kv("executable", os.Args[0])
+		kv("config_file", s.cfg.ConfigFile)
 		// numkv's own: one per connection, plus a few of the server's.
 		kv("go_goroutines", runtime.NumGoroutine())
 	})

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"numkv/cluster"
@@ -69,6 +68,11 @@ type Config struct {
 	ClusterEnabled    bool
 	ClusterConfigFile string
 	ClusterNodeID     string
+
+	// ConfigFile is the configuration file's absolute path, "" when
+	// numkv started without one (conffile.go). It is no setting: INFO
+	// server reports it, CONFIG REWRITE writes it.
+	ConfigFile string
 }
 
 // setting is one server setting. Its parse is the only parser of its
@@ -96,6 +100,17 @@ type setting struct {
 	// appends: a repeated flag adds to the value rather than replacing it
 	// (--save, as Redis's config loader).
 	appends bool
+	// multiArg: a configuration file line may give the value as several
+	// arguments, joined with spaces (bind, save: Redis's MULTI_ARG_CONFIG).
+	multiArg bool
+	// fixed settings are ones Redis changes at run time and numkv does
+	// not (it cannot reopen its listeners, for one), or numkv's own
+	// start-up-only settings: CONFIG SET accepts the current value, which
+	// changes nothing, as Redis's set of an unchanged value, and refuses
+	// any other as immutable.
+	fixed bool
+	// form is how CONFIG REWRITE writes the setting (conffile.go).
+	form fileForm
 }
 
 // valueCodec is a setting's parser and its inverse.
@@ -110,17 +125,18 @@ type valueCodec struct {
 // settings lists every setting, in the order of --help and of CONFIG GET *.
 var settings = []*setting{
 	{name: "bind", def: "127.0.0.1", help: "addresses to listen on, space separated", arg: "addrs",
-		valueCodec: valueCodec{parseBind, func(c *Config) string { return c.Bind }}},
+		valueCodec: valueCodec{parseBind, func(c *Config) string { return c.Bind }},
+		multiArg:   true, fixed: true, form: formBind},
 	{name: "port", def: "6379", help: "TCP port (0: no TCP)", arg: "int",
-		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port })},
+		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port }), fixed: true},
 	{name: "unixsocket", def: "", help: "path of a unix socket to listen on too", arg: "path",
-		valueCodec: stringSetting(func(c *Config) *string { return &c.UnixSocket })},
+		valueCodec: stringSetting(func(c *Config) *string { return &c.UnixSocket }), form: formOptional},
 	{name: "protected-mode", def: "yes", help: "yes: while requirepass is empty, refuse (DENIED) clients not on loopback or the unix socket", arg: "yes|no",
 		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.ProtectedMode }),
 		apply:      func(s *Server, c *Config) { s.live.protectedMode.Store(c.ProtectedMode) },
 		get:        func(s *Server) string { return yesNoText(s.live.protectedMode.Load()) }},
 	{name: "dir", def: ".", help: "directory of the snapshot file", arg: "path",
-		valueCodec: valueCodec{parseDir, func(c *Config) string { return c.Dir }}, protected: true,
+		valueCodec: valueCodec{parseDir, func(c *Config) string { return c.Dir }}, protected: true, form: formDir,
 		get: func(s *Server) string {
 			if abs, err := filepath.Abs(s.cfg.Dir); err == nil {
 				return abs
@@ -128,7 +144,7 @@ var settings = []*setting{
 			return s.cfg.Dir
 		}},
 	{name: "dbfilename", def: "dump.numkv", help: `snapshot file name ("" runs with no persistence)`, arg: "name",
-		valueCodec: valueCodec{parseDBFilename, func(c *Config) string { return c.DBFilename }}, protected: true},
+		valueCodec: valueCodec{parseDBFilename, func(c *Config) string { return c.DBFilename }}, protected: true, form: formString},
 	{name: "save", def: "3600 1 300 100 60 10000", help: `save rules, "seconds changes ..." ("" disables periodic saves)`, arg: "rules",
 		valueCodec: valueCodec{
 			func(c *Config, v string) string { return storeSave(c, v, parseSaveRules) },
@@ -139,7 +155,7 @@ var settings = []*setting{
 			s.cfg.Save = c.Save
 			s.cfgMu.Unlock()
 		},
-		get: func(s *Server) string { return s.saveRules() }, appends: true},
+		get: func(s *Server) string { return s.saveRules() }, appends: true, multiArg: true, form: formSave},
 	{name: "stop-writes-on-bgsave-error", def: "yes", help: "yes: after a failed background save, refuse writes (MISCONF) until a save works", arg: "yes|no",
 		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.StopWritesOnBgsaveError }),
 		apply:      func(s *Server, c *Config) { s.live.stopWrites.Store(c.StopWritesOnBgsaveError) },
@@ -152,7 +168,7 @@ var settings = []*setting{
 			pass := c.RequirePass
 			s.live.requirePass.Store(&pass)
 		},
-		get: func(s *Server) string { return s.requirePass() }},
+		get: func(s *Server) string { return s.requirePass() }, form: formOptional},
 	{name: "maxmemory", def: "0", help: "evict, or refuse writes, above this memory (bytes, k/kb/m/mb/g/gb; 0: no limit)", arg: "size",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			n, ok := memtoull(v)
@@ -163,7 +179,7 @@ var settings = []*setting{
 			return ""
 		}, func(c *Config) string { return strconv.FormatUint(c.MaxMemory, 10) }},
 		apply: func(s *Server, c *Config) { s.live.maxMemory.Store(c.MaxMemory) },
-		get:   func(s *Server) string { return strconv.FormatUint(s.live.maxMemory.Load(), 10) }},
+		get:   func(s *Server) string { return strconv.FormatUint(s.live.maxMemory.Load(), 10) }, form: formMemory},
 	{name: "maxmemory-clients", def: "0", help: "close the clients using the most buffer memory above this (bytes, k/kb/m/mb/g/gb, or N% of maxmemory; 0: never)", arg: "size|N%",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			n, msg := maxMemoryClientsConfig(v)
@@ -173,7 +189,7 @@ var settings = []*setting{
 			return msg
 		}, func(c *Config) string { return maxMemoryClientsText(c.MaxMemoryClients) }},
 		apply: func(s *Server, c *Config) { s.live.maxMemClients.Store(c.MaxMemoryClients) },
-		get:   func(s *Server) string { return maxMemoryClientsText(s.live.maxMemClients.Load()) }},
+		get:   func(s *Server) string { return maxMemoryClientsText(s.live.maxMemClients.Load()) }, form: formMemory},
 	{name: "maxmemory-policy", def: "noeviction", help: "what to evict above maxmemory: noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl", arg: "policy",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			p, ok := parsePolicy(v)
@@ -212,17 +228,17 @@ var settings = []*setting{
 	{name: "proto-max-bulk-len", def: "512mb", help: "largest bulk string a request may carry (1mb and up)", arg: "size",
 		valueCodec: sizeSetting(false, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
 		apply:      func(s *Server, c *Config) { s.live.maxBulk.Store(c.ProtoMaxBulkLen) },
-		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxBulk.Load(), 10) }},
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxBulk.Load(), 10) }, form: formMemory},
 	{name: "client-query-buffer-limit", def: "1gb", help: "largest pending request per client (1mb and up)", arg: "size",
 		valueCodec: sizeSetting(true, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
 		apply:      func(s *Server, c *Config) { s.live.maxQuery.Store(c.ClientQueryBufferLimit) },
-		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxQuery.Load(), 10) }},
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.maxQuery.Load(), 10) }, form: formMemory},
 	{name: "tls-port", def: "0", help: "TLS port (0: no TLS)", arg: "int",
-		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.TLSPort })},
+		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.TLSPort }), fixed: true},
 	{name: "tls-cert-file", def: "", help: "TLS certificate (PEM)", arg: "path",
-		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSCertFile })},
+		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSCertFile }), fixed: true, form: formOptional},
 	{name: "tls-key-file", def: "", help: "TLS private key (PEM)", arg: "path",
-		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSKeyFile })},
+		valueCodec: stringSetting(func(c *Config) *string { return &c.TLSKeyFile }), fixed: true, form: formOptional},
 	{name: "loglevel", def: "notice", help: "debug, verbose, notice or warning", arg: "level",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			l, ok := logLevels[strings.ToLower(v)]
@@ -235,7 +251,7 @@ var settings = []*setting{
 		apply: func(s *Server, c *Config) { s.log.setLevel(logLevels[c.LogLevel]) },
 		get:   func(s *Server) string { return s.log.levelName() }},
 	{name: "logfile", def: "", help: `log file ("" logs to standard error)`, arg: "path",
-		valueCodec: valueCodec{parseLogFile, func(c *Config) string { return c.LogFile }}},
+		valueCodec: valueCodec{parseLogFile, func(c *Config) string { return c.LogFile }}, form: formString},
 	// numkv's own settings. The codec is read by saves in flight without a
 	// lock, so it is set at start-up only.
 	{name: "snapshot-compression", def: "s2", help: "snapshot block codec: none, s2 or zstd", arg: "codec",
@@ -245,11 +261,11 @@ var settings = []*setting{
 			}
 			c.Compression = v
 			return ""
-		}, func(c *Config) string { return c.Compression }}},
+		}, func(c *Config) string { return c.Compression }}, fixed: true},
 	{name: "cluster-enabled", def: "no", help: "yes: serve as one node of a cluster, the slots of the layout file only", arg: "yes|no",
 		valueCodec: yesNoSetting(func(c *Config) *bool { return &c.ClusterEnabled })},
 	{name: "cluster-config-file", def: "nodes.conf", help: "the cluster's layout, in CLUSTER NODES's line format, in --dir", arg: "name",
-		valueCodec: stringSetting(func(c *Config) *string { return &c.ClusterConfigFile })},
+		valueCodec: stringSetting(func(c *Config) *string { return &c.ClusterConfigFile }), form: formString},
 	{name: "cluster-node-id", def: "", help: "this node's id in the layout (40 hex characters; \"\": found by address, or made)", arg: "id",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			if v != "" && !cluster.ValidID(v) {
@@ -257,7 +273,7 @@ var settings = []*setting{
 			}
 			c.ClusterNodeID = v
 			return ""
-		}, func(c *Config) string { return c.ClusterNodeID }}},
+		}, func(c *Config) string { return c.ClusterNodeID }}, fixed: true, form: formOptional},
 	{name: "hugepages", def: "yes", help: "ask Linux for transparent huge pages for array memory (--hugepages=false: never)", arg: "yes|no",
 		valueCodec: valueCodec{func(c *Config, v string) string {
 			// yes or no as Redis's booleans, or true or false as Go's
@@ -271,9 +287,11 @@ var settings = []*setting{
 			}
 			c.HugePages = on
 			return ""
-		}, func(c *Config) string { return yesNoText(c.HugePages) }}},
-	// Probed by clients; numkv has no append-only file.
-	{name: "appendonly", probeOnly: true, get: func(s *Server) string { return "no" }},
+		}, func(c *Config) string { return yesNoText(c.HugePages) }}, fixed: true},
+	// Probed by clients; numkv has no append-only file and never runs in
+	// the background.
+	{name: "appendonly", probeOnly: true, fixed: true, get: func(s *Server) string { return "no" }},
+	{name: "daemonize", probeOnly: true, get: func(s *Server) string { return "no" }},
 }
 
 // intSetting is a plain integer setting within [lo, hi] (intConfig).
@@ -365,11 +383,7 @@ func parseLogFile(c *Config, v string) string {
 	if v != "" {
 		f, err := os.OpenFile(v, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
-			var errno syscall.Errno
-			if errors.As(err, &errno) {
-				err = errno
-			}
-			return "Can't open the log file: " + strerror(err)
+			return "Can't open the log file: " + strerror(errnoOf(err))
 		}
 		f.Close()
 	}
@@ -427,6 +441,7 @@ func (c Config) checked() (Config, error) {
 			return Config{}, &SettingError{Name: st.name, Value: v, Reason: msg}
 		}
 	}
+	out.ConfigFile = c.ConfigFile
 	return out, nil
 }
 
@@ -437,6 +452,7 @@ type Flag struct {
 	st      *setting
 	cfg     *Config
 	changed bool
+	given   []string // the values Set took, in order, for LoadConfigFile
 }
 
 // Flags returns one Flag per setting that has a flag, in --help order,
@@ -483,16 +499,27 @@ func (f *Flag) Type() string { return f.st.arg }
 // Set parses v into the flag's Config. A repeated --save adds its rules to
 // the earlier ones, and --save "" drops them, as in Redis.
 func (f *Flag) Set(v string) error {
-	prev := f.st.text(f.cfg)
-	if msg := f.st.parse(f.cfg, v); msg != "" {
+	if msg := f.st.setAtStartup(f.cfg, v, f.changed); msg != "" {
 		return &SettingError{Name: f.st.name, Value: v, Reason: msg}
 	}
-	if f.st.appends && f.changed && v != "" {
-		joined := strings.TrimSpace(prev + " " + f.st.text(f.cfg))
-		f.st.parse(f.cfg, joined)
-	}
 	f.changed = true
+	f.given = append(f.given, v)
 	return nil
+}
+
+// setAtStartup parses v into c for a flag or a configuration file line.
+// again says the setting was given before, in a file or a flag: then a
+// save adds its rules to the earlier ones (save "" drops them), as
+// Redis's config loader does.
+func (st *setting) setAtStartup(c *Config, v string, again bool) string {
+	prev := st.text(c)
+	if msg := st.parse(c, v); msg != "" {
+		return msg
+	}
+	if st.appends && again && v != "" {
+		st.parse(c, strings.TrimSpace(prev+" "+st.text(c)))
+	}
+	return ""
 }
 
 // liveConfig holds the settings CONFIG SET changes at run time. They are
@@ -586,6 +613,17 @@ func (st *setting) configSet(s *Server, v string) (apply func(), errstr string) 
 		return nil, msg
 	}
 	return func() { st.apply(s, c) }, ""
+}
+
+// isCurrent reports whether v is the setting's current value, as its
+// parser reads v (a probe-only setting, which has none: as text, in any
+// case).
+func (st *setting) isCurrent(s *Server, v string) bool {
+	if st.parse == nil {
+		return strings.EqualFold(v, st.configGet(s))
+	}
+	var c Config
+	return st.parse(&c, v) == "" && st.text(&c) == st.configGet(s)
 }
 
 func lookupConfig(name string) *setting {

@@ -98,6 +98,7 @@ const (
 	msgLFUNotSelected       = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	msgConfigSetFailed      = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
 	msgConfigNoFile         = "ERR The server is running without a config file"
+	msgConfigRewriteFailed  = "ERR Rewriting config file: %s"
 	msgLCSLenIdx            = "ERR If you want both the length and indexes, please just use IDX."
 	msgLCSTooLong           = "ERR String too long for LCS"
 	msgLCSMemory            = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
@@ -174,4 +175,21 @@ const (
 
 	// numkv's own: SAVE and BGSAVE under --dbfilename "".
 	msgPersistenceOff = "ERR persistence is off (--dbfilename \"\")"
+)
+
+// The configuration file's report on standard error, which stops start-up
+// (ConfigFileError.Report): Redis's loadServerConfigFromString's texts,
+// with numkv's name and the file's path added.
+const (
+	msgConfFatal  = "\n*** FATAL CONFIG FILE ERROR (numkv %s) ***\n"
+	msgConfAtLine = "Reading the configuration file %s, at line %d\n>>> '%s'\n"
+	msgConfOpen   = "Fatal error, can't open config file '%s': %s"
+
+	// The reasons for a line; a setting's own come from its parser.
+	msgBadDirective     = "Bad directive or wrong number of arguments"
+	msgDirectiveArgs    = "wrong number of arguments"
+	msgUnbalancedQuotes = "Unbalanced quotes in configuration line"
+
+	// numkv's own: Redis has no limit.
+	msgIncludeDepth = "include nested more than %d deep (does a file include itself?)"
 )

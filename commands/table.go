@@ -159,7 +159,7 @@ var commandTable = []*command{
 		{name: "get", arity: -3, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Returns the effective values of configuration parameters.", handler: cmdConfigGet},
 		{name: "set", arity: -4, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Sets configuration parameters in-flight.", handler: cmdConfigSet},
 		{name: "resetstat", arity: 2, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.0.0", summary: "Resets the server's statistics.", handler: cmdConfigResetstat},
-		{name: "rewrite", arity: 2, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.8.0", summary: "Refused: numkv runs without a config file.", handler: cmdConfigRewrite},
+		{name: "rewrite", arity: 2, flagText: "admin noscript loading stale", acl: "admin slow dangerous", since: "2.8.0", summary: "Writes the running settings back into the configuration file numkv started with.", handler: cmdConfigRewrite},
 		{name: "help", arity: 2, flagText: "loading stale", acl: "slow", since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: cmdConfigHelp},
 	}},
 	{name: "save", arity: 1, flagText: "admin noscript no_async_loading no_multi", acl: "admin slow dangerous", group: "server", since: "1.0.0", summary: "Writes the snapshot and replies when it is on disk.", handler: cmdSave},

@@ -135,6 +135,9 @@ func launch(t testing.TB, bin, dir string, flags ...string) *proc {
 type where struct {
 	bind string // --bind's value; "" for 127.0.0.1
 	ns   *netns // the network namespace to run in, nil for this machine's
+	// prep, when not nil, adjusts the command before it starts: its
+	// credentials, or a wrapper that execs bin (so the PID stays bin's).
+	prep func(cmd *exec.Cmd)
 }
 
 // launchWith is launch, in w.
@@ -154,6 +157,9 @@ func launchWith(t testing.TB, w where, bin, dir string, flags ...string) *proc {
 	}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if w.prep != nil {
+		w.prep(p.cmd)
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -170,8 +176,14 @@ func launchWith(t testing.TB, w where, bin, dir string, flags ...string) *proc {
 // to 5 times.
 func launchListening(t testing.TB, bin, dir string, flags ...string) *proc {
 	t.Helper()
+	return launchListeningWith(t, where{}, bin, dir, flags...)
+}
+
+// launchListeningWith is launchListening, in w.
+func launchListeningWith(t testing.TB, w where, bin, dir string, flags ...string) *proc {
+	t.Helper()
 	for attempt := 1; ; attempt++ {
-		p := launch(t, bin, dir, flags...)
+		p := launchWith(t, w, bin, dir, flags...)
 		waitFor(t, filepath.Base(bin)+" to listen or exit", func() bool {
 			c, err := net.DialTimeout("tcp", p.addr(), time.Second)
 			if err == nil {

@@ -283,7 +283,8 @@ var configSetValues = []struct {
 // the test sends them to numkv only.
 //   - port, bind, tls-port, tls-cert-file, tls-key-file: numkv opens its
 //     listeners once, at start-up; Redis rebinds (and would listen beyond
-//     loopback for some values);
+//     loopback for some values). Their current value is accepted, and
+//     changes nothing, as Redis's set of an unchanged value;
 //   - maxclients above the file-descriptor limit: Redis raises the limit
 //     or refuses with a message that depends on the machine, numkv does
 //     not reserve descriptors.
@@ -293,10 +294,14 @@ var configSetNumkvOnly = []struct {
 	want   string // the error, "" for OK
 }{
 	{"port", []string{"6390", "abc"}, "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config"},
-	{"bind", []string{"127.0.0.1", "0.0.0.0"}, "ERR CONFIG SET failed (possibly related to argument 'bind') - can't set immutable config"},
+	{"bind", []string{"0.0.0.0", "::1"}, "ERR CONFIG SET failed (possibly related to argument 'bind') - can't set immutable config"},
+	{"bind", []string{"127.0.0.1", " 127.0.0.1 "}, ""},
 	{"tls-port", []string{"6391", "-1"}, "ERR CONFIG SET failed (possibly related to argument 'tls-port') - can't set immutable config"},
-	{"tls-cert-file", []string{"x.pem", ""}, "ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - can't set immutable config"},
-	{"tls-key-file", []string{"x.pem", ""}, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file') - can't set immutable config"},
+	{"tls-port", []string{"0"}, ""},
+	{"tls-cert-file", []string{"x.pem"}, "ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - can't set immutable config"},
+	{"tls-key-file", []string{"x.pem"}, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file') - can't set immutable config"},
+	{"tls-cert-file", []string{""}, ""},
+	{"tls-key-file", []string{""}, ""},
 	{"maxclients", []string{"4294967295"}, ""},
 }
 
@@ -357,6 +362,7 @@ var settingsNotCompared = map[string]string{
 	"snapshot-compression": "numkv's own (commands tests it)",
 	"hugepages":            "numkv's own (commands tests it)",
 	"appendonly":           "a fixed value for clients that probe it",
+	"daemonize":            "as appendonly",
 	"cluster-enabled":      "cluster mode: tests/cluster_test.go starts nodes with it, commands' TestCluster* check it",
 	"cluster-config-file":  "as cluster-enabled",
 	"cluster-node-id":      "numkv's own, as cluster-enabled",
