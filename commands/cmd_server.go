@@ -3,8 +3,6 @@ package commands
 import (
 	"fmt"
 	"numkv/keytab"
-	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -101,90 +99,6 @@ func cmdFlushall(s *Server, c *client, args [][]byte) {
 	}
 	s.persist.dirty.Add(n + 1) // Redis counts FLUSHALL itself as a change
 	c.ok()
-}
-
-// cmdInfo writes Redis's INFO text for the sections asked, with Redis's field
-// names, so that monitoring that reads INFO keeps working.
-func cmdInfo(s *Server, c *client, args [][]byte) {
-	want := map[string]bool{}
-	for _, a := range args[1:] {
-		want[strings.ToLower(string(a))] = true
-	}
-	all := len(want) == 0 || want["all"] || want["everything"] || want["default"]
-	var b strings.Builder
-	section := func(name string, body func()) {
-		if all || want[strings.ToLower(name)] {
-			if b.Len() > 0 {
-				b.WriteString("\r\n")
-			}
-			fmt.Fprintf(&b, "# %s\r\n", name)
-			body()
-		}
-	}
-	kv := func(k string, v any) { fmt.Fprintf(&b, "%s:%v\r\n", k, v) }
-	now := time.Now()
-	section("Server", func() {
-		kv("redis_version", redisVersion)
-		kv("numkv_version", Version)
-		kv("redis_mode", "standalone")
-		kv("os", runtime.GOOS+" "+runtime.GOARCH)
-		kv("arch_bits", strconv.Itoa(strconv.IntSize))
-		kv("go_version", runtime.Version())
-		kv("process_id", os.Getpid())
-		kv("tcp_port", s.cfg.Port)
-		kv("server_time_usec", now.UnixMicro())
-		kv("uptime_in_seconds", int64(now.Sub(s.startAt).Seconds()))
-		kv("uptime_in_days", int64(now.Sub(s.startAt).Hours()/24))
-		kv("executable", os.Args[0])
-		kv("config_file", s.cfg.ConfigFile)
-		// numkv's own: one per connection, plus a few of the server's.
-		kv("go_goroutines", runtime.NumGoroutine())
-	})
-	section("Clients", func() {
-		s.mu.Lock()
-		n := len(s.clients)
-		s.mu.Unlock()
-		kv("connected_clients", n)
-		kv("maxclients", s.live.maxClients.Load())
-		kv("blocked_clients", s.blocked.Load())
-	})
-	section("Memory", func() { s.infoMemory(kv) })
-	section("Persistence", func() { s.infoPersistence(kv) })
-	section("Stats", func() {
-		kv("total_connections_received", s.connsTotal.Load())
-		kv("total_commands_processed", s.cmdsTotal.Load())
-		kv("total_net_input_bytes", s.netIn.Load())
-		kv("total_net_output_bytes", s.netOut.Load())
-		kv("rejected_connections", s.rejected.Load())
-		kv("expired_keys", s.expired.Load())
-		kv("evicted_keys", s.evicted.Load())
-		kv("evicted_clients", s.evictedClients.Load())
-		kv("keyspace_hits", s.hits.Load())
-		kv("keyspace_misses", s.misses.Load())
-	})
-	section("Replication", func() {
-		kv("role", "master")
-		kv("connected_slaves", 0)
-	})
-	section("CPU", func() {
-		kv("used_cpu_sys", "0.000000")
-		kv("used_cpu_user", "0.000000")
-	})
-	section("Cluster", func() {
-		if s.cl != nil {
-			kv("cluster_enabled", 1)
-		} else {
-			kv("cluster_enabled", 0)
-		}
-	})
-	section("Keyspace", func() {
-		for db := range s.keys {
-			if n := s.keys[db].Load(); n > 0 {
-				fmt.Fprintf(&b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, n, s.vols[db].Load())
-			}
-		}
-	})
-	c.verbatim(b.String())
 }
 
 // Commands about commands. Everything here comes from the command table.

@@ -159,6 +159,7 @@ func TestDiff(t *testing.T) {
 		{"ClusterOff", diffClusterOff},
 		{"Save", diffSave},
 		{"CommandTable", diffCommandTable},
+		{"Info", diffInfo},
 	} {
 		t.Run(sub.name, func(t *testing.T) {
 			c := mustDial(t, numAddr)

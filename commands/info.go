@@ -44,8 +44,6 @@ func (s *Server) infoPersistence(kv func(string, any)) {
 	kv("rdb_last_cow_size", 0)
 	kv("rdb_last_load_keys_expired", s.persist.lastLoadExpired.Load())
 	kv("rdb_last_load_keys_loaded", s.persist.lastLoadLoaded.Load())
-	// numkv's own: how long the last save's cut held every slot lock.
-	kv("rdb_last_cut_pause_usec", s.persist.lastPauseUs.Load())
 	kv("aof_enabled", 0)
 	kv("aof_rewrite_in_progress", 0)
 	kv("aof_rewrite_scheduled", 0)
@@ -61,6 +59,8 @@ func (s *Server) infoPersistence(kv func(string, any)) {
 	if s.loading.Load() {
 		s.infoLoading(kv)
 	}
+	// numkv's own: how long the last save's cut held every slot lock.
+	kv("rdb_last_cut_pause_usec", s.persist.lastPauseUs.Load())
 }
 
 func boolToInt(b bool) int {
@@ -134,20 +134,78 @@ func (s *Server) infoMemory(kv func(string, any)) {
 		samples[i].Name = name
 	}
 	metrics.Read(samples)
-	kv("used_memory", used)
-	kv("used_memory_human", humanBytes(used))
-	kv("used_memory_rss", res)
-	kv("used_memory_rss_human", humanBytes(res))
-	kv("used_memory_peak", peak)
-	kv("used_memory_peak_human", humanBytes(peak))
-	kv("maxmemory", s.live.maxMemory.Load())
-	kv("maxmemory_human", humanBytes(s.maxMemory()))
-	kv("maxmemory_policy", s.policy().String())
-	if used > 0 {
-		kv("mem_fragmentation_ratio", strconv.FormatFloat(float64(res)/float64(used), 'f', 2, 64))
+	clients := s.clientMem.Load() + st.Live[offheap.Buffer]
+	overhead := st.Live[offheap.Record] + st.Live[offheap.Table] + clients
+	dataset := max(used-overhead, 0)
+	startup := s.startupMem
+	ratio := func(a, b int64) string {
+		if b <= 0 {
+			return "0.00"
+		}
+		return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64)
 	}
+	perc := func(a, b int64) string {
+		if b <= 0 {
+			return "0.00%"
+		}
+		return strconv.FormatFloat(100*float64(a)/float64(b), 'f', 2, 64) + "%"
+	}
+	sys := totalSystemMemory()
+	w := kv
+	w("used_memory", used)
+	w("used_memory_human", humanBytes(used))
+	w("used_memory_rss", res)
+	w("used_memory_rss_human", humanBytes(res))
+	w("used_memory_peak", peak)
+	w("used_memory_peak_human", humanBytes(peak))
+	w("used_memory_peak_perc", perc(used, peak))
+	w("used_memory_overhead", overhead)
+	w("used_memory_startup", startup)
+	w("used_memory_dataset", dataset)
+	w("used_memory_dataset_perc", perc(dataset, used-startup))
+	// The allocator: what it handed out, the spans it carved them from, and
+	// the process's resident memory.
+	w("allocator_allocated", st.Total)
+	w("allocator_active", st.Pages)
+	w("allocator_resident", res)
+	w("total_system_memory", sys)
+	w("total_system_memory_human", humanBytes(sys))
+	// No scripting: Lua and functions use nothing.
+	w("used_memory_lua", 0)
+	w("used_memory_vm_eval", 0)
+	w("used_memory_lua_human", "0B")
+	w("used_memory_scripts_eval", 0)
+	w("number_of_cached_scripts", 0)
+	w("number_of_functions", 0)
+	w("number_of_libraries", 0)
+	w("used_memory_vm_functions", 0)
+	w("used_memory_vm_total", 0)
+	w("used_memory_vm_total_human", "0B")
+	w("used_memory_functions", 0)
+	w("used_memory_scripts", 0)
+	w("used_memory_scripts_human", "0B")
+	w("maxmemory", s.live.maxMemory.Load())
+	w("maxmemory_human", humanBytes(s.maxMemory()))
+	w("maxmemory_policy", s.policy().String())
+	w("allocator_frag_ratio", ratio(st.Pages, st.Total))
+	w("allocator_frag_bytes", st.Pages-st.Total)
+	w("allocator_rss_ratio", ratio(res, st.Pages))
+	w("allocator_rss_bytes", res-st.Pages)
+	w("rss_overhead_ratio", "1.00") // allocator_resident is the RSS itself
+	w("rss_overhead_bytes", 0)
+	w("mem_fragmentation_ratio", ratio(res, used))
+	w("mem_fragmentation_bytes", res-used)
+	w("mem_not_counted_for_evict", 0)
+	w("mem_replication_backlog", 0)
+	w("mem_total_replication_buffers", 0)
+	w("mem_clients_slaves", 0)
+	w("mem_clients_normal", clients)
+	w("mem_cluster_links", 0)
+	w("mem_aof_buffer", 0)
 	kv("mem_allocator", "numkv-offheap")
+	kv("active_defrag_running", 0)
 	kv("lazyfree_pending_objects", s.lazy.pending.Load())
+	kv("lazyfreed_objects", s.lazy.freed.Load())
 	// numkv's own: what used_memory is made of, and the Go runtime's share
 	// of the process, which used_memory does not count.
 	kv("used_memory_values", st.Live[offheap.Chunk]+st.Live[offheap.Node])
@@ -155,7 +213,7 @@ func (s *Server) infoMemory(kv func(string, any)) {
 	kv("used_memory_tables", st.Live[offheap.Table])
 	// The connections' buffers: on the heap, and large request buffers
 	// offheap (resp.Reader).
-	kv("used_memory_clients", s.clientMem.Load()+st.Live[offheap.Buffer])
+	kv("used_memory_clients", clients)
 	kv("used_memory_spans", st.Pages)
 	kv("used_memory_retained", st.Retained)
 	kv("used_memory_scavenged", st.Released)

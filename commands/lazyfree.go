@@ -26,6 +26,7 @@ type lazyFreer struct {
 	trees   []memtree.Tree
 	tables  []*keytab.Table
 	pending atomic.Int64 // objects queued or being freed
+	freed   atomic.Int64 // objects freed, for INFO's lazyfreed_objects
 	stop    bool
 	done    chan struct{}
 	// gate, when a test sets it before start, holds each round of
@@ -72,10 +73,12 @@ func (l *lazyFreer) run() {
 		for i := range trees {
 			trees[i].Release()
 			l.pending.Add(-1)
+			l.freed.Add(1)
 		}
 		for _, t := range tables {
 			n := freeTable(t)
 			l.pending.Add(-int64(n))
+			l.freed.Add(int64(n))
 		}
 		if stop && len(trees) == 0 && len(tables) == 0 {
 			return

@@ -66,6 +66,9 @@ type Server struct {
 
 	loading atomic.Bool
 	startAt time.Time
+	// startupMem is used_memory when the server was made, INFO's
+	// used_memory_startup.
+	startupMem int64
 
 	// Statistics for INFO.
 	connsTotal atomic.Int64
@@ -116,6 +119,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.initLive()
 	s.stats = make([]cmdStat, len(commandsByID))
+	s.startupMem = s.usedMemory()
 	// As in Redis, the save rules count time from start-up.
 	s.persist.lastSave.Store(time.Now().Unix())
 	s.persist.lastBgDuration.Store(-1)
