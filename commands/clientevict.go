@@ -56,7 +56,7 @@ func (s *Server) evictClients() {
 		if total < limit {
 			return
 		}
-		s.log.notice("Evicting client: %s", s.infoLine(cl))
+		s.log.notice("Evicting client: %s", s.infoLine(cl, nil))
 		total -= cl.memUsage.Load()
 		s.kill(cl)
 		s.evictedClients.Add(1)

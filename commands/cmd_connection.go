@@ -287,8 +287,14 @@ func cmdClientNoEvict(s *Server, c *client, args [][]byte) {
 
 // infoLine is one client's CLIENT LIST line; the caller holds s.mu.
 // cmd= is the last command looked up, as Redis's c->lastcmd: for the
-// caller, the CLIENT LIST or CLIENT INFO that is running.
-func (s *Server) infoLine(c *client) string {
+// caller, the CLIENT LIST or CLIENT INFO that is running. qbuf and
+// qbuf-free are the caller's own query buffer (self); another
+// connection's buffer belongs to its goroutine, and shows 0.
+func (s *Server) infoLine(c, self *client) string {
+	qbuf, qfree := 0, 0
+	if c == self && c.rd != nil {
+		qbuf, qfree = c.rd.Buffered()
+	}
 	now := time.Now()
 	cmd := "NULL"
 	if lc := c.lastCmd.Load(); lc != nil {
@@ -298,9 +304,9 @@ func (s *Server) infoLine(c *client) string {
 	if c.multi != nil {
 		multi = len(c.multi.cmds)
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
 		c.id, c.addr, c.laddr, c.name, int(now.Sub(c.createdAt).Seconds()), int(now.Sub(c.lastCmdAt).Seconds()),
-		clientFlags(c), c.db, multi, cmd, c.w.Proto(), c.libName, c.libVer)
+		clientFlags(c), c.db, multi, qbuf, qfree, cmd, c.w.Proto(), c.libName, c.libVer)
 }
 
 // clientFlags is CLIENT LIST's flags= field, in Redis's order: x in a
@@ -331,7 +337,7 @@ func clientFlags(c *client) string {
 
 func cmdClientInfo(s *Server, c *client, args [][]byte) {
 	s.mu.Lock()
-	line := s.infoLine(c)
+	line := s.infoLine(c, c)
 	s.mu.Unlock()
 	c.verbatim(line)
 }
@@ -370,12 +376,12 @@ func cmdClientList(s *Server, c *client, args [][]byte) {
 	s.mu.Lock()
 	if ids == nil {
 		for _, id := range sortedClientIDs(s.clients) {
-			b.WriteString(s.infoLine(s.clients[id]))
+			b.WriteString(s.infoLine(s.clients[id], c))
 		}
 	}
 	for _, id := range ids {
 		if cl := s.clients[id]; cl != nil {
-			b.WriteString(s.infoLine(cl))
+			b.WriteString(s.infoLine(cl, c))
 		}
 	}
 	s.mu.Unlock()

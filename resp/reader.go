@@ -40,6 +40,7 @@ type Reader struct {
 	buf   []byte
 	big   bool // buf is offheap memory (bigBuf bytes or more), freed when drained
 	r, w  int  // unparsed data is buf[r:w]
+	batch int  // where buf[r:w] began at the last Fill: Buffered's start
 	args  [][]byte
 	authd func() bool // reports whether the client may send large requests
 
@@ -136,6 +137,7 @@ func (r *Reader) Fill() (int, error) {
 	}
 	n, err := r.rd.Read(r.buf[r.w:])
 	r.w += n
+	r.batch = r.r
 	if n > 0 {
 		return n, nil
 	}
@@ -415,6 +417,12 @@ func quotedTail(line []byte, p int, cur []byte) ([]byte, int, bool) {
 func isBlank(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
 }
+
+// Buffered returns the bytes of the query buffer as Redis's CLIENT LIST
+// counts them while a command runs (qbuf, qbuf-free): those read since
+// the last Fill began, the commands already parsed from them included
+// (Redis trims its buffer after the batch), and the room left.
+func (r *Reader) Buffered() (used, free int) { return r.w - r.batch, len(r.buf) - r.w }
 
 // Cap returns the bytes of the Reader's buffer when it is Go heap memory,
 // and 0 when it is offheap, which the allocator counts itself: what the
