@@ -182,6 +182,10 @@ var commandTable = []*command{
 	{name: "getbit", arity: 3, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read bitmap fast", group: "bitmap", since: "2.2.0", summary: "Returns one bit of a variable's bytes.", handler: cmdGetbit},
 	{name: "setbit", arity: 4, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write bitmap slow", group: "bitmap", since: "2.2.0", summary: "Sets or clears one bit, zero-filling any gap.", handler: cmdSetbit},
 	{name: "bitcount", arity: -2, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read bitmap slow", group: "bitmap", since: "2.6.0", summary: "Counts the set bits of a byte or bit range.", handler: cmdBitcount},
+	{name: "bitpos", arity: -3, flagText: "readonly", first: 1, last: 1, step: 1, acl: "read bitmap slow", group: "bitmap", since: "2.8.7", summary: "Returns the position of the first set or clear bit in a byte or bit range.", handler: cmdBitpos},
+	{name: "bitop", arity: -4, flagText: "write denyoom", first: 2, last: -1, step: 1, acl: "write bitmap slow", group: "bitmap", since: "2.6.0", summary: "Stores the AND, OR, XOR or NOT of variables' bytes as a plain string.", handler: cmdBitop},
+	{name: "bitfield", arity: -2, flagText: "write denyoom", first: 1, last: 1, step: 1, acl: "write bitmap slow", group: "bitmap", since: "3.2.0", summary: "Reads, sets and increments integer fields of any width at any bit offset.", handler: cmdBitfield},
+	{name: "bitfield_ro", arity: -2, flagText: "readonly fast", first: 1, last: 1, step: 1, acl: "read bitmap fast", group: "bitmap", since: "6.0.0", summary: "Reads integer fields of any width at any bit offset.", handler: cmdBitfieldRO},
 
 	// generic (keyspace)
 	{name: "del", arity: -2, flagText: "write", first: 1, last: -1, step: 1, acl: "keyspace write slow", group: "generic", since: "1.0.0", summary: "Deletes keys.", handler: cmdDel, flags: flagDeletesKeys},
