@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/big"
@@ -695,6 +696,26 @@ func TestBitmapTypedVariable(t *testing.T) {
 	} {
 		if got := c.run(splitArgs(t, st.cmd)...); got != st.want {
 			t.Errorf("%s:\n got %q\nwant %q", st.cmd, got, st.want)
+		}
+	}
+}
+
+// skipRun stops at the first byte that differs, wherever it falls in a
+// cache line, a word or the tail.
+func TestSkipRun(t *testing.T) {
+	for _, skip := range []byte{0, 0xff} {
+		for n := 0; n <= 200; n++ {
+			p := bytes.Repeat([]byte{skip}, n)
+			if got := skipRun(p, uint64(skip)*0x0101010101010101); got != n {
+				t.Fatalf("skip %#x, %d bytes: %d", skip, n, got)
+			}
+			for i := 0; i < n; i++ {
+				p[i] ^= 1 << (i % 8)
+				if got := skipRun(p, uint64(skip)*0x0101010101010101); got != i {
+					t.Fatalf("skip %#x, %d bytes, byte %d differs: %d", skip, n, i, got)
+				}
+				p[i] = skip
+			}
 		}
 	}
 }
