@@ -106,6 +106,10 @@ for spec in "BITCOUNT r1" "BITPOS z 1" "BITPOS o 0" "BITOP AND d r1 r2"; do
     awk -F'\t' -v c="$spec" -v s=$s '$1 == c && $2 == s' $OUT | sort -t$'\t' -k3 -g | sed -n 3p
   done
 done
-for s in redis:$RPID numkv:$NPID; do
-  printf '%s VmRSS %.1f MiB, VmHWM %.1f MiB\n' ${s%%:*} "$(echo "$(kib ${s#*:} VmRSS) / 1024" | bc -l)" "$(echo "$(kib ${s#*:} VmHWM) / 1024" | bc -l)"
+field() { redis-cli -p $1 INFO memory | tr -d '\r' | awk -F: -v f=$2 '$1 == f {print $2}'; }
+for s in redis:$RPID:$RPORT numkv:$NPID:$NPORT; do
+  IFS=: read -r name pid port <<<"$s"
+  printf '%s VmRSS %.1f MiB, VmHWM %.1f MiB, used_memory %.1f MiB\n' $name "$(echo "$(kib $pid VmRSS) / 1024" | bc -l)" \
+    "$(echo "$(kib $pid VmHWM) / 1024" | bc -l)" "$(echo "$(field $port used_memory) / 1048576" | bc -l)"
 done
+redis-cli -p $NPORT INFO memory | tr -d '\r' | grep -E '^(used_memory_spans|used_memory_retained|used_memory_scavenged|go_runtime_memory|lazyfree_pending_objects):'
