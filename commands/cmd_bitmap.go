@@ -52,8 +52,10 @@ func (s *Server) bitOffset(c *client, b []byte) (int64, bool) {
 // bitmapFor is lookupStringForBitCommand: the variable at key, created or
 // zero-padded so that bit maxBit exists, and whether it was created or
 // grown. A value is left "raw", as Redis's dbUnshareStringValue leaves it.
-// It returns nil after replying the error of a variable that would be
-// left with a partial element.
+// A new key is not signalled to WATCH: the caller does that when it counts
+// a change, which a BITFIELD whose every write fails never does. It
+// returns nil after replying the error of a variable that would be left
+// with a partial element.
 func (s *Server) bitmapFor(c *client, key []byte, maxBit uint64) (*variable, bool) {
 	n := int(maxBit>>3) + 1
 	v := s.lookup(c, c.db, key, true)
@@ -61,7 +63,7 @@ func (s *Server) bitmapFor(c *client, key []byte, maxBit uint64) (*variable, boo
 		r, nv := newRecord(key, 0, -1)
 		nv.tree().WriteAt([]byte{0}, n-1)
 		nv.setEnc(encRaw)
-		return s.store(c, c.db, key, r), true
+		return s.storeUnsignalled(c, c.db, key, r), true
 	}
 	grown := n > v.Len()
 	if grown {
