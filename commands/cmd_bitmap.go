@@ -485,7 +485,7 @@ func bitopInto(op int, srcs []*variable, off int, out []byte) {
 	}
 }
 
-// combine sets dst to dst op src, byte by byte; the two are as long.
+// combine sets dst to dst op src; the two are as long.
 func combine(op int, dst, src []byte) {
 	switch op {
 	case bitopAnd:
