@@ -1,11 +1,9 @@
 package commands
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
-	"math/bits"
 	"strconv"
 	"strings"
 
@@ -504,157 +502,6 @@ func cmdIncrbyfloat(s *Server, c *client, args [][]byte) {
 	}
 	s.replaceString(c, c.db, args[1], v, []byte(sum), enc)
 	c.bulkStr(sum)
-}
-
-// bitOffset is getBitOffsetFromArgument: a bit offset whose byte is below
-// proto-max-bulk-len.
-func (s *Server) bitOffset(c *client, b []byte) (int64, bool) {
-	n, ok := resp.ParseInt(b)
-	if !ok || n < 0 || n>>3 >= s.maxBulkLen() {
-		c.err(msgBitOffset)
-		return 0, false
-	}
-	return n, true
-}
-
-func cmdGetbit(s *Server, c *client, args [][]byte) {
-	off, ok := s.bitOffset(c, args[2])
-	if !ok {
-		return
-	}
-	v := s.lookupRead(c, args[1])
-	if v == nil || off>>3 >= int64(v.Len()) {
-		c.integer(0)
-		return
-	}
-	var b [1]byte
-	v.ReadAt(b[:], int(off>>3))
-	c.integer(int64(b[0]>>(7-off&7)) & 1)
-}
-
-func cmdSetbit(s *Server, c *client, args [][]byte) {
-	off, ok := s.bitOffset(c, args[2])
-	if !ok {
-		return
-	}
-	on, ok := resp.ParseInt(args[3])
-	if !ok || on&^1 != 0 {
-		c.err(msgBitValue)
-		return
-	}
-	pos := int(off >> 3)
-	v := s.lookup(c, c.db, args[1], true)
-	shift := 7 - off&7
-	if v == nil {
-		r, v := newRecord(args[1], 0, -1)
-		v.tree().WriteAt([]byte{byte(on) << shift}, pos)
-		v.setEnc(encRaw)
-		s.store(c, c.db, args[1], r)
-		s.modified(c.db, args[1], 1)
-		c.integer(0)
-		return
-	}
-	if pos >= v.Len() && !checkElem(c, v, int64(pos)+1) {
-		return
-	}
-	grown := pos >= v.Len()
-	var b [1]byte
-	if !grown {
-		v.ReadAt(b[:], pos)
-	}
-	old := int64(b[0]>>shift) & 1
-	b[0] = b[0]&^(1<<shift) | byte(on)<<shift
-	v.setEnc(encRaw) // Redis unshares the value, changed or not
-	if grown || old != on {
-		v.mut().WriteAt(b[:], pos)
-		s.modified(c.db, args[1], 1)
-	}
-	c.integer(old)
-}
-
-// popcount counts the set bits of v's bytes [start, end].
-func popcount(v *variable, start, end int64) int64 {
-	var n int64
-	v.Chunks(int(start), int(end-start+1), func(p []byte) bool {
-		for len(p) >= 8 {
-			n += int64(bits.OnesCount64(binary.LittleEndian.Uint64(p)))
-			p = p[8:]
-		}
-		for _, b := range p {
-			n += int64(bits.OnesCount8(b))
-		}
-		return true
-	})
-	return n
-}
-
-// cmdBitcount follows Redis 7.0 to the letter: the key first (a missing key
-// is 0 whatever the arguments), then the range, BYTE or BIT.
-func cmdBitcount(s *Server, c *client, args [][]byte) {
-	v := s.lookupRead(c, args[1])
-	if v == nil {
-		c.integer(0)
-		return
-	}
-	n := int64(v.Len())
-	var start, end int64
-	var firstMask, lastMask byte
-	switch len(args) {
-	case 2:
-		start, end = 0, n-1
-	case 4, 5:
-		var ok bool
-		if start, ok = intArg(c, args[2]); !ok {
-			return
-		}
-		if end, ok = intArg(c, args[3]); !ok {
-			return
-		}
-		if start < 0 && end < 0 && start > end {
-			c.integer(0)
-			return
-		}
-		isBit := false
-		if len(args) == 5 {
-			switch {
-			case equalFold(args[4], "bit"):
-				isBit = true
-			case equalFold(args[4], "byte"):
-			default:
-				c.err(msgSyntax)
-				return
-			}
-		}
-		total := n
-		if isBit {
-			total <<= 3
-		}
-		start, end = clampRange(start, end, total)
-		if isBit && start <= end {
-			firstMask = ^byte(1<<(8-start&7) - 1)
-			lastMask = byte(1<<(7-end&7) - 1)
-			start >>= 3
-			end >>= 3
-		}
-	default:
-		c.err(msgSyntax)
-		return
-	}
-	if start > end {
-		c.integer(0)
-		return
-	}
-	count := popcount(v, start, end)
-	var b [1]byte
-	if firstMask != 0 {
-		v.ReadAt(b[:], int(start))
-		count -= int64(bits.OnesCount8(b[0] & firstMask))
-	}
-	if lastMask != 0 {
-		v.ReadAt(b[:], int(end))
-		count -= int64(bits.OnesCount8(b[0] & lastMask))
-	}
-	c.integer(count)
 }
 
 // storePairs stores each key, value pair of kv as a plain string, for

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +212,14 @@ func diffWatch(t *testing.T, redisAddr, numAddr string) {
 	run("move away", w("SET mv 1"), w("WATCH mv"), w("@1 MOVE mv 5"), w("MULTI"), w("GET mv"), w("EXEC"))
 	run("append empty", w("SET ap 1"), w("WATCH ap"), w("@1 APPEND ap ''"), w("MULTI"), w("GET ap"), w("EXEC"))
 	run("setbit no change", w("SET sb a"), w("WATCH sb"), w("@1 SETBIT sb 1 1"), w("MULTI"), w("GET sb"), w("EXEC"))
+	run("setbit creates", w("DEL sb2"), w("WATCH sb2"), w("@1 SETBIT sb2 1 0"), w("MULTI"), w("GET sb2"), w("EXEC"))
+	run("bitfield no change", w("SET bf a"), w("WATCH bf"), w("@1 BITFIELD bf SET u8 0 97 GET u8 0"), w("MULTI"), w("GET bf"), w("EXEC"))
+	run("bitfield change", w("SET bf a"), w("WATCH bf"), w("@1 BITFIELD bf SET u8 0 98"), w("MULTI"), w("GET bf"), w("EXEC"))
+	// Every write fails: the key is created, but Redis signals no change.
+	run("bitfield fail creates", w("DEL bf2"), w("WATCH bf2"), w("@1 BITFIELD bf2 OVERFLOW FAIL SET u2 0 10"), w("MULTI"), w("GET bf2"), w("EXEC"))
+	run("bitfield grows", w("SET bf a"), w("WATCH bf"), w("@1 BITFIELD bf OVERFLOW FAIL SET u2 20 10"), w("MULTI"), w("GET bf"), w("EXEC"))
+	run("bitop same value", w("SET bo a"), w("WATCH bo"), w("@1 BITOP AND bo bo"), w("MULTI"), w("GET bo"), w("EXEC"))
+	run("bitop deletes", w("SET bo a"), w("WATCH bo"), w("@1 BITOP AND bo nosuchkey"), w("MULTI"), w("GET bo"), w("EXEC"))
 	run("persist without ttl", w("SET p 1"), w("WATCH p"), w("@1 PERSIST p"), w("MULTI"), w("GET p"), w("EXEC"))
 	run("watch inside multi", w("MULTI"), w("WATCH a"), w("GET a"), w("EXEC"))
 	run("reset unwatches", w("WATCH a"), w("@1 SET a 9"), w("RESET"), w("MULTI"), w("GET a"), w("EXEC"))
@@ -316,6 +326,107 @@ func diffEviction(t *testing.T, redisAddr, numAddr string) {
 		{"SET", "d", "4"}, {"DBSIZE"}, {"GET", "b"},
 	} {
 		d.do(args...)
+	}
+}
+
+// diffBitmaps covers the bitmap commands over both protocols: every form
+// of BITPOS, BITOP and BITFIELD on short values, then on values of
+// several hundred KiB (several of numkv's chunks, and BITOP windows) with
+// the answer far in, and the dirty count after each write, which
+// INFO's rdb_changes_since_last_save shows.
+func diffBitmaps(t *testing.T, redisAddr, numAddr string) {
+	for _, proto := range []string{"2", "3"} {
+		d := newDiffScript(t, redisAddr, numAddr, 1)
+		d.prefix = "RESP" + proto + ": "
+		d.redis[0].do("HELLO", proto) // the connection ids differ
+		d.numkv[0].do("HELLO", proto)
+		d.do("FLUSHALL")
+		dirty := func() (int64, int64) {
+			get := func(c *rconn) int64 {
+				m := regexp.MustCompile(`rdb_changes_since_last_save:(\d+)`).FindStringSubmatch(c.do("INFO", "persistence"))
+				if m == nil {
+					t.Fatal("INFO persistence has no rdb_changes_since_last_save")
+				}
+				n, _ := strconv.ParseInt(m[1], 10, 64)
+				return n
+			}
+			return get(d.redis[0]), get(d.numkv[0])
+		}
+		// do runs a command and checks that both servers counted the
+		// same number of changes for it.
+		do := func(args ...string) {
+			t.Helper()
+			r0, n0 := dirty()
+			d.do(args...)
+			r1, n1 := dirty()
+			if r1-r0 != n1-n0 {
+				t.Errorf("%s%s: dirty +%d in Redis, +%d in numkv", d.prefix, quoteArgs(args), r1-r0, n1-n0)
+			}
+		}
+		w := func(s string) []string { return strings.Fields(s) }
+		for _, c := range [][]string{
+			{"SET", "s", "\xff\xf0\x00\x0f"}, {"SET", "i", "123"}, {"SET", "e", ""}, {"SET", "f", "\xff\xff\xff"},
+			w("BITPOS s 0"), w("BITPOS s 1"), w("BITPOS s 0 1"), w("BITPOS s 1 2"), w("BITPOS s 0 -1"), w("BITPOS s 1 1 2"),
+			w("BITPOS s 0 0 0"), w("BITPOS s 1 2 1"), w("BITPOS s 0 0 -1 BIT"), w("BITPOS s 1 5 12 bit"), w("BITPOS s 0 3 12 BIT"),
+			w("BITPOS s 1 13 19 BIT"), w("BITPOS s 0 9 9 BIT"), w("BITPOS s 0 12 12 BIT"), w("BITPOS s 1 28 31 BIT"),
+			w("BITPOS s 0 0 1 BYTE"), w("BITPOS s 0 -100 100"), w("BITPOS s 1 100"), w("BITPOS s 0 100"),
+			w("BITPOS f 0"), w("BITPOS f 0 0"), w("BITPOS f 0 0 -1"), w("BITPOS f 0 0 -1 bit"), w("BITPOS f 1 2 1 BIT"),
+			w("BITPOS e 0"), w("BITPOS e 1"), w("BITPOS e 0 0 -1"), w("BITPOS i 0"), w("BITPOS i 1 1"),
+			w("BITPOS none 0"), w("BITPOS none 1"), w("BITPOS none 1 x y z w"), w("BITPOS s 2"), w("BITPOS s x"),
+			w("BITPOS s 0 x"), w("BITPOS s 0 0 x"), w("BITPOS s 0 0 1 junk"), w("BITPOS s 0 x 1 junk"), w("BITPOS s 0 0 x junk"),
+			w("BITPOS s 0 0 1 BIT extra"),
+			w("BITOP AND d s i"), w("GET d"), w("OBJECT ENCODING d"), w("BITOP OR d s i none"), w("GET d"),
+			w("BITOP XOR d s i f"), w("GET d"), w("BITOP NOT d s"), w("GET d"), w("BITOP NOT d i"), w("GET d"),
+			w("BITOP or d i"), w("OBJECT ENCODING d"), w("GET d"), w("BITOP AND d none"), w("EXISTS d"),
+			w("BITOP AND d none e"), w("SET d x EX 100"), w("BITOP OR d s"), w("TTL d"), w("BITOP AND d e"), w("EXISTS d"),
+			w("BITOP NOT d s i"), w("BITOP junk d s"), w("BITOP NOT d none"), w("BITOP AND s s f"), w("GET s"),
+			w("BITFIELD b SET i8 0 -100 GET u8 0 GET i4 0 INCRBY u2 100 1 GET u8 #12"), w("GET b"),
+			w("BITFIELD b OVERFLOW SAT INCRBY u8 0 1000 INCRBY i8 0 -1000 OVERFLOW FAIL INCRBY u8 0 1 OVERFLOW WRAP INCRBY u8 0 1"),
+			w("BITFIELD b SET i64 3 -9223372036854775808 INCRBY i64 3 -1 OVERFLOW SAT INCRBY i64 3 -1 OVERFLOW FAIL INCRBY i64 3 -1"),
+			w("BITFIELD b SET u63 1 9223372036854775807 INCRBY u63 1 1 GET u63 1 GET i64 1 GET i64 #1"),
+			w("BITFIELD b OVERFLOW SAT SET i8 0 -9223372036854775808 SET i8 0 -9223372036854775681 SET i8 0 -9223372036854775680"),
+			w("BITFIELD b OVERFLOW SAT SET u8 0 -1 SET u8 0 256 OVERFLOW FAIL SET u8 0 -1 SET i8 0 128 SET i8 0 -129"),
+			w("BITFIELD b OVERFLOW WRAP SET u8 0 -1 SET i8 0 128 SET i8 0 -129 SET u1 7 3 SET i1 7 1 GET i1 7"),
+			w("BITFIELD b"), w("BITFIELD_RO b"), w("BITFIELD_RO b GET u8 0 GET i3 #5"), w("BITFIELD_RO b SET u8 0 1"),
+			w("BITFIELD_RO b GET u8 0 INCRBY u8 0 x"), w("BITFIELD_RO none GET u8 0"), w("EXISTS none"),
+			w("BITFIELD none GET i8 100"), w("EXISTS none"), w("BITFIELD nf OVERFLOW FAIL SET u2 0 10"), w("EXISTS nf"), w("GET nf"),
+			w("BITFIELD i GET u8 0 SET u8 8 48"), w("GET i"), w("OBJECT ENCODING i"),
+			w("BITFIELD b GET u64 0"), w("BITFIELD b GET i65 0"), w("BITFIELD b GET I8 0"), w("BITFIELD b GET u8 -1"),
+			w("BITFIELD b GET u8 #-1"), w("BITFIELD b OVERFLOW junk GET u8 0"), w("BITFIELD b junk"), w("BITFIELD b GET u8"),
+			w("BITFIELD b SET u8 0 x"), w("BITFIELD b SET u8 0 1.5"), w("BITFIELD b GET u8 4294967296"),
+			w("BITFIELD b GET u8 4294967295"), w("BITFIELD b GET u8 #536870912"), w("BITFIELD b GET i64 #67108863"),
+			{"BITFIELD", "b", "GET", "u8\x00junk", "0"}, w("BITFIELD b INCRBY u8 0 0"), w("BITFIELD b SET i5 0 0"),
+		} {
+			do(c...)
+		}
+		// Values over several chunks, with the answer far in.
+		const n = 300000
+		zeros, ones := strings.Repeat("\x00", 1<<16), strings.Repeat("\xff", 1<<16)
+		rnd := make([]byte, n)
+		rng := rand.New(rand.NewPCG(uint64(n), 3))
+		for i := range rnd {
+			rnd[i] = byte(rng.Uint32())
+		}
+		for off := 0; off < n; off += 1 << 16 {
+			do("SETRANGE", "z", strconv.Itoa(off), zeros[:min(1<<16, n-off)])
+			do("SETRANGE", "o", strconv.Itoa(off), ones[:min(1<<16, n-off)])
+		}
+		do("SETRANGE", "r", "0", string(rnd))
+		do("SETBIT", "z", strconv.Itoa(n*8-5), "1")
+		do("SETBIT", "o", strconv.Itoa(n*8-70), "0")
+		for _, c := range [][]string{
+			w("BITPOS z 1"), w("BITPOS z 0"), w("BITPOS z 1 1000"), w("BITPOS z 1 -10 -1"), w("BITPOS z 1 8 2399990 BIT"),
+			w("BITPOS z 1 8 2399995 BIT"), w("BITPOS z 0 2399995 2399995 BIT"),
+			w("BITPOS o 0"), w("BITPOS o 1"), w("BITPOS o 0 1000"), w("BITPOS o 0 5 -1"), w("BITPOS o 0 -8 -1"), w("BITPOS o 0 -8"),
+			w("BITPOS o 0 3 2399929 BIT"), w("BITPOS o 0 3 2399930 BIT"), w("BITPOS o 0 2399931 -1 BIT"), w("BITPOS r 1 100 -100"),
+			w("BITCOUNT z"), w("BITCOUNT o"), w("BITCOUNT r"), w("BITCOUNT r 7 -9 BIT"), w("BITCOUNT r 1000 200000"),
+			w("BITOP AND d r o"), w("GET d"), w("BITOP OR d z r s"), w("GET d"), w("BITOP XOR d r o z none"), w("GET d"),
+			w("BITOP NOT d r"), w("GET d"), w("BITOP AND d r s"), w("GET d"), w("BITCOUNT d"),
+			w("BITFIELD r GET i64 2399900 SET u33 2399970 1 INCRBY i13 #184613 -4000"), w("GETRANGE r 299990 -1"),
+			w("BITFIELD r SET u8 2400000 1"), w("STRLEN r"), w("SETBIT r 2400100 0"), w("STRLEN r"),
+		} {
+			do(c...)
+		}
 	}
 }
 

@@ -156,6 +156,7 @@ func TestDiff(t *testing.T) {
 		{"Maxmemory", diffMaxmemory},
 		{"Eviction", diffEviction},
 		{"DumpRestore", diffDumpRestore},
+		{"Bitmaps", diffBitmaps},
 		{"ClusterOff", diffClusterOff},
 		{"Save", diffSave},
 		{"CommandTable", diffCommandTable},
@@ -346,7 +347,7 @@ func genCommand(r *rand.Rand) []step {
 	one := func(cmp cmpKind, args ...string) []step { return []step{{args: args, cmp: cmp}} }
 	ex := func(args ...string) []step { return one(cmpExact, args...) }
 	words := func(s string) []string { return strings.Split(s, " ") }
-	switch r.IntN(62) {
+	switch r.IntN(67) {
 	case 0, 1, 2:
 		return ex("GET", k(r))
 	case 3, 4, 5:
@@ -565,7 +566,8 @@ func genCommand(r *rand.Rand) []step {
 			{"OBJECT"}, {"OBJECT", "ENCODING"}, {"MEMORY", "USAGE"}, {"CONFIG"}, {"CONFIG", "GET"}, {"CONFIG", "SET", "a"},
 			{"SCAN"}, {"WATCH"}, {"MULTI", "x"}, {"EXEC", "x"}, {"LCS", "a"}, {"SETBIT", "a", "1"}, {"BITCOUNT"},
 			{"GETEX"}, {"SWAPDB", "1"}, {"MOVE", "a"}, {"NOSUCH"}, {"nosuch", "a", "b"}, {"OBJECT", "nosuch"},
-			{"CONFIG", "nosuch", "x"}, {"MEMORY", "nosuch"}, {"FUNCTION"}, {"FUNCTION", "nosuch"},
+			{"CONFIG", "nosuch", "x"}, {"MEMORY", "nosuch"}, {"FUNCTION"}, {"FUNCTION", "nosuch"}, {"BITOP", "AND", "d"}, {"BITPOS", "a"}, {"BITFIELD"},
+			{"BITFIELD_RO"},
 			// numkv has no functions, and FUNCTION FLUSH removes none.
 			{"FUNCTION", "FLUSH"}, {"FUNCTION", "FLUSH", "ASYNC"}, {"FUNCTION", "flush", "sync"}, {"FUNCTION", "FLUSH", "x"}, {"FUNCTION", "FLUSH", "SYNC", "x"},
 		})...)
@@ -581,7 +583,8 @@ func genCommand(r *rand.Rand) []step {
 		sub := pick(r, []string{"GETKEYS", "GETKEYSANDFLAGS"})
 		args := []string{"COMMAND", sub}
 		for _, w := range words(pick(r, []string{"GET a", "SET a b", "SET a b GET", "SET a b nx get", "MSET a 1 b 2", "MSETNX a 1 b 2", "COPY a b", "MOVE a 1", "RENAME a b", "RENAMENX a b", "SWAPDB 0 1", "LCS a b", "OBJECT ENCODING a", "MEMORY USAGE a", "WATCH a b", "nosuch a", "GET", "PING x", "MEMORY x", "DEL a b c", "APPEND a b", "GETDEL a", "SETRANGE a 0 b", "EXISTS a b", "EXPIRE a 1", "RESTORE a 0 x",
-			"MIGRATE h 1 a 0 10", "MIGRATE h 1 a 0 10 KEYS b c", "MIGRATE h 1 \"\" 0 10 KEYS b c", "MIGRATE h 1 \"\" 0 10 AUTH keys KEYS b c", "MIGRATE h 1 \"\" 0 10 AUTH2 u keys KEYS b"})) {
+			"MIGRATE h 1 a 0 10", "MIGRATE h 1 a 0 10 KEYS b c", "MIGRATE h 1 \"\" 0 10 KEYS b c", "MIGRATE h 1 \"\" 0 10 AUTH keys KEYS b c", "MIGRATE h 1 \"\" 0 10 AUTH2 u keys KEYS b",
+			"BITOP AND d a b", "BITFIELD a GET u8 0", "BITFIELD a OVERFLOW SAT GET u8 0", "BITFIELD a SET u8 0 1", "BITFIELD a GET u8", "BITFIELD a", "BITFIELD_RO a GET u8 0", "BITPOS a 1"})) {
 			args = append(args, strings.Trim(w, `"`)) // "" is an empty argument
 		}
 		return ex(args...)
@@ -595,6 +598,29 @@ func genCommand(r *rand.Rand) []step {
 		return ex(pick(r, []string{"DBSIZE", "FLUSHALL", "RESET"}))
 	case 60:
 		return ex(words(pick(r, []string{"AUTH x", "AUTH default x", "AUTH a b c"}))...)
+	case 61, 62:
+		args := []string{"BITOP", pick(r, []string{"AND", "OR", "XOR", "NOT", "and", "Not", "xor", "junk"}), k(r)}
+		for i := r.IntN(4); i >= 0; i-- {
+			args = append(args, k(r))
+		}
+		return ex(args...)
+	case 63:
+		// Small offsets reach into the short values genVals and SETBIT
+		// leave; the negative ones count from the end.
+		args := []string{"BITPOS", k(r), pick(r, []string{"0", "1", "1", "0", "2", "-1", "abc"})}
+		nums := []string{"0", "1", "2", "3", "7", "8", "9", "15", "16", "23", "-1", "-2", "-8", "-9", "-100", "100", "abc", "9223372036854775807", "-9223372036854775808"}
+		for i := r.IntN(4); i > 0; i-- {
+			args = append(args, pick(r, nums))
+		}
+		if len(args) == 5 && r.IntN(3) != 0 {
+			args = append(args, pick(r, []string{"BIT", "BYTE", "bit", "byte", "junk"}))
+			if r.IntN(10) == 0 {
+				args = append(args, "BIT")
+			}
+		}
+		return ex(args...)
+	case 64, 65:
+		return ex(genBitfield(r)...)
 	default:
 		if r.IntN(2) == 0 {
 			return ex(words(pick(r, []string{"CLIENT LIST TYPE foo", "CLIENT LIST ID abc", "CLIENT LIST ID 0", "CLIENT LIST foo",
@@ -717,3 +743,33 @@ func genTransaction(r *rand.Rand) []step {
 }
 
 func pick2(r *rand.Rand, xs [][]string) []string { return xs[r.IntN(len(xs))] }
+
+// genBitfield returns a BITFIELD or BITFIELD_RO with a few subcommands,
+// some of them malformed. Writes stay near the start of the value: a
+// write far out would make both servers allocate up to 512 MiB.
+func genBitfield(r *rand.Rand) []string {
+	args := []string{"BITFIELD", k(r)}
+	if r.IntN(4) == 0 {
+		args[0] = "BITFIELD_RO"
+	}
+	types := []string{"u1", "i1", "u2", "i5", "u8", "i8", "u13", "i16", "u31", "i32", "i33", "u63", "i63", "i64",
+		"u64", "i65", "u0", "i-1", "I8", "x8", "u", "u08", "", "u8\x00junk"}
+	readOffs := []string{"0", "1", "3", "7", "8", "13", "63", "64", "100", "#0", "#1", "#3", "-1", "#-1", "abc", "",
+		"4294967295", "4294967296", "#536870912", "#2305843009213693952", "#1152921504606846976"}
+	writeOffs := []string{"0", "1", "3", "7", "8", "13", "63", "64", "100", "#0", "#1", "#3", "#7", "-1", "abc", "4294967296"}
+	values := []string{"0", "1", "-1", "5", "-5", "100", "127", "128", "-128", "-129", "255", "256", "65535", "2147483648",
+		"9223372036854775807", "-9223372036854775808", "-9223372036854775681", "-9223372036854775680", "abc", "1.5", ""}
+	for i := r.IntN(4); i >= 0; i-- {
+		switch r.IntN(14) {
+		case 0, 1:
+			args = append(args, pick(r, []string{"OVERFLOW", "overflow"}), pick(r, []string{"WRAP", "SAT", "FAIL", "sat", "fail", "junk"}))
+		case 2:
+			args = append(args, pick(r, []string{"junk", "GET", "SET", "OVERFLOW", "INCRBY"})) // short or unknown
+		case 3, 4, 5, 6:
+			args = append(args, pick(r, []string{"GET", "get"}), pick(r, types), pick(r, readOffs))
+		default:
+			args = append(args, pick(r, []string{"SET", "INCRBY", "set", "incrby"}), pick(r, types), pick(r, writeOffs), pick(r, values))
+		}
+	}
+	return args
+}

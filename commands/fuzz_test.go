@@ -37,6 +37,7 @@ var fuzzSeeds = []string{
 	"SET k v EX 100 NX GET\r\nGETEX k PXAT 1\r\nGETEX k PERSIST\r\nTTL k\r\n",
 	"SETRANGE k 5 abc\r\nGETRANGE k -3 -1\r\nAPPEND k xyz\r\nSTRLEN k\r\nSUBSTR k 0 2\r\n",
 	"SETBIT b 7 1\r\nGETBIT b 7\r\nBITCOUNT b 0 -1 BIT\r\nBITCOUNT b 0 0 BYTE\r\n",
+	"SETBIT b 7 1\r\nBITPOS b 1 0 -1 BIT\r\nBITOP XOR d b b\r\nBITOP NOT d b\r\nBITFIELD b OVERFLOW FAIL INCRBY i5 #3 100 GET u63 1\r\nBITFIELD_RO b GET i64 0\r\n",
 	"MSET a 1 b 2\r\nMSETNX a 1 c 3\r\nMGET a b c\r\nLCS a b IDX MINMATCHLEN 1 WITHMATCHLEN\r\n",
 	"SET a 1\r\nRENAME a b\r\nRENAMENX b c\r\nCOPY c d DB 2 REPLACE\r\nMOVE c 3\r\nSWAPDB 0 3\r\nSELECT 3\r\nKEYS *\r\n",
 	"SET a 1\r\nEXPIRE a 100 NX\r\nPEXPIRE a 5000 GT\r\nEXPIREAT a 1 LT\r\nPTTL a\r\nEXPIRETIME a\r\nPERSIST a\r\n",

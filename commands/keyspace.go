@@ -134,6 +134,14 @@ func (s *Server) lookupRead(c *client, key []byte) *variable {
 // store puts record r, whose key is key, in db, replacing and freeing
 // whatever was there, and returns its variable.
 func (s *Server) store(c *client, db int, key []byte, r keytab.Rec) *variable {
+	v := s.storeUnsignalled(c, db, key, r)
+	s.touched(db, key)
+	return v
+}
+
+// storeUnsignalled is store without telling WATCH: Redis's dbAdd, for a
+// command that signals the key only if it then changes it (BITFIELD).
+func (s *Server) storeUnsignalled(c *client, db int, key []byte, r keytab.Rec) *variable {
 	v := varOf(r)
 	sh, h := s.loc(c, db, key)
 	old := sh.Data.t.Set(h, r)
@@ -153,7 +161,6 @@ func (s *Server) store(c *client, db int, key []byte, r keytab.Rec) *variable {
 		sh.Data.vols++
 		s.vols[db].Add(1)
 	}
-	s.touched(db, key)
 	return v
 }
 

@@ -166,3 +166,25 @@ func writeFlagSet(c *client, flags string) {
 		c.simple(x)
 	}
 }
+
+// bitfieldKeyRefs: BITFIELD's key is only read when every subcommand is a
+// GET (OVERFLOW aside), as Redis's bitfieldGetKeys; a malformed one counts
+// as a write.
+func bitfieldKeyRefs(args [][]byte) []keyRef {
+	readonly := true
+	for i := 2; i < len(args) && readonly; i++ {
+		rest := len(args) - i - 1
+		switch {
+		case equalFold(args[i], "get") && rest >= 2:
+			i += 2
+		case equalFold(args[i], "overflow") && rest >= 1:
+			i++
+		default:
+			readonly = false
+		}
+	}
+	if readonly {
+		return []keyRef{{1, "RO access"}}
+	}
+	return []keyRef{{1, "RW access update"}}
+}

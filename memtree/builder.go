@@ -13,24 +13,35 @@ type Builder struct {
 // Write appends a copy of p to the tree being built. It never fails.
 func (b *Builder) Write(p []byte) (int, error) {
 	n := len(p)
-	for len(p) > 0 {
+	b.Fill(n, func(q []byte) { p = p[copy(q, p):] })
+	return n, nil
+}
+
+// Fill appends n bytes that fn writes in place: fn is called with
+// successive pieces of the tree's own chunks, which together cover the n
+// bytes in order, and must write every byte of each (their old contents
+// are garbage). A piece is valid only during its call. It saves the copy
+// that Write makes of a stream computed into a buffer first (BITOP).
+func (b *Builder) Fill(n int, fn func(p []byte)) {
+	for n > 0 {
 		if fillRoom(b.cur) == 0 {
 			// The first leaf grows like Append's, so that a small tree
 			// does not cost a whole leaf; later leaves start full size.
 			old := b.cur
-			b.cur = append(getChunk(appendCap(len(old), len(p), b.n)), old...)
+			b.cur = append(getChunk(appendCap(len(old), n, b.n)), old...)
 			putChunk(old)
 		}
-		k := min(len(p), fillRoom(b.cur))
-		b.cur = append(b.cur, p[:k]...)
-		p = p[k:]
+		k := min(n, fillRoom(b.cur))
+		l := len(b.cur)
+		b.cur = b.cur[:l+k]
+		fn(b.cur[l : l+k : l+k])
+		n -= k
 		b.n += k
 		if len(b.cur) == leafFill() {
 			b.leaves = append(b.leaves, newLeaf(b.cur))
 			b.cur = nil
 		}
 	}
-	return n, nil
 }
 
 // Discard frees what was written and resets b to empty, for a build that

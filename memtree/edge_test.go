@@ -261,6 +261,41 @@ func TestBuilderSmall(t *testing.T) {
 	tr.Release()
 }
 
+// TestBuilderFill: pieces handed to Fill cover exactly the bytes asked
+// for, in order, within the tree's own chunks, mixed with Write, at the
+// production leaf size and at a tiny one.
+func TestBuilderFill(t *testing.T) {
+	for _, tiny := range []bool{false, true} {
+		if tiny {
+			setSizes(t, 64, 8, 4)
+		}
+		var b Builder
+		var want []byte
+		for i, n := range []int{0, 1, 30, leafMax - leafMax/4, 200, 3 * leafMax, 7, leafMax + 1} {
+			if i%3 == 2 {
+				p := pattern(n)
+				b.Write(p)
+				want = append(want, p...)
+				continue
+			}
+			at := len(want)
+			want = append(want, pattern(n)...)
+			b.Fill(n, func(q []byte) {
+				if len(q) == 0 || len(q) > leafMax || cap(q) != len(q) {
+					t.Fatalf("a piece of %d bytes, capacity %d", len(q), cap(q))
+				}
+				at += copy(q, want[at:])
+			})
+			if at != len(want) {
+				t.Fatalf("Fill(%d) covered %d bytes", n, at-(len(want)-n))
+			}
+		}
+		tr := b.Tree()
+		mustCheck(t, tr, want)
+		tr.Release()
+	}
+}
+
 // TestDeepTree reads and writes a tree deeper than a cursor's path array,
 // built by hand with two kids per inner node.
 func TestDeepTree(t *testing.T) {

@@ -87,6 +87,85 @@ func TestGoRedisStrings(t *testing.T) {
 	}
 }
 
+// TestGoRedisBitmaps drives the bitmap commands through go-redis's own
+// methods over both protocols: the replies parse into the types go-redis
+// expects (a BITFIELD OVERFLOW FAIL's null among integers included).
+func TestGoRedisBitmaps(t *testing.T) {
+	p := mustStart(t, "", "--dbfilename", "")
+	ctx := context.Background()
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
+			rdb := newClient(p, 0, proto)
+			defer rdb.Close()
+			mustNoErr(t, rdb.FlushAll(ctx).Err())
+			for _, off := range []int64{7, 100, 8*1<<20 + 3} {
+				if n, err := rdb.SetBit(ctx, "b", off, 1).Result(); err != nil || n != 0 {
+					t.Fatalf("SETBIT %d = %d, %v", off, n, err)
+				}
+			}
+			check := func(what string, got, want int64, err error) {
+				t.Helper()
+				if err != nil || got != want {
+					t.Fatalf("%s = %d, %v; want %d", what, got, err, want)
+				}
+			}
+			n, err := rdb.BitCount(ctx, "b", nil).Result()
+			check("BITCOUNT", n, 3, err)
+			n, err = rdb.BitCount(ctx, "b", &redis.BitCount{Start: 8, End: -1, Unit: redis.BitCountIndexBit}).Result()
+			check("BITCOUNT BIT", n, 2, err)
+			n, err = rdb.BitPos(ctx, "b", 1).Result()
+			check("BITPOS 1", n, 7, err)
+			n, err = rdb.BitPos(ctx, "b", 1, 1).Result()
+			check("BITPOS 1 from byte 1", n, 100, err)
+			n, err = rdb.BitPos(ctx, "b", 1, 13).Result()
+			check("BITPOS 1 from byte 13", n, 8*1<<20+3, err)
+			n, err = rdb.BitPosSpan(ctx, "b", 0, 7, 7, "bit").Result()
+			check("BITPOS 0 BIT", n, -1, err)
+			n, err = rdb.BitPos(ctx, "missing", 0).Result()
+			check("BITPOS missing", n, 0, err)
+
+			mustNoErr(t, rdb.Set(ctx, "i", "123", 0).Err())
+			n, err = rdb.BitOpAnd(ctx, "d", "b", "i").Result()
+			check("BITOP AND", n, 1<<20+1, err)
+			if v, _ := rdb.Get(ctx, "d").Result(); v[:3] != "\x01\x00\x00" || strings.Trim(v[3:], "\x00") != "" {
+				t.Fatalf("BITOP AND = %q...", v[:3])
+			}
+			n, err = rdb.BitOpOr(ctx, "d", "b", "i", "missing").Result()
+			check("BITOP OR", n, 1<<20+1, err)
+			n, err = rdb.BitOpXor(ctx, "d", "i", "i").Result()
+			check("BITOP XOR", n, 3, err)
+			n, err = rdb.BitOpNot(ctx, "d", "i").Result()
+			check("BITOP NOT", n, 3, err)
+			if v, _ := rdb.Get(ctx, "d").Result(); v != "\xce\xcd\xcc" {
+				t.Fatalf("BITOP NOT = %q", v)
+			}
+			n, err = rdb.BitOpAnd(ctx, "d", "missing").Result()
+			check("BITOP of nothing", n, 0, err)
+			if n, _ := rdb.Exists(ctx, "d").Result(); n != 0 {
+				t.Fatal("BITOP of nothing left the destination")
+			}
+
+			vals, err := rdb.BitField(ctx, "f", "SET", "i8", 0, -100, "GET", "u8", 0, "INCRBY", "u2", "#9", 5,
+				"OVERFLOW", "SAT", "INCRBY", "i8", 0, -1000).Result()
+			if err != nil || fmt.Sprint(vals) != "[0 156 1 -128]" {
+				t.Fatalf("BITFIELD = %v, %v", vals, err)
+			}
+			vals, err = rdb.BitFieldRO(ctx, "f", "u8", 0, "i4", "#1").Result()
+			if err != nil || fmt.Sprint(vals) != "[128 0]" {
+				t.Fatalf("BITFIELD_RO = %v, %v", vals, err)
+			}
+			// OVERFLOW FAIL replies null in place of that one integer.
+			res, err := rdb.Do(ctx, "BITFIELD", "f", "OVERFLOW", "FAIL", "INCRBY", "i8", 0, -1, "GET", "i8", 0).Slice()
+			if err != nil || fmt.Sprint(res) != "[<nil> -128]" {
+				t.Fatalf("BITFIELD OVERFLOW FAIL = %v, %v", res, err)
+			}
+			if err := rdb.BitFieldRO(ctx, "f", "u8", "x").Err(); err == nil || err.Error() != "ERR bit offset is not an integer or out of range" {
+				t.Fatalf("BITFIELD_RO with a bad offset: %v", err)
+			}
+		})
+	}
+}
+
 // TestConcurrentClients has several clients write and read disjoint and
 // shared keys at once; every acknowledged write must be readable.
 func TestConcurrentClients(t *testing.T) {
