@@ -60,7 +60,7 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 		if invalid {
 			continue
 		}
-		if p.apply == nil && !(p.fixed && p.isCurrent(s, string(args[3+2*i]))) {
+		if !p.mutable() && !(p.fixed && p.isCurrent(s, string(args[3+2*i]))) {
 			errstr, errName, invalid = "can't set immutable config", name, true
 			if p.protected {
 				errstr = "can't set protected config"
@@ -83,10 +83,10 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 		}
 		return
 	}
-	applies := make([]func(), n)
+	applies := make([]func() string, n)
 	for i, p := range params {
-		if p.apply == nil {
-			applies[i] = func() {} // a fixed setting's current value
+		if !p.mutable() {
+			applies[i] = func() string { return "" } // a fixed setting's current value
 			continue
 		}
 		apply, msg := p.configSet(s, string(args[3+2*i]))
@@ -96,8 +96,27 @@ func cmdConfigSet(s *Server, c *client, args [][]byte) {
 		}
 		applies[i] = apply
 	}
-	for _, apply := range applies {
-		apply()
+	// An apply that fails (a port already taken) undoes the ones before
+	// it: each setting gets its old value back, as Redis's
+	// restoreBackupConfig.
+	old := make([]string, n)
+	for i, p := range params {
+		if p.mutable() {
+			old[i] = p.configGet(s)
+		}
+	}
+	for i, apply := range applies {
+		if msg := apply(); msg != "" {
+			for j := i - 1; j >= 0; j-- {
+				if params[j].mutable() {
+					if undo, bad := params[j].configSet(s, old[j]); bad == "" {
+						undo()
+					}
+				}
+			}
+			c.err(fmt.Sprintf(msgConfigSetFailed, params[i].name, msg))
+			return
+		}
 	}
 	c.ok()
 }

@@ -3,8 +3,11 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMemtoull(t *testing.T) {
@@ -260,5 +263,64 @@ func TestSaveEntryPoints(t *testing.T) {
 				t.Errorf("save %q: %q, want %q", c.in, got, e.want)
 			}
 		}
+	}
+}
+
+// freePort returns a loopback TCP port nothing listens on.
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestConfigSetPort: CONFIG SET port moves the listener, keeping open
+// connections; a port already taken is refused with Redis's error, and
+// the settings applied before it in the same CONFIG SET are put back, as
+// Redis's "CONFIG SET rollback on apply error" test wants.
+func TestConfigSetPort(t *testing.T) {
+	_, addr := mustNumkv(t)
+	c := mustDial(t, addr)
+	p := freePort(t)
+	if got := c.do("CONFIG", "SET", "port", strconv.Itoa(p)); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET port: %q", got)
+	}
+	if got := c.do("PING"); got != "+PONG\r\n" {
+		t.Errorf("the open connection after the move: %q", got)
+	}
+	moved := mustDial(t, fmt.Sprintf("127.0.0.1:%d", p))
+	if got := moved.do("CONFIG", "GET", "port"); got != fmt.Sprintf("*2\r\n$4\r\nport\r\n$%d\r\n%d\r\n", len(strconv.Itoa(p)), p) {
+		t.Errorf("CONFIG GET port: %q", got)
+	}
+	if !strings.Contains(moved.do("INFO", "server"), fmt.Sprintf("tcp_port:%d\r\n", p)) {
+		t.Errorf("INFO's tcp_port is not %d", p)
+	}
+	if nc, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		nc.Close()
+		t.Errorf("the old port %s still accepts", addr)
+	}
+
+	// A taken port: nothing changes, the earlier settings come back.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	q := taken.Addr().(*net.TCPAddr).Port
+	before := moved.do("CONFIG", "GET", "maxmemory")
+	got := moved.do("CONFIG", "SET", "maxmemory", "10000001", "port", strconv.Itoa(q), "timeout", "7")
+	if want := errReply(fmt.Sprintf(msgConfigSetFailed, "port", "Unable to listen on this port")); got != want {
+		t.Errorf("a taken port: %q, want %q", got, want)
+	}
+	if after := moved.do("CONFIG", "GET", "maxmemory"); after != before {
+		t.Errorf("maxmemory not rolled back: %q, was %q", after, before)
+	}
+	if got := moved.do("CONFIG", "GET", "timeout"); got != "*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n" {
+		t.Errorf("timeout set though the port failed: %q", got)
+	}
+	if got := mustDial(t, fmt.Sprintf("127.0.0.1:%d", p)).do("PING"); got != "+PONG\r\n" {
+		t.Errorf("port %d after the failed move: %q", p, got)
 	}
 }

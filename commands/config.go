@@ -90,7 +90,11 @@ type setting struct {
 	// means CONFIG SET refuses the setting: "can't set immutable config",
 	// or "can't set protected config" when protected (dir and dbfilename,
 	// as Redis without enable-protected-configs).
-	apply     func(s *Server, c *Config)
+	apply func(s *Server, c *Config)
+	// applyErr is apply for a setting whose change can fail (port: the
+	// new port may be taken); it returns Redis's error text, and CONFIG
+	// SET then puts back what it applied before (cmd_config.go).
+	applyErr  func(s *Server, c *Config) string
 	protected bool
 	// get is CONFIG GET's answer; nil answers text(&s.cfg).
 	get func(s *Server) string
@@ -128,7 +132,9 @@ var settings = []*setting{
 		valueCodec: valueCodec{parseBind, func(c *Config) string { return c.Bind }},
 		multiArg:   true, fixed: true, form: formBind},
 	{name: "port", def: "6379", help: "TCP port (0: no TCP)", arg: "int",
-		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port }), fixed: true},
+		valueCodec: intSetting(0, 65535, false, func(c *Config) *int { return &c.Port }),
+		applyErr:   func(s *Server, c *Config) string { return s.changePort(c.Port) },
+		get:        func(s *Server) string { return strconv.FormatInt(s.live.port.Load(), 10) }},
 	{name: "unixsocket", def: "", help: "path of a unix socket to listen on too", arg: "path",
 		valueCodec: stringSetting(func(c *Config) *string { return &c.UnixSocket }), form: formOptional},
 	{name: "protected-mode", def: "yes", help: "yes: while requirepass is empty, refuse (DENIED) clients not on loopback or the unix socket", arg: "yes|no",
@@ -544,6 +550,7 @@ type liveConfig struct {
 	lfuDecayTime atomic.Int64
 	// protectedMode is read once per accepted connection.
 	protectedMode atomic.Bool
+	port          atomic.Int64 // the TCP port listened on (server.go's changePort)
 }
 
 // initLive copies the start-up settings into the live ones.
@@ -563,6 +570,7 @@ func (s *Server) initLive() {
 	s.live.lfuLogFactor.Store(int64(s.cfg.LFULogFactor))
 	s.live.lfuDecayTime.Store(int64(s.cfg.LFUDecayTime))
 	s.live.protectedMode.Store(s.cfg.ProtectedMode)
+	s.live.port.Store(int64(s.cfg.Port))
 }
 
 // yesNo parses a Redis boolean setting: yes or no, in any case.
@@ -601,9 +609,12 @@ func (st *setting) configGet(s *Server) string {
 	return st.text(&s.cfg)
 }
 
+// mutable reports whether CONFIG SET may change the setting.
+func (st *setting) mutable() bool { return st.apply != nil || st.applyErr != nil }
+
 // configSet parses CONFIG SET's value for st and returns the function that
 // applies it, or Redis's error text. st must be mutable (apply != nil).
-func (st *setting) configSet(s *Server, v string) (apply func(), errstr string) {
+func (st *setting) configSet(s *Server, v string) (apply func() string, errstr string) {
 	parse := st.parse
 	if st.setParse != nil {
 		parse = st.setParse
@@ -612,7 +623,10 @@ func (st *setting) configSet(s *Server, v string) (apply func(), errstr string) 
 	if msg := parse(c, v); msg != "" {
 		return nil, msg
 	}
-	return func() { st.apply(s, c) }, ""
+	if st.applyErr != nil {
+		return func() string { return st.applyErr(s, c) }, ""
+	}
+	return func() string { st.apply(s, c); return "" }, ""
 }
 
 // isCurrent reports whether v is the setting's current value, as its

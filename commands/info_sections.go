@@ -136,7 +136,7 @@ func (s *Server) infoServer(w *infoWriter) {
 	w.kv("process_id", os.Getpid())
 	w.kv("process_supervised", "no")
 	w.kv("run_id", serverIdentity.runID)
-	w.kv("tcp_port", s.cfg.Port)
+	w.kv("tcp_port", s.live.port.Load())
 	w.kv("server_time_usec", now.UnixMicro())
 	w.kv("uptime_in_seconds", int64(now.Sub(s.startAt).Seconds()))
 	w.kv("uptime_in_days", int64(now.Sub(s.startAt).Hours()/24))

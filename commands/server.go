@@ -32,6 +32,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +60,7 @@ type Server struct {
 	mu        sync.Mutex // guards clients, listeners, nextID
 	clients   map[int64]*client
 	listeners []net.Listener
+	tcp       []net.Listener // the plain TCP ones among listeners (changePort)
 	nextID    int64
 	closing   atomic.Bool
 	done      chan struct{}
@@ -145,19 +147,15 @@ func (s *Server) Listen() error {
 		}
 		return err
 	}
-	addrs := strings.Fields(s.cfg.Bind)
-	if len(addrs) == 0 {
-		addrs = []string{"127.0.0.1"}
-	}
+	addrs := s.bindAddrs()
 	if s.cfg.Port > 0 || (s.cfg.Port == 0 && s.cfg.UnixSocket == "" && s.cfg.TLSPort == 0) {
-		for _, a := range addrs {
-			ln, err := net.Listen("tcp", net.JoinHostPort(strings.TrimPrefix(a, "-"), strconv.Itoa(s.cfg.Port)))
-			if err != nil {
-				return fail(fmt.Errorf("commands: listen: %w", err))
-			}
-			lns = append(lns, ln)
+		tcp, err := listenTCP(addrs, s.cfg.Port)
+		if err != nil {
+			return fail(err)
 		}
+		lns = append(lns, tcp...)
 	}
+	ntcp := len(lns)
 	if s.cfg.TLSPort > 0 {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
 		if err != nil {
@@ -180,9 +178,78 @@ func (s *Server) Listen() error {
 		lns = append(lns, ln)
 	}
 	s.mu.Lock()
-	s.listeners = lns
+	s.listeners, s.tcp = lns, lns[:ntcp:ntcp]
 	s.mu.Unlock()
 	return nil
+}
+
+func (s *Server) bindAddrs() []string {
+	addrs := strings.Fields(s.cfg.Bind)
+	if len(addrs) == 0 {
+		addrs = []string{"127.0.0.1"}
+	}
+	return addrs
+}
+
+// listenTCP listens on port at every address, or on none.
+func listenTCP(addrs []string, port int) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", net.JoinHostPort(strings.TrimPrefix(a, "-"), strconv.Itoa(port)))
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, fmt.Errorf("commands: listen: %w", err)
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+// changePort moves the plain TCP listeners to port, as CONFIG SET port
+// does in Redis: the new port is listened on at every bind address first,
+// and only then are the old listeners closed, so that a port already
+// taken leaves everything as it was. Open connections stay. Port 0 stops
+// TCP. In cluster mode the layout names the node's port, so it stays.
+func (s *Server) changePort(port int) string {
+	if int64(port) == s.live.port.Load() {
+		return ""
+	}
+	if s.cl != nil {
+		return "can't change the port in cluster mode: the cluster layout names it"
+	}
+	var lns []net.Listener
+	if port > 0 {
+		var err error
+		if lns, err = listenTCP(s.bindAddrs(), port); err != nil {
+			s.log.warn("CONFIG SET port %d: %v", port, err)
+			return "Unable to listen on this port"
+		}
+	}
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return "the server is shutting down"
+	}
+	old := s.tcp
+	rest := s.listeners[len(old):]
+	s.listeners = append(slices.Clip(lns), rest...)
+	s.tcp = s.listeners[:len(lns):len(lns)]
+	for _, ln := range lns {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	s.live.port.Store(int64(port))
+	s.mu.Unlock()
+	for _, ln := range old {
+		ln.Close()
+	}
+	s.log.notice("Listening on port %d now (CONFIG SET port)", port)
+	return ""
 }
 
 // Addr returns the first listener's address (the TCP one when there is one).
