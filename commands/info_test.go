@@ -68,3 +68,83 @@ func TestInfoSaveKeys(t *testing.T) {
 		t.Fatalf("after the save: current_save_keys_total:%s current_save_keys_processed:%s, want 0 and 0", tot, done)
 	}
 }
+
+// infoTitles returns the section titles of an INFO reply, in order.
+func infoTitles(reply string) []string {
+	var out []string
+	for _, line := range strings.Split(reply, "\r\n") {
+		if strings.HasPrefix(line, "# ") {
+			out = append(out, line[2:])
+		}
+	}
+	return out
+}
+
+// TestInfoChoosesSections: which sections INFO's arguments give, as Redis
+// 7.0's genInfoSectionDict chooses them (the differential test compares
+// the same with redis-server when one is installed).
+func TestInfoChoosesSections(t *testing.T) {
+	_, c := mustLocal(t)
+	def := "Server Clients Memory Persistence Stats Replication CPU Modules Errorstats Cluster Keyspace"
+	all := "Server Clients Memory Persistence Stats Replication CPU Modules Commandstats Errorstats Latencystats Cluster Keyspace"
+	for _, x := range []struct{ args, want string }{
+		{"", def}, {"default", def}, {"all", all}, {"everything", all}, {"cpu all", all},
+		{"server clients", "Server Clients"}, {"clients server", "Server Clients"}, {"CPU", "CPU"},
+		{"cpu default", def}, {"commandSTATS", "Commandstats"}, {"module_list", "Modules"},
+		{"nosuch", ""}, {"sentinel", ""}, {"keyspace keyspace", "Keyspace"},
+	} {
+		args := append([]string{"INFO"}, strings.Fields(x.args)...)
+		if got := strings.Join(infoTitles(c.run(args...)), " "); got != x.want {
+			t.Errorf("INFO %s: %q, want %q", x.args, got, x.want)
+		}
+	}
+}
+
+// TestInfoCommandStats counts calls, rejected and failed calls and error
+// replies as Redis does, and CONFIG RESETSTAT clears them.
+func TestInfoCommandStats(t *testing.T) {
+	_, c := mustLocal(t)
+	for _, args := range [][]string{{"SET", "k", "v"}, {"INCR", "k"}, {"GET"}, {"NOSUCH"}, {"GET", "k"},
+		{"MULTI"}, {"INCR", "k"}, {"EXEC"}, {"CONFIG", "RESETSTAT"}, {"SET", "a", "1"}, {"GET"}, {"INCR", "k"}, {"CLIENT", "NOSUCH"}} {
+		c.run(args...)
+	}
+	got := c.run("INFO", "commandstats", "errorstats")
+	for _, want := range []string{
+		"cmdstat_config|resetstat:calls=1,", "cmdstat_set:calls=1,", "cmdstat_get:calls=0,", "usec_per_call=0.00,rejected_calls=1,failed_calls=0\r\n",
+		"cmdstat_incr:calls=1,", "rejected_calls=0,failed_calls=1\r\n", "errorstat_ERR:count=3\r\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("INFO commandstats errorstats lacks %q:\n%s", want, got)
+		}
+	}
+	for _, absent := range []string{"cmdstat_multi", "cmdstat_exec", "cmdstat_nosuch"} {
+		if strings.Contains(got, absent) {
+			t.Errorf("%s survived CONFIG RESETSTAT:\n%s", absent, got)
+		}
+	}
+	if got := c.run("INFO", "stats"); !strings.Contains(got, "total_error_replies:3\r\n") {
+		t.Errorf("total_error_replies is not 3:\n%s", got)
+	}
+}
+
+// TestLatencyBuckets: each value falls in a bucket whose top is at or
+// above it and within 1/16 of it.
+func TestLatencyBuckets(t *testing.T) {
+	for _, v := range []int64{0, 1, 15, 16, 17, 31, 32, 33, 1000, 1023, 1024, 123456789, 1 << 40, 1<<62 + 12345} {
+		b := latencyBucket(v)
+		top := latencyBucketTop(b)
+		if top < v || float64(top-v) > float64(v)/16+1 || (b > 0 && latencyBucketTop(b-1) >= v) {
+			t.Errorf("%d: bucket %d, top %d (previous top %d)", v, b, top, latencyBucketTop(b-1))
+		}
+	}
+	var h latencyHist
+	for i := int64(1); i <= 1000; i++ {
+		h.record(i * 1000)
+	}
+	if p := h.percentile(50); p < 500000 || p > 500000*17/16 {
+		t.Errorf("p50 of 1..1000 µs: %d ns", p)
+	}
+	if p := h.percentile(99.9); p < 999000 || p > 1000000*17/16 {
+		t.Errorf("p99.9 of 1..1000 µs: %d ns", p)
+	}
+}
