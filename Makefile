@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: help run build test test-deps vet bench fuzz fuzz-long
+.PHONY: help run build test test-deps vet bench fuzz fuzz-long redis-suite
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ test: test-deps vet ## run every test (installs what is missing first)
 	$(GO) test -race -short ./shardlock ./offheap ./memtree ./keytab ./snapshotio ./resp ./cluster ./commands
 	$(GO) test -tags invariants -short ./offheap ./memtree ./keytab ./commands
 	$(GO) test -count=1 -timeout 15m ./... # tests/ builds the binary at run time: a cached result would be stale
+
+redis-suite: ## run Redis 7.0.15's own test units against numkv (REDIS_SRC=a redis checkout at 7.0.15; needs tclsh)
+	./scripts/redis-suite.sh $(REDIS_SRC)
 
 bench: ## Go benchmarks of the leaves (see BENCHMARKS.md for the server runs)
 	$(GO) test -run '^$$' -bench . -benchmem ./memtree ./keytab ./snapshotio ./shardlock ./resp
