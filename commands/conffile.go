@@ -71,6 +71,7 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"numkv/resp"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -267,107 +268,23 @@ func isSpaceC(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-func isHexDigit(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func hexValue(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
-}
-
-// splitConfigLine splits line into arguments as Redis's sdssplitargs: ok is
-// false when a quote is left open or a closing quote is followed by
-// something other than a blank. Like the C function, it stops at a NUL.
+// splitConfigLine splits line into arguments as Redis's sdssplitargs
+// (resp.SplitArgs, which splits inline commands too): ok is false when a
+// quote is left open or a closing quote is followed by something other
+// than a blank. Like the C function, it stops at a NUL.
 func splitConfigLine(line string) (args []string, ok bool) {
-	at := func(i int) byte {
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
 	}
-	i := 0
-	for {
-		for at(i) != 0 && isSpaceC(at(i)) {
-			i++
-		}
-		if at(i) == 0 {
-			return args, true
-		}
-		var cur []byte
-		inDouble, inSingle := false, false
-		for done := false; !done; {
-			c := at(i)
-			switch {
-			case inDouble:
-				switch {
-				case c == '\\' && at(i+1) == 'x' && isHexDigit(at(i+2)) && isHexDigit(at(i+3)):
-					cur = append(cur, hexValue(at(i+2))<<4|hexValue(at(i+3)))
-					i += 3
-				case c == '\\' && at(i+1) != 0:
-					i++
-					e := at(i)
-					switch e {
-					case 'n':
-						e = '\n'
-					case 'r':
-						e = '\r'
-					case 't':
-						e = '\t'
-					case 'b':
-						e = '\b'
-					case 'a':
-						e = '\a'
-					}
-					cur = append(cur, e)
-				case c == '"':
-					if at(i+1) != 0 && !isSpaceC(at(i+1)) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			case inSingle:
-				switch {
-				case c == '\\' && at(i+1) == '\'':
-					i++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if at(i+1) != 0 && !isSpaceC(at(i+1)) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if at(i) != 0 {
-				i++
-			}
-		}
-		args = append(args, string(cur))
+	parts, ok := resp.SplitArgs([]byte(line), nil)
+	if !ok {
+		return nil, false
 	}
+	args = make([]string, len(parts))
+	for i, p := range parts {
+		args[i] = string(p)
+	}
+	return args, true
 }
 
 // quoteArg is Redis's sdscatrepr: s in double quotes, with \\ \" \n \r \t

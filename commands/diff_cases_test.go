@@ -101,6 +101,9 @@ func diffProtocol(t *testing.T, redisAddr, numAddr string) {
 		{"error after good commands", []string{"PING\r\nECHO a\r\n*1\r\n$x\r\nPING\r\n"}, false},
 		{"dollar at top level", []string{"$3\r\nfoo\r\n"}, false},
 		{"unknown command cut at 128", []string{"*3\r\n$3\r\nFOO\r\n$130\r\n" + strings.Repeat("b", 130) + "\r\n$3\r\nccc\r\n"}, false},
+		// sdssplitargs ends a word only at space, \t, \r and \n: \v and \f
+		// stay inside it, though they count as blanks between words.
+		{"inline with \\v and \\f", []string{"ECHO a\vb\r\nECHO x\fy z\r\nECHO \vq\r\nECHO \"a\"\vb\r\n"}, false},
 		{"unknown command with NUL", []string{"*2\r\n$5\r\nFO\x00OO\r\n$3\r\na\x00b\r\n"}, false},
 		{"unknown command with newline", []string{"*2\r\n$3\r\nX\rY\r\n$3\r\na\nb\r\n"}, false},
 		{"http post", []string{"POST / HTTP/1.1\r\nHost: x\r\n\r\n"}, false},

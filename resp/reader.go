@@ -280,7 +280,7 @@ func (r *Reader) parseInline(b []byte) ([][]byte, int, error) {
 	if len(ln) > 0 && ln[len(ln)-1] == '\r' {
 		ln = ln[:len(ln)-1]
 	}
-	args, ok := splitArgs(ln, r.args[:0])
+	args, ok := SplitArgs(ln, r.args[:0])
 	if !ok {
 		return nil, 0, &ProtocolError{msgProtoUnbalanced}
 	}
@@ -302,12 +302,15 @@ func hexVal(c byte) byte {
 	return c - 'A' + 10
 }
 
-// splitArgs splits an inline command line the way Redis's sdssplitargs
-// does: blanks separate arguments; "double quotes" understand \n \r \t \b \a
-// \\ \" and \xHH; 'single quotes' understand only \'; a closing quote must be
-// followed by a blank or the end of the line. Quoted arguments are new
-// allocations; plain ones alias line.
-func splitArgs(line []byte, args [][]byte) ([][]byte, bool) {
+// SplitArgs appends to args the arguments of line, split the way Redis's
+// sdssplitargs splits inline commands and configuration file lines: blanks
+// separate arguments (any of isspace's between them, but only space, \t,
+// \r and \n end a word); "double quotes" understand \n \r \t \b \a \\ \"
+// and \xHH; 'single quotes' understand only \'; a quote inside a word
+// starts a quoted part; a closing quote must be followed by a blank or the
+// end of the line, else ok is false, as for a quote left open. Quoted
+// arguments are new allocations; plain ones alias line.
+func SplitArgs(line []byte, args [][]byte) ([][]byte, bool) {
 	p := 0
 	for {
 		for p < len(line) && isBlank(line[p]) {
@@ -318,7 +321,7 @@ func splitArgs(line []byte, args [][]byte) ([][]byte, bool) {
 		}
 		if line[p] != '"' && line[p] != '\'' {
 			s := p
-			for p < len(line) && !isBlank(line[p]) && line[p] != '"' && line[p] != '\'' {
+			for p < len(line) && !endsWord(line[p]) && line[p] != '"' && line[p] != '\'' {
 				p++
 			}
 			if p < len(line) && (line[p] == '"' || line[p] == '\'') {
@@ -413,6 +416,10 @@ func quotedTail(line []byte, p int, cur []byte) ([]byte, int, bool) {
 	}
 	return cur, p, true
 }
+
+// endsWord reports whether c ends an unquoted word: sdssplitargs's
+// separators, which unlike isspace leave out \v and \f.
+func endsWord(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 func isBlank(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
