@@ -108,6 +108,9 @@ func (s *Server) kill(c *client) {
 // afterwards, so an idle connection does not pin the memory of one big
 // reply).
 func (c *client) flush() error {
+	if l := c.w.Len(); l > 0 {
+		c.s.recentBufs.note(true, int64(l))
+	}
 	n, err := c.w.Flush(c.nc)
 	if n > 0 {
 		c.s.netOut.Add(n)

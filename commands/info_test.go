@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +147,22 @@ func TestLatencyBuckets(t *testing.T) {
 	}
 	if p := h.percentile(99.9); p < 999000 || p > 1000000*17/16 {
 		t.Errorf("p99.9 of 1..1000 µs: %d ns", p)
+	}
+}
+
+// TestInfoRecentMaxBuffers: INFO clients reports the largest query buffer
+// and pending reply of the last seconds, as Redis's client_recent_max_*.
+func TestInfoRecentMaxBuffers(t *testing.T) {
+	c := mustConn(t)
+	big := strings.Repeat("x", 300<<10)
+	c.do("SET", "big", big)
+	c.do("GET", "big")
+	info := c.do("INFO", "clients")
+	for _, field := range []string{"client_recent_max_input_buffer", "client_recent_max_output_buffer"} {
+		_, rest, ok := strings.Cut(info, field+":")
+		n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(rest, "\r\n", 2)[0]))
+		if !ok || err != nil || n < len(big) {
+			t.Errorf("%s: %q, want at least %d", field, strings.SplitN(rest, "\r\n", 2)[0], len(big))
+		}
 	}
 }

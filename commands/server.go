@@ -90,6 +90,7 @@ type Server struct {
 	stats          []cmdStat    // by command.id (stats.go)
 	errStats       errorStats
 	inst           instMetrics
+	recentBufs     recentMax
 
 	live      liveConfig    // the settings CONFIG SET changes (config.go)
 	watch     watchRegistry // WATCHed keys (multi.go)
@@ -445,5 +446,6 @@ func (s *Server) handle(c *client) {
 		}
 		s.netIn.Add(int64(n))
 		s.readsTotal.Add(1)
+		s.recentBufs.note(false, int64(c.rd.Size()))
 	}
 }

@@ -266,3 +266,52 @@ func (m *instMetrics) reset() {
 	m.lastAt = time.Time{}
 	m.mu.Unlock()
 }
+
+// recentMax is Redis's client_recent_max_input_buffer and
+// client_recent_max_output_buffer: the largest query buffer and pending
+// reply any connection had, over the last 8 seconds, kept a second a slot.
+type recentMax struct {
+	sec     [8]atomic.Int64 // the unix second each slot holds
+	in, out [8]atomic.Int64
+}
+
+// note records a buffer of n bytes, input or output, in this second's slot.
+func (m *recentMax) note(output bool, n int64) {
+	sec := nowMs() / 1000
+	i := sec % 8
+	if m.sec[i].Load() != sec {
+		// A new second: the slot starts over. Two connections may both
+		// reset it; a size noted in between is lost, which only makes
+		// the figure a little low for that second.
+		m.sec[i].Store(sec)
+		m.in[i].Store(0)
+		m.out[i].Store(0)
+	}
+	slot := &m.in[i]
+	if output {
+		slot = &m.out[i]
+	}
+	for {
+		old := slot.Load()
+		if n <= old || slot.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// max returns the largest input or output buffer of the last 8 seconds.
+func (m *recentMax) max(output bool) int64 {
+	now := nowMs() / 1000
+	var best int64
+	for i := range m.sec {
+		if now-m.sec[i].Load() >= 8 {
+			continue
+		}
+		v := m.in[i].Load()
+		if output {
+			v = m.out[i].Load()
+		}
+		best = max(best, v)
+	}
+	return best
+}

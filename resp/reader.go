@@ -431,6 +431,9 @@ func isBlank(c byte) bool {
 // (Redis trims its buffer after the batch), and the room left.
 func (r *Reader) Buffered() (used, free int) { return r.w - r.batch, len(r.buf) - r.w }
 
+// Size returns the bytes of the Reader's buffer, wherever it lives.
+func (r *Reader) Size() int { return len(r.buf) }
+
 // Cap returns the bytes of the Reader's buffer when it is Go heap memory,
 // and 0 when it is offheap, which the allocator counts itself: what the
 // connection costs in memory for its requests, besides that.
