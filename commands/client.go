@@ -36,6 +36,7 @@ type client struct {
 	createdAt, lastCmdAt  time.Time
 	errs                  int64
 	errMark               int64 // errs when the last command was counted (stats.go)
+	clock                 int64 // monoNow when the last command ended in this batch, or 0 (stats.go)
 	closeAfterReply       bool
 	deadline              bool // a read deadline is set (timeout > 0)
 	multi                 *multiState

@@ -6,7 +6,6 @@ import (
 	"numkv/resp"
 	"numkv/shardlock"
 	"sync/atomic"
-	"time"
 )
 
 // call runs one command through Redis 7.0's processCommand checks, in its
@@ -25,6 +24,7 @@ func (s *Server) call(c *client, args [][]byte) {
 			c.closeAfterReply = true
 			return
 		}
+		c.clock = 0 // the wait is not the command's time
 	}
 }
 
@@ -184,14 +184,14 @@ func (c *client) reject(cmd *command, msg string) {
 // writers to the slot are not held up for the whole pass. Inside EXEC it
 // runs at once, under the transaction's locks.
 func (s *Server) run(c *client, cmd *command, args [][]byte) {
-	start := time.Now()
+	start := c.clockStart()
 	defer func() {
 		if r := recover(); r != nil {
 			c.unlocked = nil
 			s.log.warn("panic in %s: %v", cmd.fullName, r)
 			c.err(fmt.Sprintf(msgInternal, cmd.fullName, r))
 		}
-		s.recordCall(c, cmd, time.Since(start))
+		s.recordCall(c, cmd, start)
 	}()
 	// CLIENT NO-TOUCH: the command's reads leave access times alone,
 	// unless it is TOUCH.

@@ -392,6 +392,7 @@ func (s *Server) handle(c *client) {
 	s.connsTotal.Add(1)
 	for {
 		now := tick()
+		c.clock = 0 // the batch's first command reads the clock
 		for {
 			args, err := c.rd.Next()
 			if err != nil {
