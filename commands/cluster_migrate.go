@@ -37,17 +37,17 @@ func (s *Server) migrationError(c *client, cmd *command, args [][]byte, slot int
 	if target == nil {
 		return ""
 	}
-	keys := cmd.positionalKeys(args) // MIGRATE never comes here: its missing keys are NOKEY
+	refs := cmd.keysOf(args) // MIGRATE never comes here: its missing keys are NOKEY
 	missing := 0
-	for _, k := range keys {
-		if s.lookup(c, 0, k, false) == nil {
+	for _, r := range refs {
+		if s.lookup(c, 0, args[r.pos], false) == nil {
 			missing++
 		}
 	}
 	switch {
 	case missing == 0:
 		return ""
-	case missing == len(keys):
+	case missing == len(refs):
 		return fmt.Sprintf("ASK %d %s", slot, target.Addr())
 	}
 	return msgTryAgain

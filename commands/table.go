@@ -303,23 +303,6 @@ func init() {
 	slices.SortFunc(sortedCommands, func(a, b *command) int { return strings.Compare(a.name, b.name) })
 }
 
-// positionalKeys returns the arguments at the command's key positions
-// (first, last, step), none when it has no key.
-func (cmd *command) positionalKeys(args [][]byte) [][]byte {
-	if cmd.first == 0 {
-		return nil
-	}
-	last := cmd.last
-	if last < 0 {
-		last += len(args)
-	}
-	var keys [][]byte
-	for i := cmd.first; i <= last && i < len(args); i += cmd.step {
-		keys = append(keys, args[i])
-	}
-	return keys
-}
-
 func finishCommand(cmd, parent *command) {
 	cmd.id = len(commandsByID)
 	commandsByID = append(commandsByID, cmd)
